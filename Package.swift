@@ -1,0 +1,57 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "hubtop",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hubtop", targets: ["hubtop"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+    ],
+    targets: [
+        // Pure core: payload decoding, event model, store and queries. No I/O.
+        .target(
+            name: "HubtopCore",
+            dependencies: [.product(name: "DequeModule", package: "swift-collections")]
+        ),
+        // The webhook HTTP listener and a minimal HTTP client (for `send`).
+        .target(
+            name: "HubtopListener",
+            dependencies: [
+                "HubtopCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOExtras", package: "swift-nio-extras"),
+            ]
+        ),
+        // ncursesw plus static inline wrappers for the macros and globals Swift cannot import.
+        .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW"),
+        // Dashboard: cell buffer, panes, layout, keymap, update loop, curses backend.
+        .target(name: "HubtopTUI", dependencies: ["HubtopCore", "CNCursesW"]),
+        .executableTarget(
+            name: "hubtop",
+            dependencies: [
+                "HubtopCore", "HubtopListener", "HubtopTUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "HubtopCoreTests", dependencies: ["HubtopCore"]),
+        .testTarget(
+            name: "HubtopListenerTests",
+            dependencies: ["HubtopCore", "HubtopListener"]
+        ),
+        .testTarget(name: "HubtopTUITests", dependencies: ["HubtopCore", "HubtopTUI"]),
+        // Drives the real binary: headless over HTTP, and the dashboard inside tmux.
+        .testTarget(
+            name: "HubtopEndToEndTests",
+            dependencies: ["hubtop", "HubtopListener", "HubtopCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

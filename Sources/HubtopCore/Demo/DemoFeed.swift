@@ -1,0 +1,190 @@
+/// A realistic synthetic stream of Docker Hub deliveries for `--demo`.
+///
+/// Deterministic for a given seed. It produces request bodies, not payload values, so the demo
+/// goes through the same decode-and-store path as the listener.
+public struct DemoFeed: Sendable {
+    struct Repo: Sendable {
+        let namespace: String
+        let name: String
+        let base: String
+        var major: Int
+        var minor: Int
+        var patch: Int
+        var dockerfileRevision: Int
+        let isPrivate: Bool
+        let isOfficial: Bool
+        let description: String
+    }
+
+    private var rng: SplitMix64
+    private var repos: [Repo]
+    private var lastBody: [UInt8]?
+    private var counter = 0
+
+    static let pushers = ["trustedbuilder", "alice", "bob-ci", "deploybot", "mkowalski", "ana.lima"]
+    static let bases = [
+        "alpine:3.20", "debian:bookworm-slim", "ubuntu:24.04", "golang:1.23", "node:22-alpine",
+        "python:3.12-slim", "eclipse-temurin:21-jre", "rust:1.82",
+    ]
+
+    public init(seed: UInt64 = 42) {
+        rng = SplitMix64(seed: seed)
+        let layout: [(String, [String])] = [
+            ("acme", ["api", "web", "worker", "billing", "auth", "gateway"]),
+            ("orbital", ["telemetry", "ingest", "dashboard", "uplink", "scheduler"]),
+            ("northwind", ["orders", "catalog", "search", "mailer"]),
+            ("library", ["hubtop-demo", "nginx-mirror"]),
+            ("svendowideit", ["testhook", "apt-cacher"]),
+        ]
+        var repos: [Repo] = []
+        var generator = SplitMix64(seed: seed ^ 0x9E37_79B9)
+        for (namespace, names) in layout {
+            for name in names {
+                repos.append(
+                    Repo(
+                        namespace: namespace, name: name,
+                        base: Self.bases[Int(generator.next() % UInt64(Self.bases.count))],
+                        major: 1 + Int(generator.next() % 3), minor: Int(generator.next() % 10),
+                        patch: Int(generator.next() % 5), dockerfileRevision: 0,
+                        isPrivate: generator.next() % 3 == 0, isOfficial: namespace == "library",
+                        description: "The \(name) service of \(namespace)"))
+            }
+        }
+        self.repos = repos
+    }
+
+    /// The next request body. `now` is the push time written into the payload.
+    public mutating func next(now: Double) -> [UInt8] {
+        counter += 1
+        // Now and then Docker Hub delivers the same push again.
+        if let lastBody, rng.next() % 20 == 0 { return lastBody }
+        // Recently active repositories are more likely to push again, as in real life.
+        let pick = Int(rng.next() % UInt64(repos.count))
+        let index = rng.next() % 3 == 0 ? min(pick, 5) : pick
+        var repo = repos[index]
+        let roll = rng.next() % 10
+        let tag: String
+        switch roll {
+        case 0...3: tag = "latest"
+        case 4:
+            repo.minor += 1
+            repo.patch = 0
+            tag = "v\(repo.major).\(repo.minor).\(repo.patch)"
+        case 5...7:
+            repo.patch += 1
+            tag = "v\(repo.major).\(repo.minor).\(repo.patch)"
+        case 8: tag = "edge"
+        default: tag = "main-\(String(rng.next() % 0xFFFFFF, radix: 16))"
+        }
+        if rng.next() % 8 == 0 { repo.dockerfileRevision += 1 }
+        repos[index] = repo
+        let body = Array(payload(for: repo, tag: tag, now: now).utf8)
+        lastBody = body
+        return body
+    }
+
+    func dockerfile(for repo: Repo) -> String {
+        var lines = [
+            "# syntax=docker/dockerfile:1",
+            "# \(repo.namespace)/\(repo.name) — revision \(repo.dockerfileRevision)",
+            "FROM \(repo.base) AS build",
+            "WORKDIR /src",
+            "COPY . .",
+            "RUN make build \\",
+            "\t&& make test",
+        ]
+        if repo.dockerfileRevision % 2 == 1 { lines.append("RUN apk add --no-cache ca-certificates tzdata") }
+        if repo.dockerfileRevision % 3 == 2 { lines.append("ENV GOFLAGS=-trimpath") }
+        lines += [
+            "",
+            "FROM \(repo.base)",
+            "LABEL org.opencontainers.image.source=\"https://example.com/\(repo.namespace)/\(repo.name)\"",
+            "COPY --from=build /src/bin/\(repo.name) /usr/local/bin/\(repo.name)",
+            "EXPOSE \(8000 + repo.name.utf8.count * 7)",
+            "USER 65532:65532",
+            "ENTRYPOINT [\"/usr/local/bin/\(repo.name)\"]",
+        ]
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    mutating func payload(for repo: Repo, tag: String, now: Double) -> String {
+        let repoName = "\(repo.namespace)/\(repo.name)"
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("callback_url")
+        let hook = String(rng.next(), radix: 16) + String(rng.next(), radix: 16)
+        writer.string("https://registry.hub.docker.com/u/\(repoName)/hook/\(hook)/")
+        writer.key("push_data")
+        writer.beginObject()
+        writer.key("images")
+        writer.beginArray()
+        for _ in 0..<(1 + Int(rng.next() % 3)) {
+            var digest = ""
+            for _ in 0..<4 { digest += hex64(rng.next()) }
+            writer.string("sha256:" + digest)
+        }
+        writer.endArray()
+        writer.key("pushed_at")
+        writer.number((now * 1000).rounded() / 1000)
+        writer.key("pusher")
+        writer.string(Self.pushers[Int(rng.next() % UInt64(Self.pushers.count))])
+        writer.key("tag")
+        writer.string(tag)
+        writer.endObject()
+        writer.key("repository")
+        writer.beginObject()
+        writer.key("comment_count")
+        writer.integer(Int(rng.next() % 4))
+        writer.key("date_created")
+        writer.number(1_600_000_000 + Double(repoName.utf8.count * 86_400))
+        writer.key("description")
+        writer.string(repo.description)
+        writer.key("dockerfile")
+        writer.string(dockerfile(for: repo))
+        writer.key("full_description")
+        writer.string("# \(repoName)\n\n\(repo.description). Built automatically from the main branch.")
+        writer.key("is_official")
+        writer.bool(repo.isOfficial)
+        writer.key("is_private")
+        writer.bool(repo.isPrivate)
+        writer.key("is_trusted")
+        writer.bool(true)
+        writer.key("name")
+        writer.string(repo.name)
+        writer.key("namespace")
+        writer.string(repo.namespace)
+        writer.key("owner")
+        writer.string(repo.namespace)
+        writer.key("repo_name")
+        writer.string(repoName)
+        writer.key("repo_url")
+        writer.string("https://hub.docker.com/r/\(repoName)")
+        writer.key("star_count")
+        writer.integer(repoName.utf8.count * 3)
+        writer.key("status")
+        writer.string("Active")
+        writer.endObject()
+        writer.endObject()
+        return writer.text
+    }
+
+    private func hex64(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}
+
+/// A tiny, fast, seedable generator (SplitMix64), so demos and tests are reproducible.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

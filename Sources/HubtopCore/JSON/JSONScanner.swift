@@ -1,0 +1,389 @@
+/// A single-pass, pull-style JSON scanner over raw bytes.
+///
+/// It is deliberately tolerant where Docker Hub's own payloads are sloppy (invalid backslash
+/// escapes, raw control characters inside strings) and strict where the input is not JSON at all.
+/// Every tolerance is reported through `repairs` so the event can show what was fixed.
+/// No intermediate dictionary is built: callers walk objects key by key and read what they need.
+public struct JSONScanner {
+    /// Deeper nesting than this is rejected rather than recursed into, so hostile input cannot
+    /// exhaust the stack.
+    public static let maximumDepth = 64
+
+    @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
+    @usableFromInline var position: Int
+    public private(set) var repairs: [String] = []
+    var depth = 0
+
+    public init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+        self.position = 0
+        // A UTF-8 byte order mark is not JSON, but harmless: skip it.
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+            position = 3
+        }
+    }
+
+    public var offset: Int { position }
+
+    public mutating func addRepair(_ text: String) {
+        // Bounded, so a payload full of bad escapes cannot grow the list without limit.
+        if repairs.count < 32 {
+            if !repairs.contains(text) { repairs.append(text) }
+        }
+    }
+
+    // MARK: - Whitespace and structure
+
+    @inlinable
+    mutating func skipWhitespace() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
+        }
+    }
+
+    /// The next non-whitespace byte, without consuming it.
+    public mutating func peek() -> UInt8? {
+        skipWhitespace()
+        return position < bytes.count ? bytes[position] : nil
+    }
+
+    func error(_ message: String) -> JSONError {
+        JSONError(message: message, offset: position)
+    }
+
+    mutating func expect(_ byte: UInt8, _ what: String) throws(JSONError) {
+        skipWhitespace()
+        guard position < bytes.count else { throw error("unexpected end of input, expected \(what)") }
+        guard bytes[position] == byte else { throw error("expected \(what), found \(describeByte())") }
+        position += 1
+    }
+
+    func describeByte() -> String {
+        guard position < bytes.count else { return "end of input" }
+        let byte = bytes[position]
+        if byte >= 0x21, byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }
+        return "byte 0x\(String(byte, radix: 16, uppercase: true))"
+    }
+
+    /// After the top-level value only whitespace may follow.
+    public mutating func expectEnd() throws(JSONError) {
+        skipWhitespace()
+        if position < bytes.count { throw error("unexpected trailing data after the JSON value") }
+    }
+
+    /// Begins an object: consumes `{`.
+    public mutating func beginObject() throws(JSONError) {
+        try expect(UInt8(ascii: "{"), "'{'")
+        depth += 1
+        if depth > Self.maximumDepth { throw error("nesting deeper than \(Self.maximumDepth) levels") }
+    }
+
+    /// The next key of the current object, or nil when the object ends (the `}` is consumed).
+    /// `first` tells whether this is the first key (no comma expected before it).
+    public mutating func nextKey(first: inout Bool) throws(JSONError) -> String? {
+        skipWhitespace()
+        guard position < bytes.count else { throw error("unexpected end of input inside an object") }
+        if bytes[position] == UInt8(ascii: "}") {
+            position += 1
+            depth -= 1
+            return nil
+        }
+        if !first {
+            try expect(UInt8(ascii: ","), "',' or '}'")
+            skipWhitespace()
+        }
+        first = false
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+            throw error("expected a string key, found \(describeByte())")
+        }
+        let key = try readStringLiteral()
+        try expect(UInt8(ascii: ":"), "':'")
+        return key
+    }
+
+    /// Begins an array: consumes `[`.
+    public mutating func beginArray() throws(JSONError) {
+        try expect(UInt8(ascii: "["), "'['")
+        depth += 1
+        if depth > Self.maximumDepth { throw error("nesting deeper than \(Self.maximumDepth) levels") }
+    }
+
+    /// True when another element follows; false when the array ends (the `]` is consumed).
+    public mutating func nextElement(first: inout Bool) throws(JSONError) -> Bool {
+        skipWhitespace()
+        guard position < bytes.count else { throw error("unexpected end of input inside an array") }
+        if bytes[position] == UInt8(ascii: "]") {
+            position += 1
+            depth -= 1
+            return false
+        }
+        if !first { try expect(UInt8(ascii: ","), "',' or ']'") }
+        first = false
+        return true
+    }
+
+    // MARK: - Values
+
+    /// Reads any value into a `JSONValue`, for fields we keep but do not interpret.
+    public mutating func readValue() throws(JSONError) -> JSONValue {
+        guard let byte = peek() else { throw error("unexpected end of input, expected a value") }
+        switch byte {
+        case UInt8(ascii: "{"):
+            try beginObject()
+            var members: [(String, JSONValue)] = []
+            var first = true
+            while let key = try nextKey(first: &first) {
+                let value = try readValue()
+                // Duplicate keys: the last one wins, as in most JSON parsers.
+                if let existing = members.firstIndex(where: { $0.0 == key }) {
+                    members[existing].1 = value
+                } else {
+                    members.append((key, value))
+                }
+            }
+            return .object(members)
+        case UInt8(ascii: "["):
+            try beginArray()
+            var elements: [JSONValue] = []
+            var first = true
+            while try nextElement(first: &first) { elements.append(try readValue()) }
+            return .array(elements)
+        case UInt8(ascii: "\""):
+            return .string(try readStringLiteral())
+        case UInt8(ascii: "t"), UInt8(ascii: "f"):
+            return .bool(try readLiteralBool())
+        case UInt8(ascii: "n"):
+            try readLiteral("null")
+            return .null
+        default:
+            return .number(try readNumberLiteral())
+        }
+    }
+
+    /// Skips a value of any type, validating it.
+    public mutating func skipValue() throws(JSONError) {
+        _ = try readValue()
+    }
+
+    public mutating func readLiteral(_ word: StaticString) throws(JSONError) {
+        skipWhitespace()
+        let count = word.utf8CodeUnitCount
+        guard position + count <= bytes.count else { throw error("unexpected end of input") }
+        let start = word.utf8Start
+        for index in 0..<count where bytes[position + index] != start[index] {
+            throw error("invalid literal, found \(describeByte())")
+        }
+        position += count
+    }
+
+    mutating func readLiteralBool() throws(JSONError) -> Bool {
+        skipWhitespace()
+        if position < bytes.count, bytes[position] == UInt8(ascii: "t") {
+            try readLiteral("true")
+            return true
+        }
+        try readLiteral("false")
+        return false
+    }
+
+    /// Reads a JSON number. Non-finite results (overflow such as `1e400`) are rejected.
+    public mutating func readNumberLiteral() throws(JSONError) -> Double {
+        skipWhitespace()
+        let start = position
+        if position < bytes.count, bytes[position] == UInt8(ascii: "-") { position += 1 }
+        let integerStart = position
+        var integer: UInt64 = 0
+        var integerDigits = 0
+        while position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 {
+            integer = integer &* 10 &+ UInt64(bytes[position] - 0x30)
+            integerDigits += 1
+            position += 1
+        }
+        if integerDigits == 0 {
+            position = start
+            throw error("expected a value, found \(describeByte())")
+        }
+        if integerDigits > 1, bytes[integerStart] == 0x30 {
+            position = integerStart
+            throw error("leading zero in a number")
+        }
+        var isSimpleInteger = integerDigits <= 15
+        if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
+            isSimpleInteger = false
+            position += 1
+            let fractionStart = position
+            while position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 { position += 1 }
+            if position == fractionStart { throw error("expected digits after the decimal point") }
+        }
+        if position < bytes.count, bytes[position] | 0x20 == UInt8(ascii: "e") {
+            isSimpleInteger = false
+            position += 1
+            if position < bytes.count,
+                bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-")
+            {
+                position += 1
+            }
+            let exponentStart = position
+            while position < bytes.count, bytes[position] >= 0x30, bytes[position] <= 0x39 { position += 1 }
+            if position == exponentStart { throw error("expected digits in the exponent") }
+        }
+        if isSimpleInteger {
+            let value = Double(integer)
+            return bytes[start] == UInt8(ascii: "-") ? -value : value
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        guard let value = Double(text), value.isFinite else {
+            position = start
+            throw error("number out of range")
+        }
+        return value
+    }
+
+    /// Reads a string literal, decoding escapes. Invalid escapes (`\]`) keep the escaped
+    /// character literally; raw control characters are kept; both are recorded as repairs.
+    /// Bytes that are not UTF-8 are an error.
+    public mutating func readStringLiteral() throws(JSONError) -> String {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+            throw error("expected a string, found \(describeByte())")
+        }
+        position += 1
+        let start = position
+        // Fast path: no escapes; validate UTF-8 once over the slice.
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
+                position += 1
+                return try Self.validatedString(slice, at: start)
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { addRepair("raw control character in a string") }
+            position += 1
+        }
+        guard position < bytes.count else {
+            position = start - 1
+            throw error("unterminated string")
+        }
+        // Slow path: escapes present.
+        var decoded: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
+        decoded.reserveCapacity(decoded.count + 32)
+        while position < bytes.count {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: "\"") {
+                position += 1
+                return try decoded.withUnsafeBufferPointer { buffer throws(JSONError) in
+                    try Self.validatedString(buffer, at: start)
+                }
+            }
+            if byte == UInt8(ascii: "\\") {
+                position += 1
+                guard position < bytes.count else { break }
+                let escaped = bytes[position]
+                position += 1
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): decoded.append(escaped)
+                case UInt8(ascii: "b"): decoded.append(0x08)
+                case UInt8(ascii: "f"): decoded.append(0x0C)
+                case UInt8(ascii: "n"): decoded.append(0x0A)
+                case UInt8(ascii: "r"): decoded.append(0x0D)
+                case UInt8(ascii: "t"): decoded.append(0x09)
+                case UInt8(ascii: "u"):
+                    let scalar = try readUnicodeEscape()
+                    decoded.append(contentsOf: Array(String(Character(scalar)).utf8))
+                default:
+                    // Docker Hub's documented example contains `\]`: take it literally.
+                    if escaped < 0x80 {
+                        let shown = escaped >= 0x20 && escaped < 0x7F ? String(UnicodeScalar(escaped)) : "?"
+                        addRepair("invalid escape \\\(shown) kept literally")
+                    } else {
+                        addRepair("invalid escape kept literally")
+                    }
+                    decoded.append(escaped)
+                }
+                continue
+            }
+            if byte < 0x20 { addRepair("raw control character in a string") }
+            decoded.append(byte)
+            position += 1
+        }
+        position = start - 1
+        throw error("unterminated string")
+    }
+
+    mutating func readHex4() throws(JSONError) -> UInt32 {
+        guard position + 4 <= bytes.count else { throw error("truncated \\u escape") }
+        var value: UInt32 = 0
+        for _ in 0..<4 {
+            let byte = bytes[position]
+            let digit: UInt32
+            switch byte {
+            case 0x30...0x39: digit = UInt32(byte - 0x30)
+            case 0x41...0x46: digit = UInt32(byte - 0x41 + 10)
+            case 0x61...0x66: digit = UInt32(byte - 0x61 + 10)
+            default: throw error("invalid hex digit in \\u escape")
+            }
+            value = value << 4 | digit
+            position += 1
+        }
+        return value
+    }
+
+    mutating func readUnicodeEscape() throws(JSONError) -> Unicode.Scalar {
+        let first = try readHex4()
+        if (0xD800...0xDBFF).contains(first) {
+            // A high surrogate should be followed by `\uDC00`–`\uDFFF`.
+            if position + 6 <= bytes.count, bytes[position] == UInt8(ascii: "\\"),
+                bytes[position + 1] == UInt8(ascii: "u")
+            {
+                let save = position
+                position += 2
+                let second = try readHex4()
+                if (0xDC00...0xDFFF).contains(second) {
+                    let combined = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+                    if let scalar = Unicode.Scalar(combined) { return scalar }
+                }
+                position = save
+            }
+            addRepair("lone surrogate replaced")
+            return "\u{FFFD}"
+        }
+        if (0xDC00...0xDFFF).contains(first) {
+            addRepair("lone surrogate replaced")
+            return "\u{FFFD}"
+        }
+        return Unicode.Scalar(first) ?? "\u{FFFD}"
+    }
+
+    static func validatedString(_ slice: UnsafeBufferPointer<UInt8>, at start: Int) throws(JSONError)
+        -> String
+    {
+        // ASCII is the common case and needs no validation.
+        var ascii = true
+        for byte in slice where byte >= 0x80 {
+            ascii = false
+            break
+        }
+        if ascii { return String(decoding: slice, as: UTF8.self) }
+        guard let string = String(validating: slice, as: UTF8.self) else {
+            throw JSONError(message: "string is not valid UTF-8", offset: start)
+        }
+        return string
+    }
+}
+
+/// Where and why a body could not be read as JSON.
+public struct JSONError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let message: String
+    public let offset: Int
+
+    public init(message: String, offset: Int) {
+        self.message = message
+        self.offset = offset
+    }
+
+    public var description: String { "\(message) at byte \(offset)" }
+}

@@ -1,0 +1,54 @@
+/// Renders stored events for headless output: one human line, or one NDJSON object.
+public enum EventFormatter {
+    /// `2026-11-29 08:10:01Z  acme/api:v1.2.3  by alice  2 images  [repairs: …]`
+    public static func line(_ event: StoredEvent) -> String {
+        var parts = [
+            Timestamp.utc(event.pushedOrReceivedAt),
+            TerminalSanitizer.line(event.repoName + ":" + (event.tag ?? "(no tag)")),
+            "by " + TerminalSanitizer.line(event.pusher ?? "(unknown)"),
+            "\(event.payload.images.count) image" + (event.payload.images.count == 1 ? "" : "s"),
+        ]
+        if event.deliveries > 1 { parts.append("delivery ×\(event.deliveries)") }
+        if event.payload.repository.dockerfile != nil { parts.append("dockerfile") }
+        if !event.payload.repairs.isEmpty {
+            parts.append(
+                "[repairs: " + TerminalSanitizer.line(event.payload.repairs.joined(separator: "; ")) + "]")
+        }
+        return "#\(event.id)  " + parts.joined(separator: "  ")
+    }
+
+    public static func json(_ event: StoredEvent) -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("id")
+        writer.integer(Int(event.id))
+        writer.key("received_at")
+        writer.number(event.receivedAt)
+        writer.key("pushed_at")
+        writer.number(event.payload.pushedAt)
+        writer.key("repo_name")
+        writer.string(event.repoName)
+        writer.key("namespace")
+        writer.string(event.payload.repository.namespace)
+        writer.key("name")
+        writer.string(event.payload.repository.name)
+        writer.key("tag")
+        writer.string(event.tag)
+        writer.key("pusher")
+        writer.string(event.pusher)
+        writer.key("images")
+        writer.beginArray()
+        for image in event.payload.images { writer.string(image) }
+        writer.endArray()
+        writer.key("dockerfile_present")
+        writer.bool(event.payload.repository.dockerfile != nil)
+        writer.key("deliveries")
+        writer.integer(event.deliveries)
+        writer.key("repairs")
+        writer.beginArray()
+        for repair in event.payload.repairs { writer.string(repair) }
+        writer.endArray()
+        writer.endObject()
+        return writer.text
+    }
+}

@@ -1,0 +1,351 @@
+/// Why a body was refused. Everything else is decoded, with repairs noted.
+public struct PayloadError: Error, Equatable, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        /// Not JSON at all (syntax, encoding, trailing data, not an object).
+        case invalidJSON = "invalid_payload"
+        /// JSON, but without `repository.repo_name` nor `namespace` + `name`.
+        case missingRepository = "missing_repository"
+        /// A field longer than Docker Hub allows or a number out of range.
+        case fieldOutOfRange = "field_out_of_range"
+    }
+
+    public var kind: Kind
+    public var detail: String
+
+    public init(_ kind: Kind, _ detail: String) {
+        self.kind = kind
+        self.detail = detail
+    }
+
+    public var description: String { "\(kind.rawValue): \(detail)" }
+}
+
+/// Decodes Docker Hub webhook bodies in one pass over the bytes.
+public enum PayloadDecoder {
+    /// Docker Hub's own limits; longer values cannot be genuine.
+    public static let maximumRepositoryNameLength = 255
+    public static let maximumTagLength = 128
+    /// Placeholder image entries seen in documentation and test payloads.
+    static let placeholderImages: Set<String> = ["...", "…", ""]
+
+    public static func decode(_ bytes: [UInt8]) throws(PayloadError) -> WebhookPayload {
+        try bytes.withUnsafeBufferPointer { buffer throws(PayloadError) in try decode(buffer) }
+    }
+
+    public static func decode(_ text: String) throws(PayloadError) -> WebhookPayload {
+        try decode(Array(text.utf8))
+    }
+
+    public static func decode(_ buffer: UnsafeBufferPointer<UInt8>) throws(PayloadError) -> WebhookPayload {
+        var scanner = JSONScanner(bytes: buffer)
+        var state = DecodeState()
+        do throws(JSONError) {
+            guard let first = scanner.peek() else { throw JSONError(message: "empty body", offset: 0) }
+            guard first == UInt8(ascii: "{") else {
+                if first == UInt8(ascii: "[") || first == UInt8(ascii: "\"") || first == UInt8(ascii: "-")
+                    || (first >= 0x30 && first <= 0x39) || first == UInt8(ascii: "t")
+                    || first == UInt8(ascii: "f") || first == UInt8(ascii: "n")
+                {
+                    throw JSONError(message: "the payload must be a JSON object", offset: scanner.offset)
+                }
+                throw JSONError(message: "not JSON, found \(scanner.describeByte())", offset: scanner.offset)
+            }
+            try decodeTop(&scanner, &state)
+            try scanner.expectEnd()
+        } catch {
+            throw PayloadError(.invalidJSON, error.description)
+        }
+        state.repairs.insert(contentsOf: scanner.repairs, at: 0)
+        return try state.finish()
+    }
+
+    // MARK: - Objects
+
+    static func decodeTop(_ scanner: inout JSONScanner, _ state: inout DecodeState) throws(JSONError) {
+        try scanner.beginObject()
+        var first = true
+        while let key = try scanner.nextKey(first: &first) {
+            switch key {
+            case "callback_url": state.callbackURL = try readString(&scanner, &state, key)
+            case "push_data":
+                if try acceptNullOrObject(&scanner, &state, key) { try decodePushData(&scanner, &state) }
+            case "repository":
+                if try acceptNullOrObject(&scanner, &state, key) { try decodeRepository(&scanner, &state) }
+            default: state.extras.append(ExtraField(path: key, value: try scanner.readValue()))
+            }
+        }
+    }
+
+    static func decodePushData(_ scanner: inout JSONScanner, _ state: inout DecodeState) throws(JSONError) {
+        var first = true
+        while let key = try scanner.nextKey(first: &first) {
+            switch key {
+            case "pushed_at": state.pushedAt = try readNumber(&scanner, &state, "push_data.pushed_at")
+            case "pusher": state.pusher = try readString(&scanner, &state, "push_data.pusher")
+            case "tag": state.tag = try readString(&scanner, &state, "push_data.tag")
+            case "images": try decodeImages(&scanner, &state)
+            default: state.extras.append(ExtraField(path: "push_data." + key, value: try scanner.readValue()))
+            }
+        }
+    }
+
+    static func decodeImages(_ scanner: inout JSONScanner, _ state: inout DecodeState) throws(JSONError) {
+        guard scanner.peek() == UInt8(ascii: "[") else {
+            let value = try scanner.readValue()
+            if value != .null { state.repairs.append("push_data.images: not an array, ignored") }
+            return
+        }
+        try scanner.beginArray()
+        var first = true
+        var placeholders = 0
+        while try scanner.nextElement(first: &first) {
+            switch try scanner.readValue() {
+            case .string(let image) where !placeholderImages.contains(image):
+                state.images.append(image)
+            case .object(let members):
+                // Some registries send `{"digest": …}` objects instead of bare ids.
+                if case .string(let digest)? = members.first(where: { $0.0 == "digest" || $0.0 == "id" })?.1 {
+                    state.images.append(digest)
+                } else {
+                    placeholders += 1
+                }
+            default: placeholders += 1
+            }
+        }
+        if placeholders > 0 {
+            state.repairs.append("push_data.images: \(placeholders) placeholder(s) dropped")
+        }
+    }
+
+    static func decodeRepository(_ scanner: inout JSONScanner, _ state: inout DecodeState) throws(JSONError) {
+        var first = true
+        while let key = try scanner.nextKey(first: &first) {
+            let path = "repository." + key
+            switch key {
+            case "repo_name": state.repoName = try readString(&scanner, &state, path)
+            case "namespace": state.namespace = try readString(&scanner, &state, path)
+            case "name": state.name = try readString(&scanner, &state, path)
+            case "owner": state.owner = try readString(&scanner, &state, path)
+            case "description": state.description = try readString(&scanner, &state, path)
+            case "full_description": state.fullDescription = try readString(&scanner, &state, path)
+            case "dockerfile": state.dockerfile = try readString(&scanner, &state, path)
+            case "repo_url": state.repoURL = try readString(&scanner, &state, path)
+            case "status": state.status = try readString(&scanner, &state, path)
+            case "is_official": state.isOfficial = try readBool(&scanner, &state, path)
+            case "is_private": state.isPrivate = try readBool(&scanner, &state, path)
+            case "is_trusted": state.isTrusted = try readBool(&scanner, &state, path)
+            case "comment_count": state.commentCount = try readNumber(&scanner, &state, path)
+            case "star_count": state.starCount = try readNumber(&scanner, &state, path)
+            case "date_created": state.dateCreated = try readNumber(&scanner, &state, path)
+            default: state.extras.append(ExtraField(path: path, value: try scanner.readValue()))
+            }
+        }
+    }
+
+    /// `null` or an object are fine; anything else is kept as an extra and noted.
+    static func acceptNullOrObject(
+        _ scanner: inout JSONScanner, _ state: inout DecodeState, _ path: String
+    ) throws(JSONError) -> Bool {
+        switch scanner.peek() {
+        case UInt8(ascii: "{"):
+            try scanner.beginObject()
+            return true
+        case UInt8(ascii: "n"):
+            try scanner.readLiteral("null")
+            return false
+        default:
+            state.extras.append(ExtraField(path: path, value: try scanner.readValue()))
+            state.repairs.append("\(path): not an object, ignored")
+            return false
+        }
+    }
+
+    // MARK: - Typed scalars with coercion
+
+    static func readString(
+        _ scanner: inout JSONScanner, _ state: inout DecodeState, _ path: String
+    ) throws(JSONError) -> String? {
+        if scanner.peek() == UInt8(ascii: "\"") { return try scanner.readStringLiteral() }
+        switch try scanner.readValue() {
+        case .null: return nil
+        case .number(let number):
+            state.repairs.append("\(path): number coerced to string")
+            return JSONValue.number(number).jsonText
+        case .bool(let flag):
+            state.repairs.append("\(path): boolean coerced to string")
+            return flag ? "true" : "false"
+        case let other:
+            state.extras.append(ExtraField(path: path, value: other))
+            state.repairs.append("\(path): unexpected \(other.typeName), ignored")
+            return nil
+        }
+    }
+
+    static func readNumber(
+        _ scanner: inout JSONScanner, _ state: inout DecodeState, _ path: String
+    ) throws(JSONError) -> Double? {
+        switch try scanner.readValue() {
+        case .null: return nil
+        case .number(let number): return number
+        case .string(let text):
+            let trimmed = text.trimmingASCIIWhitespace()
+            if let number = Double(trimmed), number.isFinite, !trimmed.isEmpty,
+                trimmed.allSatisfy({
+                    $0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "+" || $0 == "-"
+                })
+            {
+                state.repairs.append("\(path): string coerced to number")
+                return number
+            }
+            if trimmed.isEmpty { return nil }
+            state.extras.append(ExtraField(path: path, value: .string(text)))
+            state.repairs.append("\(path): not a number, ignored")
+            return nil
+        case .bool(let flag):
+            state.repairs.append("\(path): boolean coerced to number")
+            return flag ? 1 : 0
+        case let other:
+            state.extras.append(ExtraField(path: path, value: other))
+            state.repairs.append("\(path): unexpected \(other.typeName), ignored")
+            return nil
+        }
+    }
+
+    static func readBool(
+        _ scanner: inout JSONScanner, _ state: inout DecodeState, _ path: String
+    ) throws(JSONError) -> Bool? {
+        switch try scanner.readValue() {
+        case .null: return nil
+        case .bool(let flag): return flag
+        case .number(let number):
+            state.repairs.append("\(path): number coerced to boolean")
+            return number != 0
+        case .string(let text):
+            switch text.lowercased() {
+            case "true", "1", "yes":
+                state.repairs.append("\(path): string coerced to boolean")
+                return true
+            case "false", "0", "no", "":
+                state.repairs.append("\(path): string coerced to boolean")
+                return false
+            default:
+                state.extras.append(ExtraField(path: path, value: .string(text)))
+                state.repairs.append("\(path): not a boolean, ignored")
+                return nil
+            }
+        case let other:
+            state.extras.append(ExtraField(path: path, value: other))
+            state.repairs.append("\(path): unexpected \(other.typeName), ignored")
+            return nil
+        }
+    }
+}
+
+/// Fields collected during the walk; turned into a payload once the walk is done.
+struct DecodeState {
+    var callbackURL: String?
+    var pushedAt: Double?
+    var pusher: String?
+    var tag: String?
+    var images: [String] = []
+    var repoName: String?
+    var namespace: String?
+    var name: String?
+    var owner: String?
+    var description: String?
+    var fullDescription: String?
+    var dockerfile: String?
+    var isOfficial: Bool?
+    var isPrivate: Bool?
+    var isTrusted: Bool?
+    var commentCount: Double?
+    var starCount: Double?
+    var dateCreated: Double?
+    var repoURL: String?
+    var status: String?
+    var extras: [ExtraField] = []
+    var repairs: [String] = []
+
+    mutating func finish() throws(PayloadError) -> WebhookPayload {
+        let identity = try resolveIdentity()
+        if let tag, tag.utf8.count > PayloadDecoder.maximumTagLength {
+            throw PayloadError(
+                .fieldOutOfRange, "push_data.tag is longer than \(PayloadDecoder.maximumTagLength) bytes")
+        }
+        for (path, value) in [("push_data.pushed_at", pushedAt), ("repository.date_created", dateCreated)] {
+            // Seconds since 1970; anything outside ±10 000 years is not a timestamp.
+            if let value, abs(value) > 3e11 {
+                throw PayloadError(.fieldOutOfRange, "\(path) is out of range")
+            }
+        }
+        var info = RepositoryInfo(repoName: identity)
+        info.namespace = namespace
+        info.name = name
+        info.owner = owner
+        info.description = description
+        info.fullDescription = fullDescription
+        info.dockerfile = dockerfile
+        info.isOfficial = isOfficial
+        info.isPrivate = isPrivate
+        info.isTrusted = isTrusted
+        info.commentCount = commentCount
+        info.starCount = starCount
+        info.dateCreated = dateCreated
+        info.repoURL = repoURL
+        info.status = status
+        if tag == nil { repairs.append("push_data.tag missing") }
+        return WebhookPayload(
+            callbackURL: callbackURL, pushedAt: pushedAt, pusher: pusher, tag: tag, images: images,
+            repository: info, extras: extras, repairs: repairs)
+    }
+
+    /// `repo_name`, or `namespace/name` when it is missing.
+    mutating func resolveIdentity() throws(PayloadError) -> String {
+        let identity: String
+        if let repoName, !repoName.isEmpty {
+            identity = repoName
+            if namespace == nil || name == nil, let slash = repoName.firstIndex(of: "/") {
+                namespace = namespace ?? String(repoName[..<slash])
+                name = name ?? String(repoName[repoName.index(after: slash)...])
+            }
+        } else if let namespace, !namespace.isEmpty, let name, !name.isEmpty {
+            identity = namespace + "/" + name
+            repairs.append("repository.repo_name derived from namespace/name")
+        } else {
+            throw PayloadError(
+                .missingRepository, "repository.repo_name (or namespace and name) is required")
+        }
+        if identity.utf8.count > PayloadDecoder.maximumRepositoryNameLength {
+            throw PayloadError(
+                .fieldOutOfRange,
+                "repository.repo_name is longer than \(PayloadDecoder.maximumRepositoryNameLength) bytes")
+        }
+        return identity
+    }
+}
+
+extension JSONValue {
+    var typeName: String {
+        switch self {
+        case .null: return "null"
+        case .bool: return "boolean"
+        case .number: return "number"
+        case .string: return "string"
+        case .array: return "array"
+        case .object: return "object"
+        }
+    }
+}
+
+extension String {
+    func trimmingASCIIWhitespace() -> Substring {
+        var slice = self[...]
+        while let first = slice.first, first == " " || first == "\t" || first == "\n" || first == "\r" {
+            slice.removeFirst()
+        }
+        while let last = slice.last, last == " " || last == "\t" || last == "\n" || last == "\r" {
+            slice.removeLast()
+        }
+        return slice
+    }
+}

@@ -1,0 +1,308 @@
+import DequeModule
+import Synchronization
+
+/// The in-memory event store: bounded, safe for concurrent writers, with incremental indexes.
+///
+/// Writers (listener event loops, the demo feeder) call `ingest`; readers (the dashboard,
+/// `/healthz`) call the queries. Observers are told of each change after the lock is released,
+/// so the UI can be woken instead of polling.
+public final class EventStore: Sendable {
+    public let capacity: Int
+    private let state: Mutex<State>
+    private let observers = Mutex<[@Sendable (StoreChange) -> Void]>([])
+
+    public init(capacity: Int = 100_000) {
+        precondition(capacity > 0, "capacity must be positive")
+        self.capacity = capacity
+        self.state = Mutex(State())
+    }
+
+    /// Registers a handler called after every change, on the writer's thread.
+    public func observe(_ handler: @escaping @Sendable (StoreChange) -> Void) {
+        observers.withLock { $0.append(handler) }
+    }
+
+    /// Stores a decoded delivery, or folds it into the event it redelivers.
+    @discardableResult
+    public func ingest(_ payload: WebhookPayload, receivedAt: Double) -> StoreChange {
+        let change = state.withLock { $0.ingest(payload, receivedAt: receivedAt, capacity: capacity) }
+        for handler in observers.withLock({ $0 }) { handler(change) }
+        return change
+    }
+
+    // MARK: - Queries
+
+    public var totals: StoreTotals {
+        state.withLock { state in
+            StoreTotals(
+                events: state.events.count, repositories: state.liveRepositories, evicted: state.evicted,
+                folded: state.folded, accepted: state.accepted, newestID: state.nextID - 1,
+                version: state.version)
+        }
+    }
+
+    public func event(id: UInt64) -> StoredEvent? {
+        state.withLock { $0.event(id: id) }
+    }
+
+    /// Repositories whose name contains `substring` (case-insensitive), most recently active first.
+    public func repositories(matching substring: String = "") -> [RepositorySummary] {
+        let needle = substring.lowercased()
+        return state.withLock { state in
+            state.repositories.filter { repo in
+                repo.summary.events > 0 && (needle.isEmpty || repo.lowercasedName.contains(needle))
+            }.map(\.summary)
+        }.sorted(by: Self.recentFirst)
+    }
+
+    public func repository(named name: String) -> RepositorySummary? {
+        state.withLock { state in
+            state.repositoryIndex[name].map { state.repositories[$0].summary }.flatMap {
+                $0.events > 0 ? $0 : nil
+            }
+        }
+    }
+
+    /// Tags of one repository, most recently pushed first.
+    public func tags(of repository: String) -> [TagSummary] {
+        state.withLock { state -> [TagSummary] in
+            guard let index = state.repositoryIndex[repository] else { return [] }
+            return Array(state.repositories[index].tags.values)
+        }.sorted { ($0.lastEventID, $0.tag ?? "") > ($1.lastEventID, $1.tag ?? "") }
+    }
+
+    /// Pushers overall, or of the repositories matching the filter, most recently seen first.
+    public func pushers(filter: EventFilter = EventFilter()) -> [PusherSummary] {
+        let result: [PusherSummary] = state.withLock { state in
+            if filter.repository == nil && filter.repositoryContains.isEmpty {
+                return state.pushers.values.filter { $0.events > 0 }
+            }
+            var merged: [String: PusherSummary] = [:]
+            for repo in state.repositories where repo.summary.events > 0 && state.matches(repo, filter) {
+                for (name, pusher) in repo.pushers {
+                    if var existing = merged[name] {
+                        existing.events += pusher.events
+                        existing.lastSeen = max(existing.lastSeen, pusher.lastSeen)
+                        merged[name] = existing
+                    } else {
+                        merged[name] = pusher
+                    }
+                }
+            }
+            return Array(merged.values)
+        }
+        return result.sorted { ($0.lastSeen, $0.name) > ($1.lastSeen, $1.name) }
+    }
+
+    /// A page of events matching `filter`, newest first.
+    public func events(filter: EventFilter = EventFilter(), offset: Int = 0, limit: Int = 100) -> EventPage {
+        state.withLock { $0.page(filter: filter, offset: max(0, offset), limit: max(0, limit)) }
+    }
+
+    /// The newest event of a repository, if any is stored.
+    public func latestEvent(of repository: String) -> StoredEvent? {
+        state.withLock { state in
+            guard let index = state.repositoryIndex[repository], state.repositories[index].summary.events > 0
+            else { return nil }
+            return state.event(id: state.repositories[index].summary.lastEventID)
+        }
+    }
+
+    static func recentFirst(_ a: RepositorySummary, _ b: RepositorySummary) -> Bool {
+        if a.lastEventID != b.lastEventID { return a.lastEventID > b.lastEventID }
+        return a.name < b.name
+    }
+}
+
+/// Everything behind the store's lock.
+private struct State {
+    struct Repository {
+        var summary: RepositorySummary
+        let lowercasedName: String
+        var tags: [TagKey: TagSummary] = [:]
+        var pushers: [String: PusherSummary] = [:]
+    }
+
+    /// Dictionary key for an optional tag.
+    struct TagKey: Hashable {
+        let tag: String?
+    }
+
+    var events = Deque<StoredEvent>()
+    /// Parallel to `events`: the repository index of each event, for filtering without hashing.
+    var eventRepository = Deque<Int32>()
+    var nextID: UInt64 = 1
+    var repositories: [Repository] = []
+    var repositoryIndex: [String: Int] = [:]
+    var liveRepositories = 0
+    var pushers: [String: PusherSummary] = [:]
+    var foldIndex: [String: UInt64] = [:]
+    var interner = StringInterner()
+    var evicted = 0
+    var folded = 0
+    var accepted = 0
+    var version: UInt64 = 0
+
+    /// The key that identifies a redelivery; nil when the payload has no push time to compare.
+    static func foldKey(_ payload: WebhookPayload) -> String? {
+        guard let pushedAt = payload.pushedAt else { return nil }
+        if let callback = payload.callbackURL, !callback.isEmpty {
+            return "c\u{0}\(callback)\u{0}\(pushedAt)"
+        }
+        return "r\u{0}\(payload.repository.repoName)\u{0}\(payload.tag ?? "\u{1}")\u{0}\(pushedAt)"
+    }
+
+    func event(id: UInt64) -> StoredEvent? {
+        guard let first = events.first?.id, id >= first else { return nil }
+        let index = Int(id - first)
+        return index < events.count ? events[index] : nil
+    }
+
+    mutating func ingest(_ incoming: WebhookPayload, receivedAt: Double, capacity: Int) -> StoreChange {
+        accepted += 1
+        version += 1
+        let key = Self.foldKey(incoming)
+        if let key, let id = foldIndex[key], let first = events.first?.id {
+            let index = Int(id - first)
+            events[index].deliveries += 1
+            events[index].lastDeliveredAt = receivedAt
+            folded += 1
+            return .folded(id: id, deliveries: events[index].deliveries)
+        }
+        var payload = incoming
+        interner.intern(&payload)
+        let id = nextID
+        nextID += 1
+        let event = StoredEvent(
+            id: id, receivedAt: receivedAt, deliveries: 1, lastDeliveredAt: receivedAt, payload: payload)
+        let repoIndex = addToIndexes(event)
+        events.append(event)
+        eventRepository.append(Int32(repoIndex))
+        if let key { foldIndex[key] = id }
+        while events.count > capacity { evictOldest() }
+        return .appended(id: id)
+    }
+
+    mutating func addToIndexes(_ event: StoredEvent) -> Int {
+        let info = event.payload.repository
+        let time = event.pushedOrReceivedAt
+        let index: Int
+        if let existing = repositoryIndex[info.repoName] {
+            index = existing
+        } else {
+            index = repositories.count
+            repositoryIndex[info.repoName] = index
+            let summary = RepositorySummary(
+                name: info.repoName, events: 0, lastPushedAt: time, lastReceivedAt: event.receivedAt,
+                lastEventID: event.id, isPrivate: false, isOfficial: false, isTrusted: false, tagCount: 0)
+            repositories.append(Repository(summary: summary, lowercasedName: info.repoName.lowercased()))
+        }
+        var repo = repositories[index]
+        if repo.summary.events == 0 { liveRepositories += 1 }
+        repo.summary.events += 1
+        repo.summary.lastPushedAt = max(repo.summary.lastPushedAt, time)
+        repo.summary.lastReceivedAt = event.receivedAt
+        repo.summary.lastEventID = event.id
+        repo.summary.isPrivate = info.isPrivate ?? repo.summary.isPrivate
+        repo.summary.isOfficial = info.isOfficial ?? repo.summary.isOfficial
+        repo.summary.isTrusted = info.isTrusted ?? repo.summary.isTrusted
+        let tagKey = TagKey(tag: event.tag)
+        if var tag = repo.tags[tagKey] {
+            tag.events += 1
+            tag.lastPushedAt = max(tag.lastPushedAt, time)
+            tag.lastEventID = event.id
+            repo.tags[tagKey] = tag
+        } else {
+            repo.tags[tagKey] = TagSummary(
+                repository: info.repoName, tag: event.tag, events: 1, lastPushedAt: time,
+                lastEventID: event.id)
+        }
+        repo.summary.tagCount = repo.tags.count
+        if let pusher = event.pusher {
+            Self.count(pusher, at: time, in: &repo.pushers)
+            Self.count(pusher, at: time, in: &pushers)
+        }
+        repositories[index] = repo
+        return index
+    }
+
+    static func count(_ name: String, at time: Double, in table: inout [String: PusherSummary]) {
+        if var summary = table[name] {
+            summary.events += 1
+            summary.lastSeen = max(summary.lastSeen, time)
+            table[name] = summary
+        } else {
+            table[name] = PusherSummary(name: name, events: 1, lastSeen: time)
+        }
+    }
+
+    static func uncount(_ name: String, in table: inout [String: PusherSummary]) {
+        guard var summary = table[name] else { return }
+        summary.events -= 1
+        table[name] = summary.events > 0 ? summary : nil
+    }
+
+    mutating func evictOldest() {
+        guard let event = events.popFirst(), let repoIndex = eventRepository.popFirst() else { return }
+        evicted += 1
+        if let key = Self.foldKey(event.payload), foldIndex[key] == event.id { foldIndex[key] = nil }
+        var repo = repositories[Int(repoIndex)]
+        repo.summary.events -= 1
+        if repo.summary.events == 0 { liveRepositories -= 1 }
+        let tagKey = TagKey(tag: event.tag)
+        if var tag = repo.tags[tagKey] {
+            tag.events -= 1
+            repo.tags[tagKey] = tag.events > 0 ? tag : nil
+        }
+        repo.summary.tagCount = repo.tags.count
+        if let pusher = event.pusher {
+            Self.uncount(pusher, in: &repo.pushers)
+            Self.uncount(pusher, in: &pushers)
+        }
+        repositories[Int(repoIndex)] = repo
+    }
+
+    func matches(_ repo: Repository, _ filter: EventFilter) -> Bool {
+        if let exact = filter.repository, repo.summary.name != exact { return false }
+        if !filter.repositoryContains.isEmpty,
+            !repo.lowercasedName.contains(filter.repositoryContains.lowercased())
+        {
+            return false
+        }
+        return true
+    }
+
+    func page(filter: EventFilter, offset: Int, limit: Int) -> EventPage {
+        // Decide per repository once, then test each event by index: no string work per event.
+        let repoMatches = repositories.map { matches($0, filter) }
+        let needsEventTest = filter.tag != nil || filter.pusher != nil
+        var total = 0
+        if !needsEventTest {
+            total = repositories.indices.reduce(0) {
+                $0 + (repoMatches[$1] ? repositories[$1].summary.events : 0)
+            }
+        }
+        var page: [StoredEvent] = []
+        page.reserveCapacity(min(limit, 256))
+        var skipped = 0
+        var index = events.count - 1
+        while index >= 0 {
+            defer { index -= 1 }
+            guard repoMatches[Int(eventRepository[index])] else { continue }
+            if needsEventTest {
+                let event = events[index]
+                if let tag = filter.tag, event.tag != tag { continue }
+                if let pusher = filter.pusher, event.pusher != pusher { continue }
+                total += 1
+            } else if page.count >= limit {
+                break
+            }
+            if skipped < offset {
+                skipped += 1
+            } else if page.count < limit {
+                page.append(events[index])
+            }
+        }
+        return EventPage(events: page, total: total)
+    }
+}

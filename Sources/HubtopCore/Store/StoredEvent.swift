@@ -1,0 +1,94 @@
+/// A delivery as kept by the store: the decoded payload plus what hubtop knows about receiving it.
+public struct StoredEvent: Sendable, Identifiable, Equatable {
+    /// Monotonically increasing, never reused; ids of evicted events are simply gone.
+    public let id: UInt64
+    /// When the first delivery arrived (seconds since 1970).
+    public let receivedAt: Double
+    /// How many deliveries folded into this event (1 when never redelivered).
+    public internal(set) var deliveries: Int
+    /// When the latest delivery arrived.
+    public internal(set) var lastDeliveredAt: Double
+    public let payload: WebhookPayload
+
+    public var repoName: String { payload.repository.repoName }
+    public var tag: String? { payload.tag }
+    public var pusher: String? { payload.pusher }
+    /// The push time when the payload has one, else when it arrived.
+    public var pushedOrReceivedAt: Double { payload.pushedAt ?? receivedAt }
+}
+
+/// What one ingest did to the store.
+public enum StoreChange: Sendable, Equatable {
+    case appended(id: UInt64)
+    /// A redelivery folded into an existing event, which now has `deliveries` deliveries.
+    case folded(id: UInt64, deliveries: Int)
+}
+
+/// Per-repository aggregate, kept up to date as events arrive and are evicted.
+public struct RepositorySummary: Sendable, Equatable {
+    public let name: String
+    public internal(set) var events: Int
+    public internal(set) var lastPushedAt: Double
+    public internal(set) var lastReceivedAt: Double
+    public internal(set) var lastEventID: UInt64
+    public internal(set) var isPrivate: Bool
+    public internal(set) var isOfficial: Bool
+    public internal(set) var isTrusted: Bool
+    public internal(set) var tagCount: Int
+}
+
+public struct TagSummary: Sendable, Equatable {
+    public let repository: String
+    /// nil for deliveries without a tag (early Docker Hub payloads).
+    public let tag: String?
+    public internal(set) var events: Int
+    public internal(set) var lastPushedAt: Double
+    public internal(set) var lastEventID: UInt64
+}
+
+public struct PusherSummary: Sendable, Equatable {
+    public let name: String
+    public internal(set) var events: Int
+    public internal(set) var lastSeen: Double
+}
+
+/// Narrows the event history. Empty fields match everything.
+public struct EventFilter: Sendable, Equatable {
+    /// Case-insensitive substring of the repository name.
+    public var repositoryContains: String = ""
+    /// Exact repository name (set by choosing a repository).
+    public var repository: String?
+    /// Exact tag; `.some(nil)` selects untagged deliveries.
+    public var tag: String??
+    /// Exact pusher.
+    public var pusher: String?
+
+    public init(
+        repositoryContains: String = "", repository: String? = nil, tag: String?? = nil, pusher: String? = nil
+    ) {
+        self.repositoryContains = repositoryContains
+        self.repository = repository
+        self.tag = tag
+        self.pusher = pusher
+    }
+
+    public var isEmpty: Bool {
+        repositoryContains.isEmpty && repository == nil && tag == nil && pusher == nil
+    }
+}
+
+public struct EventPage: Sendable, Equatable {
+    public var events: [StoredEvent]
+    /// All events matching the filter, not just this page.
+    public var total: Int
+}
+
+public struct StoreTotals: Sendable, Equatable {
+    public var events: Int
+    public var repositories: Int
+    public var evicted: Int
+    public var folded: Int
+    public var accepted: Int
+    public var newestID: UInt64
+    public var version: UInt64
+}

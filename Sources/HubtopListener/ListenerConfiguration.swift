@@ -1,0 +1,65 @@
+import NIOCore
+
+/// How the webhook listener behaves; filled from the command line.
+public struct ListenerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// The secret path segment: `POST /hook/<token>`.
+    public var token: String
+    public var maxBodyBytes: Int
+    /// Connections with no traffic for this long are closed.
+    public var idleTimeout: TimeAmount
+    public var eventLoopThreads: Int
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 9876, token: String, maxBodyBytes: Int = 1 << 20,
+        idleTimeout: TimeAmount = .seconds(60), eventLoopThreads: Int = System.coreCount
+    ) {
+        self.host = host
+        self.port = port
+        self.token = token
+        self.maxBodyBytes = maxBodyBytes
+        self.idleTimeout = idleTimeout
+        self.eventLoopThreads = eventLoopThreads
+    }
+
+    /// Parses `HOST:PORT`, `[::1]:PORT` or `:PORT`.
+    public static func parseListenAddress(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":") else { return nil }
+        var host = String(text[..<colon])
+        guard let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+            return nil
+        }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host.isEmpty { host = "127.0.0.1" }
+        return (host, port)
+    }
+}
+
+/// Token helpers: generation and a comparison that takes the same time wherever the bytes differ.
+public enum WebhookToken {
+    public static func random() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in
+            let byte = UInt8.random(in: 0...255, using: &generator)
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    public static func matches(_ candidate: Substring, _ expected: String) -> Bool {
+        let a = Array(candidate.utf8)
+        let b = Array(expected.utf8)
+        var difference = UInt8(a.count == b.count ? 0 : 1)
+        for index in 0..<b.count {
+            difference |= (index < a.count ? a[index] : 0) ^ b[index]
+        }
+        return difference == 0
+    }
+
+    /// `abcd…wxyz` style masking for display.
+    public static func masked(_ token: String) -> String {
+        guard token.count > 8 else { return String(repeating: "•", count: token.count) }
+        return String(token.prefix(4)) + "…" + String(token.suffix(4))
+    }
+}

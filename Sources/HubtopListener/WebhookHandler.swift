@@ -1,0 +1,214 @@
+import HubtopCore
+import NIOCore
+import NIOHTTP1
+
+/// Routes and answers one connection's requests. Bodies are collected up to the limit and then
+/// handed to the shared `Ingestor`; anything refused gets a JSON error body.
+final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum Route {
+        case hook
+        case health
+        /// Answer this once the request ends, ignoring its body.
+        case refuse(HTTPResponseStatus, reason: String, detail: String, headers: [(String, String)])
+    }
+
+    private let configuration: ListenerConfiguration
+    private let ingestor: Ingestor
+    private var route: Route?
+    private var head: HTTPRequestHead?
+    private var body: ByteBuffer?
+    /// Set once a response was sent early (413): the rest of the request is dropped.
+    private var answeredEarly = false
+    private var quiescing = false
+
+    init(configuration: ListenerConfiguration, ingestor: Ingestor) {
+        self.configuration = configuration
+        self.ingestor = ingestor
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            answeredEarly = false
+            route = self.route(for: head)
+            if case .hook = route {
+                if let length = head.headers.first(name: "content-length").flatMap(Int.init),
+                    length > configuration.maxBodyBytes
+                {
+                    return refuseTooLarge(context: context)
+                }
+                body = context.channel.allocator.buffer(capacity: 2048)
+                if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                    context.writeAndFlush(
+                        wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
+                        promise: nil)
+                }
+            }
+        case .body(var chunk):
+            guard !answeredEarly, case .hook = route else { return }
+            if (body?.readableBytes ?? 0) + chunk.readableBytes > configuration.maxBodyBytes {
+                return refuseTooLarge(context: context)
+            }
+            body?.writeBuffer(&chunk)
+        case .end:
+            guard !answeredEarly, let route, let head else { return }
+            finish(route, head: head, context: context)
+        }
+    }
+
+    private func route(for head: HTTPRequestHead) -> Route {
+        var path = head.uri[...]
+        if let query = path.firstIndex(of: "?") { path = path[..<query] }
+        if path == "/healthz" {
+            if head.method == .GET || head.method == .HEAD { return .health }
+            return .refuse(
+                .methodNotAllowed, reason: "method_not_allowed", detail: "use GET",
+                headers: [("Allow", "GET")])
+        }
+        if path.hasPrefix("/hook/") {
+            var token = path.dropFirst("/hook/".count)
+            if token.hasSuffix("/") { token = token.dropLast() }
+            // A wrong token must look exactly like any unknown path.
+            guard WebhookToken.matches(token, configuration.token) else { return notFound }
+            if head.method != .POST {
+                return .refuse(
+                    .methodNotAllowed, reason: "method_not_allowed",
+                    detail: "webhooks are delivered with POST",
+                    headers: [("Allow", "POST")])
+            }
+            return .hook
+        }
+        return notFound
+    }
+
+    private var notFound: Route {
+        .refuse(.notFound, reason: "not_found", detail: "no such endpoint", headers: [])
+    }
+
+    private func finish(_ route: Route, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        switch route {
+        case .health:
+            let totals = ingestor.store.totals
+            let rejections = ingestor.rejections.byReason
+            var writer = JSONWriter()
+            writer.beginObject()
+            writer.key("status")
+            writer.string("ok")
+            writer.key("events")
+            writer.integer(totals.events)
+            writer.key("repositories")
+            writer.integer(totals.repositories)
+            writer.key("rejected")
+            writer.integer(rejections.values.reduce(0, +))
+            writer.key("evicted")
+            writer.integer(totals.evicted)
+            writer.key("folded")
+            writer.integer(totals.folded)
+            writer.key("rejections")
+            writer.beginObject()
+            for (reason, count) in rejections.sorted(by: { $0.key < $1.key }) {
+                writer.key(reason)
+                writer.integer(count)
+            }
+            writer.endObject()
+            writer.endObject()
+            respond(context: context, head: head, status: .ok, json: writer.text)
+        case .refuse(let status, let reason, let detail, let headers):
+            ingestor.rejections.count(reason)
+            respond(
+                context: context, head: head, status: status, json: Self.errorJSON(reason, detail),
+                extra: headers)
+        case .hook:
+            let received = WallClock.now()
+            let result: Result<StoreChange, PayloadError>
+            if let body, body.readableBytes > 0 {
+                result = body.withUnsafeReadableBytes { raw in
+                    ingestor.ingest(raw.bindMemory(to: UInt8.self), receivedAt: received)
+                }
+            } else {
+                result = .failure(PayloadError(.invalidJSON, "empty body"))
+                ingestor.rejections.count(PayloadError.Kind.invalidJSON.rawValue)
+            }
+            body = nil
+            switch result {
+            case .success(.appended(let id)):
+                respond(context: context, head: head, status: .ok, json: "{\"ok\":true,\"id\":\(id)}")
+            case .success(.folded(let id, let deliveries)):
+                respond(
+                    context: context, head: head, status: .ok,
+                    json: "{\"ok\":true,\"id\":\(id),\"deliveries\":\(deliveries)}")
+            case .failure(let error):
+                respond(
+                    context: context, head: head, status: .badRequest,
+                    json: Self.errorJSON(error.kind.rawValue, error.detail))
+            }
+        }
+        self.route = nil
+        self.head = nil
+    }
+
+    private func refuseTooLarge(context: ChannelHandlerContext) {
+        guard let head else { return }
+        answeredEarly = true
+        body = nil
+        ingestor.rejections.count("body_too_large")
+        // The rest of the body is not read: answer and close.
+        respond(
+            context: context, head: head, status: .payloadTooLarge,
+            json: Self.errorJSON("body_too_large", "the body exceeds \(configuration.maxBodyBytes) bytes"),
+            forceClose: true)
+    }
+
+    static func errorJSON(_ error: String, _ detail: String) -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("error")
+        writer.string(error)
+        writer.key("detail")
+        writer.string(detail)
+        writer.endObject()
+        return writer.text
+    }
+
+    private func respond(
+        context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, json: String,
+        extra: [(String, String)] = [], forceClose: Bool = false
+    ) {
+        let keepAlive = head.isKeepAlive && !forceClose && !quiescing
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(4 + extra.count)
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(json.utf8.count))
+        for (name, value) in extra { headers.add(name: name, value: value) }
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        var response = HTTPResponseHead(version: head.version, status: status, headers: headers)
+        response.headers = headers
+        context.write(wrapOutboundOut(.head(response)), promise: nil)
+        if head.method != .HEAD {
+            var buffer = context.channel.allocator.buffer(capacity: json.utf8.count)
+            buffer.writeString(json)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            done.whenComplete { _ in loopBound.value.close(promise: nil) }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is IdleStateHandler.IdleStateEvent {
+            context.close(promise: nil)
+        } else if event is ChannelShouldQuiesceEvent {
+            quiescing = true
+            // Between requests: close now; mid-request: the response will close.
+            if head == nil { context.close(promise: nil) }
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+}

@@ -1,0 +1,67 @@
+import HubtopCore
+import NIOCore
+import NIOExtras
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// The SwiftNIO HTTP/1.1 server that receives Docker Hub deliveries.
+public final class WebhookServer: Sendable {
+    public let configuration: ListenerConfiguration
+    public let ingestor: Ingestor
+    private let group: MultiThreadedEventLoopGroup
+    /// Dropped before the event loops stop: its deinit touches them.
+    private let quiescing: Mutex<ServerQuiescingHelper?>
+    private let channel = Mutex<Channel?>(nil)
+
+    public init(configuration: ListenerConfiguration, ingestor: Ingestor) {
+        self.configuration = configuration
+        self.ingestor = ingestor
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
+        self.quiescing = Mutex(ServerQuiescingHelper(group: group))
+    }
+
+    /// Binds and starts serving; returns the bound port (useful with port 0).
+    public func start() async throws -> Int {
+        let configuration = self.configuration
+        let ingestor = self.ingestor
+        guard let quiescing = self.quiescing.withLock({ $0 }) else {
+            throw ChannelError.ioOnClosedChannel
+        }
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(
+                        quiescing.makeServerChannelHandler(channel: channel))
+                }
+            }
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandler(IdleStateHandler(allTimeout: configuration.idleTimeout))
+                    try sync.configureHTTPServerPipeline(
+                        withPipeliningAssistance: true, withErrorHandling: true)
+                    try sync.addHandler(WebhookHandler(configuration: configuration, ingestor: ingestor))
+                }
+            }
+        let bound = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+        channel.withLock { $0 = bound }
+        return bound.localAddress?.port ?? configuration.port
+    }
+
+    /// Stops accepting, lets in-flight requests finish, then stops the event loops.
+    public func shutdown() async {
+        if let bound = channel.withLock({ $0 }) {
+            let promise = bound.eventLoop.makePromise(of: Void.self)
+            quiescing.withLock { $0 }?.initiateShutdown(promise: promise)
+            _ = try? await promise.futureResult.get()
+            _ = try? await bound.closeFuture.get()
+        }
+        quiescing.withLock { $0 = nil }
+        try? await group.shutdownGracefully()
+    }
+}

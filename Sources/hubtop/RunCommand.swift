@@ -1,0 +1,99 @@
+import ArgumentParser
+import Dispatch
+import HubtopCore
+import HubtopListener
+import HubtopTUI
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `hubtop [options]`: the listener plus the dashboard (or headless output).
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Listen for Docker Hub webhooks and show them (the default command)."
+    )
+
+    @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
+    var listen = "127.0.0.1:9876"
+
+    @Option(help: "Secret path token for POST /hook/<token> (default: $HUBTOP_TOKEN, else random).")
+    var token: String?
+
+    @Option(help: "Largest accepted request body, in bytes.")
+    var maxBody = 1 << 20
+
+    @Option(help: "Events kept in memory; the oldest are evicted beyond this.")
+    var maxEvents = 100_000
+
+    @Option(help: "Close connections idle for this many seconds.")
+    var idleTimeout = 60
+
+    @Flag(help: "Run without the dashboard: print one line per event to stdout.")
+    var headless = false
+
+    @Flag(help: "With --headless: print NDJSON instead of text.")
+    var json = false
+
+    @Flag(help: "Feed a synthetic stream of realistic events.")
+    var demo = false
+
+    @Option(help: "Events per second for --demo.")
+    var demoRate = 2.0
+
+    @Option(help: "Start the dashboard with this repository filter (substring).")
+    var repo: String?
+
+    func validate() throws {
+        guard ListenerConfiguration.parseListenAddress(listen) != nil else {
+            throw ValidationError("--listen wants HOST:PORT, got '\(listen)'")
+        }
+        guard maxEvents > 0 else { throw ValidationError("--max-events must be positive") }
+        guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
+        guard demoRate > 0, demoRate <= 10_000 else {
+            throw ValidationError("--demo-rate must be in (0, 10000]")
+        }
+        if json && !headless { throw ValidationError("--json goes with --headless") }
+    }
+
+    func run() async throws {
+        let address = ListenerConfiguration.parseListenAddress(listen)!
+        let secret =
+            token ?? Environment.value("HUBTOP_TOKEN").flatMap { $0.isEmpty ? nil : $0 }
+            ?? WebhookToken.random()
+        let store = EventStore(capacity: maxEvents)
+        let ingestor = Ingestor(store: store)
+        let configuration = ListenerConfiguration(
+            host: address.host, port: address.port, token: secret, maxBodyBytes: maxBody,
+            idleTimeout: .seconds(Int64(idleTimeout)))
+        let server = WebhookServer(configuration: configuration, ingestor: ingestor)
+        let port: Int
+        do {
+            port = try await server.start()
+        } catch {
+            await server.shutdown()
+            throw CleanExit.message("hubtop: cannot listen on \(listen): \(error)")
+        }
+        let hostForURL = address.host.contains(":") ? "[\(address.host)]" : address.host
+        let webhookURL = "http://\(hostForURL):\(port)/hook/\(secret)"
+        let demoTask = demo ? DemoRunner.start(ingestor: ingestor, rate: demoRate) : nil
+
+        if headless {
+            Console.error("hubtop: listening; webhook URL: \(webhookURL)")
+            let printer = HeadlessPrinter(store: store, json: json)
+            store.observe { printer.print($0) }
+            _ = await SignalWaiter.wait(for: [SIGINT, SIGTERM])
+        } else {
+            let masked = "http://\(hostForURL):\(port)/hook/\(WebhookToken.masked(secret))"
+            // The full URL goes to stderr before the screen is taken over, and again after it is
+            // restored, so it can be copied.
+            Console.error("hubtop: webhook URL: \(webhookURL)")
+            let dashboard = DashboardOptions(webhookURL: masked, repositoryFilter: repo ?? "")
+            try Dashboard.run(store: store, rejections: ingestor.rejections, options: dashboard)
+            Console.error("hubtop: webhook URL was: \(webhookURL)")
+        }
+        demoTask?.cancel()
+        await server.shutdown()
+    }
+}

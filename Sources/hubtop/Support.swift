@@ -1,0 +1,132 @@
+import Dispatch
+import HubtopCore
+import HubtopListener
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+enum Environment {
+    static func value(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+}
+
+/// Unbuffered, line-at-a-time output that many threads may share.
+enum Console {
+    private static let lock = Mutex(())
+
+    static func out(_ line: String) { write(line, to: STDOUT_FILENO) }
+
+    static func error(_ line: String) { write(line, to: STDERR_FILENO) }
+
+    private static func write(_ line: String, to descriptor: Int32) {
+        let bytes = Array((line + "\n").utf8)
+        lock.withLock { _ in
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes[offset...].withUnsafeBytes {
+                    Glibc.write(descriptor, $0.baseAddress, $0.count)
+                }
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { return }
+                offset += written
+            }
+        }
+    }
+
+    /// Reads a whole file (or standard input for "-").
+    static func readAll(_ path: String) throws -> [UInt8] {
+        let descriptor = path == "-" ? STDIN_FILENO : open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw ConsoleError(description: "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { if descriptor != STDIN_FILENO { close(descriptor) } }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 && errno == EINTR { continue }
+            if count < 0 {
+                throw ConsoleError(description: "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return bytes
+    }
+}
+
+struct ConsoleError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// Prints each stored or folded event in headless mode.
+struct HeadlessPrinter: Sendable {
+    let store: EventStore
+    let json: Bool
+
+    func print(_ change: StoreChange) {
+        let id: UInt64
+        switch change {
+        case .appended(let appended): id = appended
+        case .folded(let folded, _): id = folded
+        }
+        guard let event = store.event(id: id) else { return }
+        Console.out(json ? EventFormatter.json(event) : EventFormatter.line(event))
+    }
+}
+
+/// Waits for one of the given signals, with their default action disabled.
+enum SignalWaiter {
+    static func wait(for signals: [Int32]) async -> Int32 {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+            let once = Mutex(false)
+            var sources: [DispatchSourceSignal] = []
+            for number in signals {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler {
+                    let first = once.withLock { fired in
+                        defer { fired = true }
+                        return !fired
+                    }
+                    if first { continuation.resume(returning: number) }
+                }
+                source.resume()
+                sources.append(source)
+            }
+            // Sources must outlive the wait; they are few and the process is ending anyway.
+            SignalSources.keep(sources)
+        }
+    }
+}
+
+private enum SignalSources {
+    nonisolated(unsafe) static var kept: [DispatchSourceSignal] = []
+    static func keep(_ sources: [DispatchSourceSignal]) { kept += sources }
+}
+
+/// Drives `DemoFeed` through the same ingest path the listener uses.
+enum DemoRunner {
+    static func start(ingestor: Ingestor, rate: Double) -> Task<Void, Never> {
+        Task.detached {
+            var feed = DemoFeed(seed: UInt64(WallClock.now() * 1000) & 0xFFFF_FFFF)
+            // A little history first, so the screen is not empty at start.
+            let start = WallClock.now()
+            for index in 0..<30 {
+                let body = feed.next(now: start - Double(30 - index) * 45)
+                _ = ingestor.ingest(body, receivedAt: start - Double(30 - index) * 45)
+            }
+            let interval = 1.0 / rate
+            while !Task.isCancelled {
+                // Jitter around the mean interval, as real builds do not land on a beat.
+                let pause = interval * Double.random(in: 0.3...1.7)
+                try? await Task.sleep(nanoseconds: UInt64(pause * 1e9))
+                let now = WallClock.now()
+                _ = ingestor.ingest(feed.next(now: now), receivedAt: now)
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import Testing
+
+@testable import HubtopCore
+
+@Suite struct PayloadDecoderTests {
+    @Test func decodesTheDocumentedExampleDespiteItsInvalidEscape() throws {
+        let payload = try PayloadDecoder.decode(DockerHubExample.body)
+        #expect(payload.repository.repoName == "svendowideit/testhook")
+        #expect(payload.tag == "latest")
+        #expect(payload.pusher == "trustedbuilder")
+        #expect(payload.pushedAt == 1_417_566_161)
+        #expect(payload.repository.dateCreated == 1_417_494_799)
+        #expect(payload.images.count == 2, "the \"...\" placeholder is dropped")
+        #expect(payload.repository.isPrivate == true)
+        #expect(payload.repository.dockerfile?.contains("VOLUME\t\t[/var/cache/apt-cacher-ng]") == true)
+        #expect(payload.repairs.contains("invalid escape \\] kept literally"))
+        #expect(payload.repairs.contains { $0.contains("placeholder") })
+    }
+
+    @Test func earlyPayloadWithoutTagImagesOrDockerfile() throws {
+        let payload = try PayloadDecoder.decode(
+            #"{"push_data":{"pushed_at":1400000000,"pusher":"old"},"repository":{"repo_name":"a/b"}}"#)
+        #expect(payload.tag == nil)
+        #expect(payload.images.isEmpty)
+        #expect(payload.repository.dockerfile == nil)
+        #expect(payload.repairs.contains("push_data.tag missing"))
+        #expect(payload.repository.namespace == "a" && payload.repository.name == "b")
+    }
+
+    @Test(arguments: [
+        #""images":null"#, #""images":[]"#, #""images":["...",null,""]"#, "\"images\":\"none\"",
+    ])
+    func imagesInOddShapesNeverDropTheEvent(_ images: String) throws {
+        let payload = try PayloadDecoder.decode(
+            #"{"push_data":{"tag":"t",\#(images)},"repository":{"repo_name":"a/b"}}"#)
+        #expect(payload.images.isEmpty)
+        #expect(payload.repository.repoName == "a/b")
+    }
+
+    @Test func nullStringFieldsAreAbsent() throws {
+        let payload = try PayloadDecoder.decode(
+            #"{"callback_url":null,"push_data":{"tag":null,"pusher":null},"repository":{"repo_name":"a/b","description":null,"dockerfile":null,"status":null}}"#
+        )
+        #expect(payload.callbackURL == nil)
+        #expect(payload.pusher == nil)
+        #expect(payload.repository.description == nil)
+        #expect(payload.repository.dockerfile == nil)
+    }
+
+    @Test(arguments: [
+        ("1417566161", 1_417_566_161.0), ("1.417566161e+09", 1_417_566_161.0), ("1.4E9", 1_400_000_000.0),
+        ("1417566161.25", 1_417_566_161.25), ("\"1417566161\"", 1_417_566_161.0), ("\" 1.4e9 \"", 1.4e9),
+    ])
+    func timestampsInEveryEncoding(_ literal: String, _ expected: Double) throws {
+        let payload = try PayloadDecoder.decode(
+            #"{"push_data":{"pushed_at":\#(literal)},"repository":{"repo_name":"a/b"}}"#)
+        #expect(payload.pushedAt == expected)
+        if literal.hasPrefix("\"") {
+            #expect(payload.repairs.contains("push_data.pushed_at: string coerced to number"))
+        }
+    }
+
+    @Test func numbersAndBooleansAsStrings() throws {
+        let payload = try PayloadDecoder.decode(
+            #"{"repository":{"repo_name":"a/b","star_count":"0","comment_count":"12","is_private":"true","is_official":0}}"#
+        )
+        #expect(payload.repository.starCount == 0)
+        #expect(payload.repository.commentCount == 12)
+        #expect(payload.repository.isPrivate == true)
+        #expect(payload.repository.isOfficial == false)
+        #expect(payload.repairs.contains("repository.star_count: string coerced to number"))
+        #expect(payload.repairs.contains("repository.is_official: number coerced to boolean"))
+    }
+
+    @Test func unknownFieldsAreKeptByPath() throws {
+        let payload = try PayloadDecoder.decode(
+            #"{"push_data":{"tag":"t","media_type":"application/vnd.oci.image.index.v1+json"},"repository":{"repo_name":"a/b","x":{"y":[1,2]}},"top":true}"#
+        )
+        #expect(payload.extras.map(\.path) == ["push_data.media_type", "repository.x", "top"])
+        #expect(payload.extras[1].value.jsonText == #"{"y":[1,2]}"#)
+    }
+
+    @Test func repositoryIdentityFromNamespaceAndName() throws {
+        let payload = try PayloadDecoder.decode(#"{"repository":{"namespace":"ns","name":"n"}}"#)
+        #expect(payload.repository.repoName == "ns/n")
+        #expect(payload.repairs.contains("repository.repo_name derived from namespace/name"))
+    }
+
+    @Test(arguments: [
+        (#"{"repository":{"name":"n"}}"#, PayloadError.Kind.missingRepository),
+        (#"{"push_data":{}}"#, .missingRepository),
+        ("", .invalidJSON), ("   ", .invalidJSON), ("not json", .invalidJSON), ("[1,2]", .invalidJSON),
+        ("\"string\"", .invalidJSON), (#"{"repository":{"repo_name":"a/b"}} trailing"#, .invalidJSON),
+        (#"{"repository":{"repo_name":"a/b""#, .invalidJSON), (#"{"a":NaN}"#, .invalidJSON),
+        (#"{"a":Infinity}"#, .invalidJSON), (#"{"a":1e400}"#, .invalidJSON),
+        ("repo=a%2Fb&tag=1", .invalidJSON),
+        (#"{"a":01}"#, .invalidJSON), (#"{'a':1}"#, .invalidJSON),
+    ])
+    func refusesWhatIsNotJSONOrHasNoRepository(_ body: String, _ kind: PayloadError.Kind) {
+        #expect(throws: PayloadError.self) { try PayloadDecoder.decode(body) }
+        do {
+            _ = try PayloadDecoder.decode(body)
+        } catch {
+            #expect(error.kind == kind, "\(body): \(error)")
+            #expect(!error.detail.isEmpty)
+        }
+    }
+
+    @Test func errorsSayWhere() {
+        do {
+            _ = try PayloadDecoder.decode(#"{"repository": {"repo_name": "a/b",}}"#)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.detail.contains("at byte 35"), "\(error.detail)")
+        }
+    }
+
+    @Test func invalidUTF8IsRefused() {
+        var bytes = Array(#"{"repository":{"repo_name":"a/"#.utf8)
+        bytes += [0xFF, 0xFE]
+        bytes += Array(#""}}"#.utf8)
+        #expect(throws: PayloadError.self) { try PayloadDecoder.decode(bytes) }
+    }
+
+    @Test func deepNestingIsRefusedWithoutRecursingForever() {
+        let depth = 100_000
+        let body = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+        let wrapped = #"{"repository":{"repo_name":"a/b"},"x":"# + body + "}"
+        do {
+            _ = try PayloadDecoder.decode(wrapped)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.detail.contains("nesting deeper"))
+        }
+    }
+
+    @Test func escapesAndSurrogates() throws {
+        let payload = try PayloadDecoder.decode(
+            #"{"repository":{"repo_name":"a/b","description":"\u00e9\ud83d\ude80\n\t\"\/\q\ud800x"}}"#)
+        #expect(payload.repository.description == "é🚀\n\t\"/q\u{FFFD}x")
+        #expect(payload.repairs.contains("invalid escape \\q kept literally"))
+        #expect(payload.repairs.contains("lone surrogate replaced"))
+    }
+
+    @Test func byteOrderMarkIsIgnoredAndDuplicateKeysTakeTheLast() throws {
+        let body = [0xEF, 0xBB, 0xBF] + Array(#"{"repository":{"repo_name":"a/b","repo_name":"c/d"}}"#.utf8)
+        let payload = try PayloadDecoder.decode(body)
+        #expect(payload.repository.repoName == "c/d")
+    }
+
+    @Test func overlongFieldsAreRefused() {
+        let longName = String(repeating: "n", count: 256)
+        #expect(throws: PayloadError.self) {
+            try PayloadDecoder.decode(#"{"repository":{"repo_name":"a/\#(longName)"}}"#)
+        }
+        let longTag = String(repeating: "t", count: 129)
+        #expect(throws: PayloadError.self) {
+            try PayloadDecoder.decode(
+                #"{"push_data":{"tag":"\#(longTag)"},"repository":{"repo_name":"a/b"}}"#)
+        }
+    }
+}
