@@ -1,19 +1,101 @@
 import HubtopCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 public struct DashboardOptions: Sendable {
     public var webhookURL: String
     public var repositoryFilter: String
+    public var theme: Theme
+    public var noColor: Bool
 
-    public init(webhookURL: String, repositoryFilter: String) {
+    public init(
+        webhookURL: String, repositoryFilter: String, theme: Theme = .builtInDefault, noColor: Bool = false
+    ) {
         self.webhookURL = webhookURL
         self.repositoryFilter = repositoryFilter
+        self.theme = theme
+        self.noColor = noColor
     }
 }
 
+/// Signal handlers may only touch plain globals: they set a flag and wake the loop.
+nonisolated(unsafe) private var signalWakeFD: Int32 = -1
+nonisolated(unsafe) private var signalReceived: sig_atomic_t = 0
+
+private func onTerminatingSignal(_ number: Int32) {
+    signalReceived = 1
+    var byte: UInt8 = 2
+    _ = write(signalWakeFD, &byte, 1)
+}
+
+/// The dashboard's run loop: one thread owns curses; everything else only wakes it.
 public enum Dashboard {
+    /// Runs until the user quits or SIGTERM/SIGHUP/SIGINT arrives; restores the terminal on return.
     public static func run(store: EventStore, rejections: RejectionCounter, options: DashboardOptions) throws
     {
-        struct NotYet: Error {}
-        throw NotYet()
+        let wake = WakePipe()
+        signalWakeFD = wake.writeEnd
+        signalReceived = 0
+        for number in [SIGTERM, SIGHUP, SIGINT] { signal(number, onTerminatingSignal) }
+        store.observe { _ in wake.signal() }
+
+        let terminal = CursesTerminal(theme: options.theme, noColor: options.noColor)
+        defer {
+            terminal.stop()
+            for number in [SIGTERM, SIGHUP, SIGINT] { signal(number, SIG_DFL) }
+        }
+        let model = DashboardModel(store: store, rejections: rejections)
+        var state = DashboardState(
+            width: terminal.width, height: terminal.height, now: wallClock(), webhookURL: options.webhookURL,
+            filter: options.repositoryFilter)
+        model.update(&state, .tick(now: state.now))
+        model.refresh(&state)
+
+        var nextTick = state.now + 1
+        var dirty = true
+        var lastFrame = 0.0
+        let frameInterval = 1.0 / 60
+        while !state.quit && signalReceived == 0 {
+            let now = wallClock()
+            if dirty && now - lastFrame >= frameInterval {
+                terminal.draw(View.render(state))
+                lastFrame = now
+                dirty = false
+            }
+            // Sleep until input, a wake-up, the next tick, or (when a frame is owed) the frame time.
+            var timeout = max(0, nextTick - now)
+            if dirty { timeout = min(timeout, max(0, lastFrame + frameInterval - now)) }
+            var fds = [
+                pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0),
+            ]
+            let ready = poll(&fds, 2, Int32((timeout * 1000).rounded(.up)))
+            if ready < 0 && errno != EINTR { break }
+            if fds[1].revents != 0 {
+                wake.drain()
+                model.update(&state, .storeChanged)
+                dirty = true
+            }
+            // Always read: a resize (SIGWINCH) interrupts poll and shows up as a key.
+            while let message = terminal.readInput() {
+                model.update(&state, message)
+                dirty = true
+                if state.quit { break }
+            }
+            let after = wallClock()
+            if after >= nextTick {
+                model.update(&state, .tick(now: after))
+                nextTick = after + 1
+                dirty = true
+            }
+        }
+    }
+
+    static func wallClock() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 }

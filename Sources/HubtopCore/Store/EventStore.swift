@@ -99,6 +99,24 @@ public final class EventStore: Sendable {
         state.withLock { $0.page(filter: filter, offset: max(0, offset), limit: max(0, limit)) }
     }
 
+    /// Where event `id` stands in the filtered history (0 = newest), or nil when it does not match.
+    public func position(of id: UInt64, filter: EventFilter = EventFilter()) -> Int? {
+        state.withLock { $0.position(of: id, filter: filter) }
+    }
+
+    /// Events (not redeliveries) received at or after `time`.
+    public func countReceived(since time: Double) -> Int {
+        state.withLock { state in
+            var count = 0
+            var index = state.events.count - 1
+            while index >= 0, state.events[index].receivedAt >= time {
+                count += 1
+                index -= 1
+            }
+            return count
+        }
+    }
+
     /// The newest event of a repository, if any is stored.
     public func latestEvent(of repository: String) -> StoredEvent? {
         state.withLock { state in
@@ -272,10 +290,39 @@ private struct State {
         return true
     }
 
+    /// Index of the newest event the filter admits (events after a pause are skipped).
+    func newestIndex(_ filter: EventFilter) -> Int {
+        guard let upTo = filter.upToID, let first = events.first?.id else { return events.count - 1 }
+        if upTo < first { return -1 }
+        return min(events.count - 1, Int(upTo - first))
+    }
+
+    func eventMatches(_ index: Int, _ filter: EventFilter) -> Bool {
+        let event = events[index]
+        if let tag = filter.tag, event.tag != tag { return false }
+        if let pusher = filter.pusher, event.pusher != pusher { return false }
+        return true
+    }
+
+    func position(of id: UInt64, filter: EventFilter) -> Int? {
+        guard let first = events.first?.id, id >= first, id < first + UInt64(events.count) else { return nil }
+        let target = Int(id - first)
+        let repoMatches = repositories.map { matches($0, filter) }
+        guard repoMatches[Int(eventRepository[target])], eventMatches(target, filter) else { return nil }
+        var index = newestIndex(filter)
+        if target > index { return nil }
+        var rank = 0
+        while index > target {
+            if repoMatches[Int(eventRepository[index])] && eventMatches(index, filter) { rank += 1 }
+            index -= 1
+        }
+        return rank
+    }
+
     func page(filter: EventFilter, offset: Int, limit: Int) -> EventPage {
         // Decide per repository once, then test each event by index: no string work per event.
         let repoMatches = repositories.map { matches($0, filter) }
-        let needsEventTest = filter.tag != nil || filter.pusher != nil
+        let needsEventTest = filter.tag != nil || filter.pusher != nil || filter.upToID != nil
         var total = 0
         if !needsEventTest {
             total = repositories.indices.reduce(0) {
@@ -285,14 +332,12 @@ private struct State {
         var page: [StoredEvent] = []
         page.reserveCapacity(min(limit, 256))
         var skipped = 0
-        var index = events.count - 1
+        var index = newestIndex(filter)
         while index >= 0 {
             defer { index -= 1 }
             guard repoMatches[Int(eventRepository[index])] else { continue }
             if needsEventTest {
-                let event = events[index]
-                if let tag = filter.tag, event.tag != tag { continue }
-                if let pusher = filter.pusher, event.pusher != pusher { continue }
+                if !eventMatches(index, filter) { continue }
                 total += 1
             } else if page.count >= limit {
                 break

@@ -62,18 +62,23 @@ public struct EventFilter: Sendable, Equatable {
     public var tag: String??
     /// Exact pusher.
     public var pusher: String?
+    /// Ignore events newer than this id (a paused view).
+    public var upToID: UInt64?
 
     public init(
-        repositoryContains: String = "", repository: String? = nil, tag: String?? = nil, pusher: String? = nil
+        repositoryContains: String = "", repository: String? = nil, tag: String?? = nil,
+        pusher: String? = nil,
+        upToID: UInt64? = nil
     ) {
         self.repositoryContains = repositoryContains
         self.repository = repository
         self.tag = tag
         self.pusher = pusher
+        self.upToID = upToID
     }
 
     public var isEmpty: Bool {
-        repositoryContains.isEmpty && repository == nil && tag == nil && pusher == nil
+        repositoryContains.isEmpty && repository == nil && tag == nil && pusher == nil && upToID == nil
     }
 }
 
@@ -91,4 +96,17 @@ public struct StoreTotals: Sendable, Equatable {
     public var accepted: Int
     public var newestID: UInt64
     public var version: UInt64
+
+    public init(
+        events: Int = 0, repositories: Int = 0, evicted: Int = 0, folded: Int = 0, accepted: Int = 0,
+        newestID: UInt64 = 0, version: UInt64 = 0
+    ) {
+        self.events = events
+        self.repositories = repositories
+        self.evicted = evicted
+        self.folded = folded
+        self.accepted = accepted
+        self.newestID = newestID
+        self.version = version
+    }
 }

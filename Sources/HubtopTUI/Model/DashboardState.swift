@@ -1,0 +1,129 @@
+import HubtopCore
+
+public enum PaneID: Int, CaseIterable, Sendable {
+    case repositories
+    case tags
+    case pushers
+    case events
+
+    public var title: String {
+        switch self {
+        case .repositories: return "Repositories"
+        case .tags: return "Tags"
+        case .pushers: return "Pushers"
+        case .events: return "Events"
+        }
+    }
+}
+
+/// Selection and scroll position of a list.
+public struct ListCursor: Equatable, Sendable {
+    public var selected = 0
+    public var top = 0
+
+    /// Keeps the selection inside `count` and visible in `rows` rows.
+    mutating func clamp(count: Int, rows: Int) {
+        selected = count == 0 ? 0 : min(max(0, selected), count - 1)
+        let rows = max(1, rows)
+        if selected < top { top = selected }
+        if selected >= top + rows { top = selected - rows + 1 }
+        top = max(0, min(top, max(0, count - rows)))
+    }
+}
+
+/// The Dockerfile viewer: which event it shows and where it is scrolled.
+public struct DockerfileViewer: Equatable, Sendable {
+    /// A fixed event, or nil to follow the latest event of the selected repository.
+    public var eventID: UInt64?
+    public var top = 0
+    public var search = ""
+    public var editingSearch = false
+    /// The line of the current match, if any.
+    public var matchLine: Int?
+}
+
+public struct DetailView: Equatable, Sendable {
+    public var eventID: UInt64
+    public var top = 0
+}
+
+/// What the panes show: copied from the store by `refresh`, so rendering never touches the store.
+public struct Snapshot: Equatable, Sendable {
+    public var totals = StoreTotals()
+    public var rejected = 0
+    public var repositories: [RepositorySummary] = []
+    public var tags: [TagSummary] = []
+    public var pushers: [PusherSummary] = []
+    /// The visible window of the event history.
+    public var events: [StoredEvent] = []
+    public var eventTotal = 0
+    /// The event the Dockerfile viewer or the detail view shows.
+    public var focusedEvent: StoredEvent?
+    public var eventsPerMinute = 0.0
+}
+
+/// The whole dashboard state. Only `update` changes it; views only read it.
+public struct DashboardState: Equatable, Sendable {
+    public var width: Int
+    public var height: Int
+    public var now: Double
+    public var webhookURL: String
+
+    public var focus: PaneID = .repositories
+    public var cursors: [PaneID: ListCursor] = [:]
+
+    /// `/` filter: repository substring, applied to every pane.
+    public var filterText = ""
+    public var editingFilter = false
+    /// Enter on a repository, tag or pusher narrows the other panes to it.
+    public var narrowedRepository: String?
+    public var narrowedTag: String??
+    public var narrowedPusher: String?
+
+    public var paused = false
+    /// Newest event id when paused: the frozen view shows nothing newer.
+    public var pausedAtID: UInt64?
+
+    public var dockerfile: DockerfileViewer?
+    public var detail: DetailView?
+    public var showHelp = false
+    public var quit = false
+
+    public var data = Snapshot()
+
+    public init(width: Int, height: Int, now: Double, webhookURL: String, filter: String = "") {
+        self.width = width
+        self.height = height
+        self.now = now
+        self.webhookURL = webhookURL
+        self.filterText = filter
+    }
+
+    public func cursor(_ pane: PaneID) -> ListCursor { cursors[pane] ?? ListCursor() }
+
+    public var newSincePause: Int {
+        guard let pausedAtID else { return 0 }
+        return Int(data.totals.newestID &- pausedAtID)
+    }
+
+    /// The repository the Tags pane and the Dockerfile viewer follow.
+    public var selectedRepository: String? {
+        if let narrowedRepository { return narrowedRepository }
+        let index = cursor(.repositories).selected
+        return data.repositories.indices.contains(index) ? data.repositories[index].name : nil
+    }
+
+    public var selectedEvent: StoredEvent? {
+        let cursor = cursor(.events)
+        let index = cursor.selected - cursor.top
+        return data.events.indices.contains(index) ? data.events[index] : nil
+    }
+
+    public var eventFilter: EventFilter {
+        EventFilter(
+            repositoryContains: filterText, repository: narrowedRepository, tag: narrowedTag,
+            pusher: narrowedPusher)
+    }
+
+    public var isTooSmall: Bool { width < Layout.minimumWidth || height < Layout.minimumHeight }
+}

@@ -1,0 +1,49 @@
+/// A key as the dashboard understands it, independent of curses.
+public enum Key: Equatable, Sendable {
+    case character(Character)
+    case up
+    case down
+    case left
+    case right
+    case pageUp
+    case pageDown
+    case home
+    case end
+    case enter
+    case escape
+    case tab
+    case backTab
+    case backspace
+    case delete
+    /// Ctrl plus a letter, e.g. `.control("c")`.
+    case control(Character)
+}
+
+public struct MouseEvent: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        case press
+        case wheelUp
+        case wheelDown
+    }
+
+    public var x: Int
+    public var y: Int
+    public var kind: Kind
+
+    public init(x: Int, y: Int, kind: Kind) {
+        self.x = x
+        self.y = y
+        self.kind = kind
+    }
+}
+
+/// Everything that can change the dashboard's state arrives as one of these.
+public enum Message: Equatable, Sendable {
+    case key(Key)
+    case mouse(MouseEvent)
+    case resize(width: Int, height: Int)
+    /// The store changed (new or folded events).
+    case storeChanged
+    /// Once a second: ages and rates move on.
+    case tick(now: Double)
+}

@@ -1,0 +1,400 @@
+import HubtopCore
+
+/// The dashboard's one `update`: every message goes through here, and only here does state
+/// change. It reads the store (never writes it) to refresh what the panes show.
+public struct DashboardModel: Sendable {
+    public let store: EventStore
+    public let rejections: RejectionCounter
+
+    public init(store: EventStore, rejections: RejectionCounter) {
+        self.store = store
+        self.rejections = rejections
+    }
+
+    public func update(_ state: inout DashboardState, _ message: Message) {
+        switch message {
+        case .resize(let width, let height):
+            state.width = width
+            state.height = height
+            refresh(&state)
+        case .storeChanged:
+            if state.paused {
+                // A frozen view still counts what arrives.
+                state.data.totals = store.totals
+                state.data.rejected = rejections.total
+            } else {
+                refresh(&state)
+            }
+        case .tick(let now):
+            state.now = now
+            state.data.eventsPerMinute = Double(store.countReceived(since: now - 60))
+            state.data.rejected = rejections.total
+        case .key(let key):
+            handle(key, &state)
+        case .mouse(let mouse):
+            handle(mouse, &state)
+        }
+    }
+
+    // MARK: - Keys
+
+    func handle(_ key: Key, _ state: inout DashboardState) {
+        if key == .control("c") {
+            state.quit = true
+            return
+        }
+        if state.showHelp {
+            if key == .escape || key == .character("?") || key == .character("q") { state.showHelp = false }
+            return
+        }
+        if state.editingFilter { return editFilter(key, &state) }
+        if state.dockerfile?.editingSearch == true { return editSearch(key, &state) }
+        if state.detail != nil, handleDetail(key, &state) { return }
+        if state.dockerfile != nil, handleDockerfile(key, &state) { return }
+
+        switch key {
+        case .character("q"): state.quit = true
+        case .character("?"): state.showHelp = true
+        case .tab: focus(PaneID(rawValue: (state.focus.rawValue + 1) % 4)!, &state)
+        case .backTab: focus(PaneID(rawValue: (state.focus.rawValue + 3) % 4)!, &state)
+        case .character("1"): focus(.repositories, &state)
+        case .character("2"): focus(.tags, &state)
+        case .character("3"): focus(.pushers, &state)
+        case .character("4"): focus(.events, &state)
+        case .up, .character("k"): move(by: -1, &state)
+        case .down, .character("j"): move(by: 1, &state)
+        case .pageUp:
+            move(by: -max(1, Layout(width: state.width, height: state.height).rows(state.focus) - 1), &state)
+        case .pageDown:
+            move(by: max(1, Layout(width: state.width, height: state.height).rows(state.focus) - 1), &state)
+        case .home, .character("g"): move(to: 0, &state)
+        case .end, .character("G"): move(to: Int.max, &state)
+        case .enter, .right, .character("l"): choose(&state)
+        case .escape, .left, .character("h"): back(&state)
+        case .character("/"):
+            state.editingFilter = true
+        case .character("c"):
+            state.filterText = ""
+            state.narrowedRepository = nil
+            state.narrowedTag = nil
+            state.narrowedPusher = nil
+            refresh(&state)
+        case .character("p"), .character(" "): togglePause(&state)
+        case .character("d"): toggleDockerfile(&state)
+        default: break
+        }
+    }
+
+    func focus(_ pane: PaneID, _ state: inout DashboardState) {
+        state.focus = pane
+        state.detail = nil
+        // The Dockerfile viewer covers the events pane in the wide layout: focusing events closes it.
+        if pane == .events, state.width >= Layout.wideWidth { state.dockerfile = nil }
+        refresh(&state)
+    }
+
+    func count(of pane: PaneID, _ state: DashboardState) -> Int {
+        switch pane {
+        case .repositories: return state.data.repositories.count
+        case .tags: return state.data.tags.count
+        case .pushers: return state.data.pushers.count
+        case .events: return state.data.eventTotal
+        }
+    }
+
+    func move(by delta: Int, _ state: inout DashboardState) {
+        let current = state.cursor(state.focus).selected
+        let target = delta < 0 ? max(0, current + delta) : min(Int.max - 1, current + delta)
+        move(to: target, &state)
+    }
+
+    func move(to index: Int, _ state: inout DashboardState) {
+        let pane = state.focus
+        var cursor = state.cursor(pane)
+        cursor.selected = min(index, max(0, count(of: pane, state) - 1))
+        cursor.clamp(
+            count: count(of: pane, state), rows: Layout(width: state.width, height: state.height).rows(pane))
+        state.cursors[pane] = cursor
+        if pane == .repositories, state.dockerfile != nil, state.dockerfile?.eventID == nil {
+            state.dockerfile?.top = 0
+        }
+        refresh(&state)
+    }
+
+    /// Enter: open an event, or narrow the other panes to a repository, tag or pusher.
+    func choose(_ state: inout DashboardState) {
+        switch state.focus {
+        case .repositories:
+            guard let name = state.selectedRepository else { return }
+            if state.narrowedRepository == name {
+                state.narrowedRepository = nil
+                state.narrowedTag = nil
+            } else {
+                state.narrowedRepository = name
+                state.narrowedTag = nil
+            }
+            state.cursors[.events] = ListCursor()
+        case .tags:
+            let index = state.cursor(.tags).selected
+            guard state.data.tags.indices.contains(index) else { return }
+            let tag = state.data.tags[index]
+            if state.narrowedTag == .some(tag.tag) && state.narrowedRepository == tag.repository {
+                state.narrowedTag = nil
+            } else {
+                state.narrowedRepository = tag.repository
+                state.narrowedTag = .some(tag.tag)
+            }
+            state.cursors[.events] = ListCursor()
+        case .pushers:
+            let index = state.cursor(.pushers).selected
+            guard state.data.pushers.indices.contains(index) else { return }
+            let name = state.data.pushers[index].name
+            state.narrowedPusher = state.narrowedPusher == name ? nil : name
+            state.cursors[.events] = ListCursor()
+        case .events:
+            guard let event = state.selectedEvent else { return }
+            state.detail = DetailView(eventID: event.id)
+        }
+        refresh(&state)
+    }
+
+    /// Esc: close what is open, else undo the latest narrowing.
+    func back(_ state: inout DashboardState) {
+        if state.detail != nil {
+            state.detail = nil
+        } else if state.dockerfile != nil {
+            state.dockerfile = nil
+        } else if state.narrowedPusher != nil {
+            state.narrowedPusher = nil
+        } else if state.narrowedTag != nil {
+            state.narrowedTag = nil
+        } else if state.narrowedRepository != nil {
+            state.narrowedRepository = nil
+        } else if !state.filterText.isEmpty {
+            state.filterText = ""
+        }
+        refresh(&state)
+    }
+
+    func togglePause(_ state: inout DashboardState) {
+        state.paused.toggle()
+        state.pausedAtID = state.paused ? store.totals.newestID : nil
+        refresh(&state)
+    }
+
+    func toggleDockerfile(_ state: inout DashboardState) {
+        if state.dockerfile != nil {
+            state.dockerfile = nil
+        } else {
+            let fixed = state.detail?.eventID ?? (state.focus == .events ? state.selectedEvent?.id : nil)
+            state.dockerfile = DockerfileViewer(eventID: fixed)
+            state.detail = nil
+        }
+        refresh(&state)
+    }
+
+    func editFilter(_ key: Key, _ state: inout DashboardState) {
+        switch key {
+        case .enter: state.editingFilter = false
+        case .escape:
+            state.editingFilter = false
+            state.filterText = ""
+        case .backspace, .delete: if !state.filterText.isEmpty { state.filterText.removeLast() }
+        case .control("u"): state.filterText = ""
+        case .character(let character): state.filterText.append(character)
+        default: return
+        }
+        state.cursors[.repositories] = ListCursor()
+        state.cursors[.events] = ListCursor()
+        refresh(&state)
+    }
+
+    // MARK: - Detail and Dockerfile views
+
+    /// Keys the detail view takes; false lets the dashboard handle the key.
+    func handleDetail(_ key: Key, _ state: inout DashboardState) -> Bool {
+        guard var detail = state.detail else { return false }
+        let page = max(1, Layout(width: state.width, height: state.height).overlay.height - 3)
+        switch key {
+        case .escape, .left, .character("h"): state.detail = nil
+        case .up, .character("k"): detail.top = max(0, detail.top - 1)
+        case .down, .character("j"): detail.top += 1
+        case .pageUp: detail.top = max(0, detail.top - page)
+        case .pageDown: detail.top += page
+        case .home, .character("g"): detail.top = 0
+        case .end, .character("G"): detail.top = Int.max / 2
+        case .enter: return true
+        default: return false
+        }
+        if state.detail != nil {
+            let inner = Layout(width: state.width, height: state.height).overlay.inner
+            let count = DetailContent.lines(for: state.data.focusedEvent, width: inner.width).count
+            detail.top = min(detail.top, max(0, count - inner.height))
+            state.detail = detail
+        }
+        refresh(&state)
+        return true
+    }
+
+    func handleDockerfile(_ key: Key, _ state: inout DashboardState) -> Bool {
+        guard var viewer = state.dockerfile else { return false }
+        // The viewer takes the moving keys when it has the focus (opened from events, or narrow).
+        let lines = DockerfileContent.lines(of: state.data.focusedEvent)
+        let page = max(1, Layout(width: state.width, height: state.height).overlay.height - 3)
+        let lastTop = max(0, lines.count - page)
+        switch key {
+        case .escape: state.dockerfile = nil
+        case .up, .character("k"): viewer.top = max(0, viewer.top - 1)
+        case .down, .character("j"): viewer.top = min(lastTop, viewer.top + 1)
+        case .pageUp: viewer.top = max(0, viewer.top - page)
+        case .pageDown: viewer.top = min(lastTop, viewer.top + page)
+        case .home, .character("g"): viewer.top = 0
+        case .end, .character("G"): viewer.top = lastTop
+        case .character("/"):
+            viewer.editingSearch = true
+            viewer.search = ""
+            viewer.matchLine = nil
+        case .character("n"), .character("N"):
+            let forward = key == .character("n")
+            viewer.matchLine = DockerfileContent.nextMatch(
+                of: viewer.search, in: lines, after: viewer.matchLine ?? (forward ? -1 : lines.count),
+                forward: forward)
+            if let line = viewer.matchLine { viewer.top = min(lastTop, max(0, line - page / 2)) }
+        default: return false
+        }
+        if state.dockerfile != nil { state.dockerfile = viewer }
+        return true
+    }
+
+    func editSearch(_ key: Key, _ state: inout DashboardState) {
+        guard var viewer = state.dockerfile else { return }
+        let lines = DockerfileContent.lines(of: state.data.focusedEvent)
+        switch key {
+        case .enter: viewer.editingSearch = false
+        case .escape:
+            viewer.editingSearch = false
+            viewer.search = ""
+            viewer.matchLine = nil
+        case .backspace, .delete: if !viewer.search.isEmpty { viewer.search.removeLast() }
+        case .character(let character): viewer.search.append(character)
+        default: break
+        }
+        if !viewer.search.isEmpty {
+            // Incremental: jump to the first match at or after the current position as you type.
+            viewer.matchLine = DockerfileContent.nextMatch(
+                of: viewer.search, in: lines, after: max(-1, (viewer.matchLine ?? viewer.top) - 1),
+                forward: true)
+            let page = max(1, Layout(width: state.width, height: state.height).overlay.height - 3)
+            if let line = viewer.matchLine {
+                viewer.top = min(max(0, lines.count - page), max(0, line - page / 2))
+            }
+        }
+        state.dockerfile = viewer
+    }
+
+    // MARK: - Mouse
+
+    func handle(_ mouse: MouseEvent, _ state: inout DashboardState) {
+        guard !state.showHelp, !state.isTooSmall else { return }
+        let layout = Layout(width: state.width, height: state.height)
+        let coveredByOverlay =
+            (state.detail != nil || state.dockerfile != nil)
+            && layout.overlay.contains(x: mouse.x, y: mouse.y)
+        if coveredByOverlay {
+            switch mouse.kind {
+            case .wheelUp: update(&state, .key(.up))
+            case .wheelDown: update(&state, .key(.down))
+            case .press: break
+            }
+            return
+        }
+        guard let pane = layout.pane(atX: mouse.x, y: mouse.y), let rect = layout.panes[pane] else { return }
+        switch mouse.kind {
+        case .press:
+            if state.focus != pane { focus(pane, &state) }
+            let row = mouse.y - rect.y - 1
+            if row >= 0, row < layout.rows(pane) { move(to: state.cursor(pane).top + row, &state) }
+        case .wheelUp, .wheelDown:
+            let previous = state.focus
+            state.focus = pane
+            move(by: mouse.kind == .wheelUp ? -3 : 3, &state)
+            state.focus = previous
+        }
+    }
+
+    // MARK: - Refresh
+
+    /// Re-reads what the panes show from the store, keeping selections on the same items.
+    public func refresh(_ state: inout DashboardState) {
+        let layout = Layout(width: state.width, height: state.height)
+        // A selection on the first row follows the newest item; elsewhere it stays on its item.
+        let keepRepository = state.cursor(.repositories).selected > 0 ? state.selectedRepository : nil
+        let tagCursor = state.cursor(.tags).selected
+        let keepTag: String?? =
+            tagCursor > 0 && state.data.tags.indices.contains(tagCursor)
+            ? .some(state.data.tags[tagCursor].tag) : .none
+        let pusherCursor = state.cursor(.pushers).selected
+        let keepPusher =
+            pusherCursor > 0 && state.data.pushers.indices.contains(pusherCursor)
+            ? state.data.pushers[pusherCursor].name : nil
+        let keepEvent = state.cursor(.events).selected > 0 ? state.selectedEvent?.id : nil
+
+        var data = Snapshot()
+        data.totals = store.totals
+        data.rejected = rejections.total
+        data.eventsPerMinute = state.data.eventsPerMinute
+        data.repositories = store.repositories(matching: state.filterText)
+        state.data = data
+        let repositoryIndex = keepRepository.flatMap { name in
+            data.repositories.firstIndex { $0.name == name }
+        }
+        select(
+            .repositories, &state, count: data.repositories.count, rows: layout.rows(.repositories),
+            found: repositoryIndex)
+        let repository = state.selectedRepository
+        state.data.tags = repository.map { store.tags(of: $0) } ?? []
+        let tagIndex = keepTag.flatMap { tag in state.data.tags.firstIndex { $0.tag == tag } }
+        select(.tags, &state, count: state.data.tags.count, rows: layout.rows(.tags), found: tagIndex)
+        state.data.pushers = store.pushers(
+            filter: EventFilter(repositoryContains: state.filterText, repository: state.narrowedRepository))
+        let pusherIndex = keepPusher.flatMap { name in state.data.pushers.firstIndex { $0.name == name } }
+        select(
+            .pushers, &state, count: state.data.pushers.count, rows: layout.rows(.pushers), found: pusherIndex
+        )
+
+        var filter = state.eventFilter
+        filter.upToID = state.pausedAtID
+        var cursor = state.cursor(.events)
+        if let keepEvent, let position = store.position(of: keepEvent, filter: filter) {
+            // Stay on the same event while newer ones arrive above it.
+            cursor.top += position - cursor.selected
+            cursor.selected = position
+        }
+        let rows = layout.rows(.events)
+        let total = store.events(filter: filter, offset: 0, limit: 0).total
+        cursor.clamp(count: total, rows: rows)
+        let page = store.events(filter: filter, offset: cursor.top, limit: rows)
+        state.cursors[.events] = cursor
+        state.data.events = page.events
+        state.data.eventTotal = page.total
+
+        if let detail = state.detail {
+            state.data.focusedEvent = store.event(id: detail.eventID)
+        } else if let viewer = state.dockerfile {
+            if let id = viewer.eventID {
+                state.data.focusedEvent = store.event(id: id)
+            } else if let repository {
+                state.data.focusedEvent = store.latestEvent(of: repository)
+            }
+        }
+    }
+
+    private func select(
+        _ pane: PaneID, _ state: inout DashboardState, count: Int, rows: Int, found: Int?
+    ) {
+        var cursor = state.cursor(pane)
+        if let found { cursor.selected = found }
+        cursor.clamp(count: count, rows: rows)
+        state.cursors[pane] = cursor
+    }
+}

@@ -1,0 +1,122 @@
+import HubtopCore
+
+/// The event detail as display lines: every field of the delivery.
+public enum DetailContent {
+    public struct Line: Equatable, Sendable {
+        public var label: String
+        public var value: String
+        public var role: Role
+    }
+
+    public static func lines(for event: StoredEvent?, width: Int) -> [Line] {
+        guard let event else {
+            return [Line(label: "", value: "this event is no longer stored", role: .muted)]
+        }
+        let payload = event.payload
+        let info = payload.repository
+        var lines: [Line] = []
+        let valueWidth = max(10, width - 16)
+        func add(_ label: String, _ value: String?, _ role: Role = .text) {
+            // Long values (URLs, digests) wrap rather than being cut.
+            let pieces = wrap(TerminalSanitizer.line(value ?? "—"), width: valueWidth)
+            for (index, piece) in pieces.enumerated() {
+                lines.append(
+                    Line(label: index == 0 ? label : "", value: piece, role: value == nil ? .muted : role))
+            }
+        }
+        func addWrapped(_ label: String, _ value: String?) {
+            guard let value, !value.isEmpty else { return add(label, value == nil ? nil : "(empty)") }
+            let wrapped = wrap(TerminalSanitizer.multiline(value), width: valueWidth)
+            for (index, piece) in wrapped.enumerated() {
+                lines.append(Line(label: index == 0 ? label : "", value: piece, role: .text))
+            }
+        }
+        func flag(_ value: Bool?) -> String? { value.map { $0 ? "yes" : "no" } }
+        func number(_ value: Double?) -> String? {
+            value.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : String($0) }
+        }
+        add("event", "#\(event.id)")
+        add("repository", info.repoName, .repository)
+        add("tag", payload.tag ?? "(none: an early payload)", .tag)
+        add("pusher", payload.pusher, .pusher)
+        add("pushed", payload.pushedAt.map { Timestamp.utc($0) }, .time)
+        add("received", Timestamp.utc(event.receivedAt), .time)
+        add(
+            "deliveries",
+            event.deliveries > 1
+                ? "\(event.deliveries) (last \(Timestamp.utc(event.lastDeliveredAt)))" : "1")
+        add("namespace", info.namespace)
+        add("name", info.name)
+        add("owner", info.owner)
+        addWrapped("description", info.description)
+        addWrapped("full desc.", info.fullDescription)
+        add("private", flag(info.isPrivate))
+        add("official", flag(info.isOfficial))
+        add("trusted", flag(info.isTrusted))
+        add("stars", number(info.starCount))
+        add("comments", number(info.commentCount))
+        add("created", info.dateCreated.map { Timestamp.utc($0) })
+        add("status", info.status)
+        add("repo URL", info.repoURL)
+        add("callback URL", payload.callbackURL)
+        add(
+            "dockerfile",
+            info.dockerfile.map { _ in "\(DockerfileContent.lines(of: event).count) lines (d to view)" })
+        if payload.images.isEmpty {
+            add("images", "none")
+        } else {
+            for (index, image) in payload.images.enumerated() {
+                add(index == 0 ? "images" : "", image, .muted)
+            }
+        }
+        for extra in payload.extras {
+            add(extra.path, extra.value.jsonText, .warning)
+        }
+        if payload.repairs.isEmpty {
+            add("repairs", "none")
+        } else {
+            for (index, repair) in payload.repairs.enumerated() {
+                add(index == 0 ? "repairs" : "", repair, .warning)
+            }
+        }
+        return lines
+    }
+
+    /// Greedy word wrap by display width; paragraphs (newlines) are kept.
+    public static func wrap(_ text: String, width: Int) -> [String] {
+        var result: [String] = []
+        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = ""
+            var lineWidth = 0
+            for word in paragraph.split(separator: " ", omittingEmptySubsequences: true) {
+                var word = String(word)
+                var wordWidth = DisplayWidth.of(word)
+                if lineWidth > 0 && lineWidth + 1 + wordWidth > width {
+                    result.append(line)
+                    line = ""
+                    lineWidth = 0
+                }
+                // A word longer than the line is cut into pieces.
+                while wordWidth > width {
+                    let piece = DisplayWidth.truncate(word, to: width + 1).dropLast()
+                    if !line.isEmpty {
+                        result.append(line)
+                        line = ""
+                        lineWidth = 0
+                    }
+                    result.append(String(piece))
+                    word = String(word.dropFirst(piece.count))
+                    wordWidth = DisplayWidth.of(word)
+                }
+                if lineWidth > 0 {
+                    line += " "
+                    lineWidth += 1
+                }
+                line += word
+                lineWidth += wordWidth
+            }
+            result.append(line)
+        }
+        return result
+    }
+}

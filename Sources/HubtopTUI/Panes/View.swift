@@ -1,0 +1,183 @@
+import HubtopCore
+
+/// Draws the dashboard state into a cell buffer. Pure: no store, no terminal, no clock.
+public enum View {
+    public static func render(_ state: DashboardState) -> CellBuffer {
+        var buffer = CellBuffer(width: state.width, height: state.height)
+        if state.isTooSmall {
+            drawTooSmall(state, &buffer)
+            return buffer
+        }
+        let layout = Layout(width: state.width, height: state.height)
+        HeaderView.draw(state, layout.header, &buffer)
+        for pane in PaneID.allCases {
+            guard let rect = layout.panes[pane] else { continue }
+            ListPanes.draw(pane, state, rect, &buffer)
+        }
+        if state.detail != nil {
+            DetailPane.draw(state, layout.overlay, &buffer)
+        } else if state.dockerfile != nil {
+            DockerfilePane.draw(state, layout.overlay, &buffer)
+        }
+        FooterView.draw(state, layout.footer, &buffer)
+        if state.showHelp {
+            HelpOverlay.draw(Rect(x: 0, y: 0, width: state.width, height: state.height), &buffer)
+        }
+        return buffer
+    }
+
+    static func drawTooSmall(_ state: DashboardState, _ buffer: inout CellBuffer) {
+        let lines = [
+            "terminal too small — need \(Layout.minimumWidth)×\(Layout.minimumHeight)",
+            "now \(state.width)×\(state.height) · q quits",
+        ]
+        for (offset, line) in lines.enumerated() {
+            let width = DisplayWidth.of(line)
+            let y = state.height / 2 - 1 + offset
+            buffer.write(
+                line, x: max(0, (state.width - width) / 2), y: y,
+                style: Style(offset == 0 ? .warning : .muted))
+        }
+    }
+}
+
+enum HeaderView {
+    static func draw(_ state: DashboardState, _ rect: Rect, _ buffer: inout CellBuffer) {
+        buffer.fill(rect, style: Style(.header))
+        let status: String
+        let statusRole: Role
+        if state.paused {
+            status = " PAUSED +\(state.newSincePause) new "
+            statusRole = .paused
+        } else {
+            status = " LIVE "
+            statusRole = .live
+        }
+        let statusWidth = DisplayWidth.of(status)
+        var x = buffer.write(" hubtop ", x: 0, y: rect.y, style: Style(.headerAccent))
+        x += buffer.write(
+            " ⇢ " + state.webhookURL, x: x, y: rect.y, maxWidth: max(0, rect.width - x - statusWidth - 1),
+            style: Style(.header))
+        buffer.write(status, x: rect.width - statusWidth, y: rect.y, style: Style(statusRole))
+
+        let totals = state.data.totals
+        var parts = [
+            "events \(grouped(totals.events))", "repos \(grouped(totals.repositories))",
+            "evicted \(grouped(totals.evicted))", "rejected \(grouped(state.data.rejected))",
+            "\(grouped(Int(state.data.eventsPerMinute)))/min",
+        ]
+        if totals.folded > 0 { parts.insert("redelivered \(grouped(totals.folded))", at: 1) }
+        var line = " " + parts.joined(separator: " · ")
+        var filters: [String] = []
+        if !state.filterText.isEmpty { filters.append("/\(TerminalSanitizer.line(state.filterText))") }
+        if let repository = state.narrowedRepository {
+            filters.append("repo=\(TerminalSanitizer.line(repository))")
+        }
+        if let tag = state.narrowedTag { filters.append("tag=\(TerminalSanitizer.line(tag ?? "(none)"))") }
+        if let pusher = state.narrowedPusher { filters.append("pusher=\(TerminalSanitizer.line(pusher))") }
+        let used = buffer.write(line, x: 0, y: rect.y + 1, maxWidth: rect.width, style: Style(.header))
+        if !filters.isEmpty {
+            line = "  filter: " + filters.joined(separator: " ")
+            buffer.write(
+                line, x: used, y: rect.y + 1, maxWidth: rect.width - used, style: Style(.headerAccent))
+        }
+    }
+
+    static func grouped(_ value: Int) -> String {
+        let digits = String(value)
+        guard digits.count > 3 else { return digits }
+        var out = ""
+        for (index, character) in digits.reversed().enumerated() {
+            if index > 0 && index % 3 == 0 { out.append(",") }
+            out.append(character)
+        }
+        return String(out.reversed())
+    }
+}
+
+enum FooterView {
+    static func draw(_ state: DashboardState, _ rect: Rect, _ buffer: inout CellBuffer) {
+        if state.editingFilter {
+            let x = buffer.write(" / ", x: 0, y: rect.y, style: Style(.key))
+            let shown = buffer.write(
+                TerminalSanitizer.line(state.filterText) + "▏", x: x, y: rect.y,
+                maxWidth: rect.width - x - 28,
+                style: Style(.filter))
+            buffer.write(
+                "  Enter keep · Esc clear", x: x + shown, y: rect.y, maxWidth: rect.width - x - shown,
+                style: Style(.muted))
+            return
+        }
+        if let viewer = state.dockerfile, viewer.editingSearch {
+            let x = buffer.write(" search: ", x: 0, y: rect.y, style: Style(.key))
+            buffer.write(
+                TerminalSanitizer.line(viewer.search) + "▏  Enter keep · Esc cancel", x: x, y: rect.y,
+                maxWidth: rect.width - x, style: Style(.filter))
+            return
+        }
+        var x = 0
+        for (key, action) in hints(state) {
+            guard x < rect.width else { break }
+            x += buffer.write(" " + key, x: x, y: rect.y, maxWidth: rect.width - x, style: Style(.key))
+            x += buffer.write(
+                " " + action + " ", x: x, y: rect.y, maxWidth: rect.width - x, style: Style(.muted))
+        }
+    }
+
+    static func hints(_ state: DashboardState) -> [(String, String)] {
+        if state.showHelp { return [("Esc", "close help"), ("q", "close")] }
+        if state.detail != nil {
+            return [("↑↓", "scroll"), ("d", "Dockerfile"), ("Esc", "back"), ("q", "quit")]
+        }
+        if state.dockerfile != nil {
+            return [
+                ("↑↓/PgUp/PgDn", "scroll"), ("/", "search"), ("n/N", "next/prev"), ("d/Esc", "close"),
+                ("q", "quit"),
+            ]
+        }
+        let common = [
+            ("/", "filter"), ("p", state.paused ? "resume" : "pause"), ("?", "help"), ("q", "quit"),
+        ]
+        switch state.focus {
+        case .repositories: return [("Tab", "pane"), ("Enter", "narrow"), ("d", "Dockerfile")] + common
+        case .tags: return [("Tab", "pane"), ("Enter", "narrow to tag"), ("d", "Dockerfile")] + common
+        case .pushers: return [("Tab", "pane"), ("Enter", "narrow to pusher")] + common
+        case .events:
+            return [("Tab", "pane"), ("Enter", "detail"), ("d", "Dockerfile"), ("c", "clear")] + common
+        }
+    }
+}
+
+enum HelpOverlay {
+    static let keys: [(String, String)] = [
+        ("Tab / Shift-Tab", "next / previous pane"),
+        ("1 2 3 4", "jump to Repositories, Tags, Pushers, Events"),
+        ("↑ ↓ / j k", "move"),
+        ("PgUp / PgDn", "page up / down"),
+        ("g G / Home End", "first / last"),
+        ("Enter / →", "event detail; on a repository, tag or pusher: narrow to it"),
+        ("Esc / ←", "back: close, or undo the last narrowing"),
+        ("d", "show / hide the Dockerfile viewer"),
+        ("/", "filter repositories (in the viewer: search; n N next/prev)"),
+        ("c", "clear all filters"),
+        ("p / Space", "pause / resume live following"),
+        ("?", "this help"),
+        ("q / Ctrl-C", "quit"),
+        ("mouse", "click focuses and selects; wheel scrolls"),
+    ]
+
+    static func draw(_ screen: Rect, _ buffer: inout CellBuffer) {
+        let width = min(screen.width - 4, 76)
+        let height = min(screen.height - 2, keys.count + 4)
+        let rect = Rect(
+            x: (screen.width - width) / 2, y: (screen.height - height) / 2, width: width, height: height)
+        buffer.fill(rect, style: Style(.text))
+        buffer.box(
+            rect, style: Style(.borderFocused), title: "Keys — Esc closes", titleStyle: Style(.titleFocused))
+        for (index, entry) in keys.prefix(height - 3).enumerated() {
+            let y = rect.y + 2 + index
+            buffer.write(DisplayWidth.fit(entry.0, to: 18), x: rect.x + 2, y: y, style: Style(.key))
+            buffer.write(entry.1, x: rect.x + 21, y: y, maxWidth: rect.width - 23, style: Style(.text))
+        }
+    }
+}

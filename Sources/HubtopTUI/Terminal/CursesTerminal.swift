@@ -1,0 +1,182 @@
+import CNCursesW
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The only code that talks to curses: terminal setup and teardown, input decoding, and
+/// copying a `CellBuffer` to the screen. Like htop's CRT.c, it owns the terminal: whoever
+/// starts it must call `stop()` on every exit path (signals included, via the run loop).
+final class CursesTerminal {
+    private var previous: CellBuffer?
+    private var pairs: [Role: Int16] = [:]
+    private var attributes: [Role: attr_t] = [:]
+    private(set) var width = 0
+    private(set) var height = 0
+    private var started = false
+    let useColor: Bool
+
+    init(theme: Theme, noColor: Bool) {
+        // Wide characters need a UTF-8 locale; fall back to C.UTF-8 when the user's is not.
+        setlocale(LC_ALL, "")
+        if let codeset = nl_langinfo(nl_item(CODESET)), String(cString: codeset) != "UTF-8" {
+            setlocale(LC_CTYPE, "C.UTF-8")
+        }
+        initscr()
+        started = true
+        raw()
+        noecho()
+        nonl()
+        keypad(hubtop_stdscr(), true)
+        nodelay(hubtop_stdscr(), true)
+        set_escdelay(25)
+        curs_set(0)
+        leaveok(hubtop_stdscr(), true)
+        mousemask(hubtop_mouse_mask_all(), nil)
+        mouseinterval(0)
+        useColor = !noColor && has_colors()
+        if useColor {
+            start_color()
+            use_default_colors()
+        }
+        apply(theme)
+        width = Int(hubtop_cols())
+        height = Int(hubtop_lines())
+    }
+
+    /// Maps each role to a colour pair and attributes for this terminal's capabilities.
+    func apply(_ theme: Theme) {
+        let capability = ColorCapability(colors: useColor ? Int(hubtop_colors()) : 0)
+        for (index, role) in Role.allCases.enumerated() {
+            let style = theme.style(for: role)
+            var attrs: Attributes = style.attributes
+            if useColor && Int(hubtop_color_pairs()) > index + 1 {
+                let pair = Int16(index + 1)
+                init_pair(
+                    pair, Int16(capability.terminalColor(style.foreground)),
+                    Int16(capability.terminalColor(style.background)))
+                pairs[role] = pair
+                // Eight-colour terminals cannot tell the chosen colours apart well: keep emphasis.
+                if capability.colors < 16 { attrs.formUnion(Theme.monochromeAttributes(for: role)) }
+            } else {
+                pairs[role] = 0
+                attrs.formUnion(Theme.monochromeAttributes(for: role))
+            }
+            attributes[role] = Self.cursesAttributes(attrs)
+        }
+        previous = nil
+    }
+
+    static func cursesAttributes(_ attributes: Attributes) -> attr_t {
+        var value = hubtop_a_normal()
+        if attributes.contains(.bold) { value |= hubtop_a_bold() }
+        if attributes.contains(.dim) { value |= hubtop_a_dim() }
+        if attributes.contains(.underline) { value |= hubtop_a_underline() }
+        if attributes.contains(.reverse) { value |= hubtop_a_reverse() }
+        return value
+    }
+
+    func stop() {
+        guard started else { return }
+        started = false
+        mousemask(0, nil)
+        endwin()
+    }
+
+    /// Copies the cells that changed since the last frame, then updates the screen once.
+    func draw(_ frame: CellBuffer) {
+        let full = previous == nil || previous!.width != frame.width || previous!.height != frame.height
+        if full { erase() }
+        var wide: [wchar_t] = []
+        for y in 0..<frame.height {
+            for x in 0..<frame.width {
+                let cell = frame[x, y]
+                if cell.isContinuation { continue }
+                if !full, let previous, previous[x, y] == cell { continue }
+                wide.removeAll(keepingCapacity: true)
+                for (index, scalar) in cell.text.unicodeScalars.enumerated() {
+                    // curses takes one spacing character plus combining marks; drop the rest.
+                    if index > 0 && (index >= 4 || wcwidth(wchar_t(scalar.value)) != 0) { continue }
+                    wide.append(wchar_t(scalar.value))
+                }
+                let expected = DisplayWidth.of(cell.text)
+                if let first = wide.first, Int(wcwidth(first)) != expected {
+                    // The C library disagrees about the width: draw something of the right width.
+                    wide = expected == 2 ? [0x3F, 0x3F] : [0x3F]
+                }
+                wide.append(0)
+                let attrs = (attributes[cell.style.role] ?? 0) | Self.cursesAttributes(cell.style.attributes)
+                let pair = pairs[cell.style.role] ?? 0
+                _ = wide.withUnsafeBufferPointer { pointer in
+                    hubtop_put_cell(Int32(y), Int32(x), pointer.baseAddress, attrs, pair)
+                }
+            }
+        }
+        previous = frame
+        refresh()
+    }
+
+    /// The next input, or nil when none is waiting.
+    func readInput() -> Message? {
+        var character: wint_t = 0
+        let result = wget_wch(hubtop_stdscr(), &character)
+        if result == ERR { return nil }
+        if result == KEY_CODE_YES {
+            switch Int32(character) {
+            case KEY_RESIZE:
+                width = Int(hubtop_cols())
+                height = Int(hubtop_lines())
+                previous = nil
+                return .resize(width: width, height: height)
+            case KEY_MOUSE:
+                var event = MEVENT()
+                guard getmouse(&event) == OK else { return readInput() }
+                let kind: MouseEvent.Kind
+                if hubtop_wheel_up(event.bstate) != 0 {
+                    kind = .wheelUp
+                } else if hubtop_wheel_down(event.bstate) != 0 {
+                    kind = .wheelDown
+                } else if hubtop_button1(event.bstate) != 0 {
+                    kind = .press
+                } else {
+                    return readInput()
+                }
+                return .mouse(MouseEvent(x: Int(event.x), y: Int(event.y), kind: kind))
+            case KEY_UP: return .key(.up)
+            case KEY_DOWN: return .key(.down)
+            case KEY_LEFT: return .key(.left)
+            case KEY_RIGHT: return .key(.right)
+            case KEY_PPAGE: return .key(.pageUp)
+            case KEY_NPAGE: return .key(.pageDown)
+            case KEY_HOME: return .key(.home)
+            case KEY_END: return .key(.end)
+            case KEY_BTAB: return .key(.backTab)
+            case KEY_BACKSPACE: return .key(.backspace)
+            case KEY_DC: return .key(.delete)
+            case KEY_ENTER: return .key(.enter)
+            default: return readInput()
+            }
+        }
+        switch character {
+        case 9: return .key(.tab)
+        case 10, 13: return .key(.enter)
+        case 27: return .key(.escape)
+        case 8, 127: return .key(.backspace)
+        case 1...26: return .key(.control(Character(Unicode.Scalar(UInt8(character) + 96))))
+        default:
+            guard let scalar = Unicode.Scalar(UInt32(character)), !TerminalSanitizerCheck.isControl(scalar)
+            else {
+                return readInput()
+            }
+            return .key(.character(Character(scalar)))
+        }
+    }
+
+    func bell() { beep() }
+}
+
+enum TerminalSanitizerCheck {
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+}

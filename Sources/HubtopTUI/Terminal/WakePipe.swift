@@ -1,0 +1,42 @@
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Wakes the UI loop from other threads (the listener, signal handlers) through a pipe the loop
+/// polls alongside the terminal. Many wake-ups between two frames cost one byte.
+final class WakePipe: Sendable {
+    let readEnd: Int32
+    let writeEnd: Int32
+    private let pending = Atomic<Bool>(false)
+
+    init() {
+        var fds: [Int32] = [0, 0]
+        precondition(pipe(&fds) == 0, "cannot create a pipe")
+        readEnd = fds[0]
+        writeEnd = fds[1]
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+    }
+
+    func signal() {
+        if pending.exchange(true, ordering: .acquiringAndReleasing) { return }
+        var byte: UInt8 = 1
+        _ = write(writeEnd, &byte, 1)
+    }
+
+    /// Empties the pipe; later `signal()` calls write again.
+    func drain() {
+        pending.store(false, ordering: .releasing)
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while read(readEnd, &buffer, buffer.count) > 0 {}
+    }
+
+    deinit {
+        close(readEnd)
+        close(writeEnd)
+    }
+}
