@@ -1,0 +1,111 @@
+import Foundation
+import Testing
+
+/// The real binary in a real terminal: tmux types the keys and reads the screen.
+@Suite(.serialized) struct DashboardEndToEndTests {
+    func send(_ url: String, _ arguments: [String] = [], stdin: String? = nil) throws {
+        let result = try runHubtop(
+            ["send", "--url", url] + arguments + (stdin == nil ? [] : ["-"]), stdin: stdin)
+        #expect(result.status == 0, "send failed: \(result.out) \(result.err)")
+    }
+
+    @Test func postedEventsShowInEveryPaneAndTheKeysWork() throws {
+        let tmux = try TmuxSession(hubtop: ["--listen", "127.0.0.1:0", "--token", "e2e"])
+        let url = try tmux.webhookURL()
+        try tmux.waitForText("waiting for webhooks")
+
+        // Posted events appear without a keypress.
+        try send(url, ["--repo", "acme/api", "--tag", "v1.0.0", "--pusher", "alice"])
+        try send(url, ["--repo", "acme/web", "--tag", "latest", "--pusher", "bob"])
+        try send(url, ["--repo", "other/tool", "--tag", "edge", "--pusher", "carol"])
+        try tmux.waitForText("other/tool:edge")
+        var screen = try tmux.screen()
+        for text in [
+            "acme/api", "acme/web", "[2] Tags of other/tool", "edge", "alice", "bob", "carol",
+            "acme/api:v1.0.0",
+        ] {
+            #expect(screen.contains(text), "missing \(text)\n\(screen)")
+        }
+        #expect(screen.contains("events 3"))
+
+        // `/` narrows the repositories as you type.
+        try tmux.keys("/")
+        try tmux.type("acme")
+        try tmux.waitForScreen("only acme repositories") {
+            !$0.contains("other/tool") && $0.contains("acme/web")
+        }
+        try tmux.keys("Enter")
+        try tmux.waitForText("filter: /acme")
+
+        // `d` shows the Dockerfile of the selected repository's latest event.
+        try tmux.keys("d")
+        try tmux.waitForText("FROM")
+        screen = try tmux.screen()
+        #expect(screen.contains("Dockerfile — acme/"))
+        #expect(screen.contains("VOLUME"))
+        try tmux.keys("Escape", "c")
+        try tmux.waitForText("other/tool")
+
+        // The layout follows the terminal size.
+        try tmux.resize(width: 70, height: 20)
+        try tmux.waitForScreen("a 70-column layout") { screen in
+            let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+            return lines.contains { $0.hasPrefix("┌─ [4] Events") } && !lines.contains { $0.count > 70 }
+        }
+        try tmux.resize(width: 50, height: 12)
+        try tmux.waitForText("terminal too small — need 60×16")
+        try tmux.resize(width: 120, height: 40)
+        try tmux.waitForText("[4] Events")
+
+        try tmux.keys("q")
+        #expect(try tmux.exitStatus() == 0)
+    }
+
+    @Test func hostileTextCannotRetitleOrRecolourTheTerminal() throws {
+        let tmux = try TmuxSession(hubtop: ["--listen", "127.0.0.1:0", "--token", "x"])
+        let url = try tmux.webhookURL()
+        try tmux.waitForText("waiting for webhooks")
+        let titleBefore = tmux.paneTitle
+        let osc = "\\u001b]2;PWNED\\u0007"
+        let csi = "\\u001b[41m"
+        let payload = """
+            {"push_data":{"tag":"t\(osc)","pusher":"p\(csi)x","pushed_at":1},
+             "repository":{"repo_name":"evil/r\(osc)","description":"d\(osc)\\u009b31m\\u202eend\\r\\bX",
+             "dockerfile":"FROM alpine\(osc)\\nRUN x"}}
+            """
+        try send(url, stdin: payload)
+        try tmux.waitForText("evil/r")
+        try tmux.keys("4", "Enter")
+        try tmux.waitForText("description")
+        try tmux.keys("d")
+        try tmux.waitForText("FROM alpine")
+        #expect(tmux.paneTitle == titleBefore)
+        #expect(tmux.paneTitle != "PWNED")
+        let coloured = try tmux.screenWithEscapes()
+        #expect(!coloured.contains("\u{1B}[41m"), "the payload's red background never reached the terminal")
+        let screen = try tmux.screen()
+        #expect(screen.contains("�"), "controls are shown as placeholders")
+        try tmux.keys("q")
+        #expect(try tmux.exitStatus() == 0)
+    }
+
+    @Test func sigtermRestoresTheTerminalAndExitsCleanly() throws {
+        let tmux = try TmuxSession(hubtop: ["--demo", "--listen", "127.0.0.1:0"])
+        try tmux.waitForText("[4] Events")
+        // The demo moves by itself: the event count grows without a keypress.
+        try tmux.waitForScreen("the demo to add events") { screen in
+            guard let range = screen.range(of: "events "),
+                let count = Int(screen[range.upperBound...].prefix { $0.isNumber })
+            else { return false }
+            return count > 30
+        }
+        let pid = try tmux.tmux(["display-message", "-p", "-t", tmux.name, "#{pane_pid}"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        // The pane runs a shell; hubtop is its child.
+        let children = try spawn(["pgrep", "-P", pid, "-f", "hubtop"])
+        let hubtopPID = try #require(Int32(children.split(separator: "\n").first ?? ""))
+        kill(hubtopPID, SIGTERM)
+        #expect(try tmux.exitStatus() == 0)
+        try tmux.waitForScreen("the normal screen back") { !$0.contains("[4] Events") }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+
+/// A tmux server of its own (a private socket) running one command in one pane.
+final class TmuxSession {
+    let socket: String
+    let name = "hubtop"
+    let directory: URL
+
+    /// Starts `arguments` (hubtop's) in a new detached session of the given size.
+    init(hubtop arguments: [String], width: Int = 120, height: Int = 40, environment: [String: String] = [:])
+        throws
+    {
+        socket = "hubtop-test-\(UUID().uuidString.prefix(8))"
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(socket)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var env = ["TERM": "screen-256color", "LANG": "C.UTF-8"]
+        env.merge(environment) { $1 }
+        let assignments = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quote($0.value))" }.joined(
+            separator: " ")
+        let command = ([Binary.hubtop] + arguments).map(Self.quote).joined(separator: " ")
+        // The exit status is written where the test can read it; the pane stays for inspection.
+        let script =
+            "env \(assignments) \(command) 2>\(Self.quote(stderrPath)); echo $? > \(Self.quote(exitPath)); sleep 30"
+        // The server this starts must not inherit a pipe we would wait on.
+        try tmux(
+            capture: false,
+            ["-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "\(width)", "-y", "\(height)", script])
+        try tmux(["set-option", "-t", name, "status", "off"])
+    }
+
+    var stderrPath: String { directory.appendingPathComponent("stderr").path }
+    var exitPath: String { directory.appendingPathComponent("exit").path }
+
+    static func quote(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    @discardableResult
+    func tmux(capture: Bool = true, _ arguments: [String]) throws -> String {
+        try spawn(["tmux", "-L", socket] + arguments, capture: capture)
+    }
+
+    func screen() throws -> String { try tmux(["capture-pane", "-p", "-t", name]) }
+
+    /// The screen with colour and attribute escapes.
+    func screenWithEscapes() throws -> String { try tmux(["capture-pane", "-p", "-e", "-t", name]) }
+
+    func keys(_ keys: String...) throws { try tmux(["send-keys", "-t", name] + keys) }
+
+    /// Types text literally (no key-name lookup).
+    func type(_ text: String) throws { try tmux(["send-keys", "-t", name, "-l", text]) }
+
+    func resize(width: Int, height: Int) throws {
+        try tmux(["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"])
+    }
+
+    var paneTitle: String {
+        (try? tmux(["display-message", "-p", "-t", name, "#{pane_title}"]))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+    }
+
+    /// The webhook URL hubtop printed to stderr before taking over the screen.
+    func webhookURL() throws -> String {
+        var url: String?
+        try eventually("the webhook URL") {
+            let text = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+            url =
+                text.split(separator: "\n").compactMap { line -> String? in
+                    line.range(of: "http://").map { String(line[$0.lowerBound...]) }
+                }.first
+            return url != nil
+        }
+        return url!
+    }
+
+    func waitForScreen(_ what: String, within seconds: Double = 10, _ condition: (String) -> Bool) throws {
+        var last = ""
+        do {
+            try eventually(what, within: seconds) {
+                last = try screen()
+                return condition(last)
+            }
+        } catch {
+            throw Timeout(description: "\(error)\n--- screen ---\n\(last)")
+        }
+    }
+
+    func waitForText(_ text: String, within seconds: Double = 10) throws {
+        try waitForScreen("'\(text)' on screen", within: seconds) { $0.contains(text) }
+    }
+
+    func exitStatus(within seconds: Double = 10) throws -> Int32? {
+        var status: Int32?
+        try eventually("hubtop to exit", within: seconds) {
+            let text = (try? String(contentsOfFile: exitPath, encoding: .utf8)) ?? ""
+            status = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            return status != nil
+        }
+        return status
+    }
+
+    deinit {
+        _ = try? tmux(["kill-server"])
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+/// Runs a command and waits for it, without Foundation's Process: a tmux client that starts a
+/// server leaves a daemon behind that Process's exit monitoring does not cope with.
+@discardableResult
+func spawn(_ arguments: [String], capture: Bool = true) throws -> String {
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { throw Timeout(description: "pipe failed") }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    if capture {
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    } else {
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    }
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addclose(&actions, fds[0])
+    posix_spawn_file_actions_addclose(&actions, fds[1])
+    let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+    defer { for pointer in argv { free(pointer) } }
+    var pid: pid_t = 0
+    let status = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
+    close(fds[1])
+    defer { close(fds[0]) }
+    guard status == 0 else { throw Timeout(description: "cannot start \(arguments[0]): \(status)") }
+    var output = [UInt8]()
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    while true {
+        let count = read(fds[0], &chunk, chunk.count)
+        if count < 0 && errno == EINTR { continue }
+        if count <= 0 { break }
+        output.append(contentsOf: chunk[0..<count])
+    }
+    var exitStatus: Int32 = 0
+    while waitpid(pid, &exitStatus, 0) < 0 && errno == EINTR {}
+    return String(decoding: output, as: UTF8.self)
+}

@@ -1,0 +1,299 @@
+import HubtopCore
+import Testing
+
+@testable import HubtopTUI
+
+/// A store with a few events and a model/state pair over it, driven only through `update`.
+struct Fixture {
+    let store = EventStore()
+    let rejections = RejectionCounter()
+    var model: DashboardModel { DashboardModel(store: store, rejections: rejections) }
+    var state: DashboardState
+
+    init(width: Int = 120, height: Int = 40) {
+        state = DashboardState(
+            width: width, height: height, now: 1_000_000, webhookURL: "http://h/hook/ab…cd")
+    }
+
+    @discardableResult
+    func post(
+        _ repo: String, tag: String? = "latest", pusher: String = "alice", at time: Double,
+        dockerfile: String? = nil
+    )
+        -> StoreChange
+    {
+        var info = RepositoryInfo(repoName: repo)
+        info.dockerfile = dockerfile
+        info.isPrivate = repo.hasPrefix("private")
+        let payload = WebhookPayload(
+            callbackURL: nil, pushedAt: time, pusher: pusher, tag: tag, images: ["sha256:1"], repository: info
+        )
+        return store.ingest(payload, receivedAt: time)
+    }
+
+    mutating func send(_ messages: Message...) {
+        for message in messages { model.update(&state, message) }
+    }
+
+    mutating func type(_ text: String) {
+        for character in text { send(.key(.character(character))) }
+    }
+
+    var screen: String { View.render(state).text }
+}
+
+@Suite struct DashboardTests {
+    func populated() -> Fixture {
+        var fixture = Fixture()
+        fixture.post(
+            "acme/api", tag: "v1", pusher: "alice", at: 999_000, dockerfile: "FROM alpine\nRUN true\n")
+        fixture.post("acme/web", tag: "latest", pusher: "bob", at: 999_100)
+        fixture.post("other/tool", tag: "v2", pusher: "carol", at: 999_200, dockerfile: "# hi\nFROM debian\n")
+        fixture.post("acme/api", tag: "v2", pusher: "bob", at: 999_300, dockerfile: "FROM alpine:3\n")
+        fixture.model.refresh(&fixture.state)
+        return fixture
+    }
+
+    @Test func panesShowRepositoriesTagsPushersAndHistory() {
+        let fixture = populated()
+        let screen = fixture.screen
+        for text in [
+            "[1] Repositories", "[2] Tags of acme/api", "[3] Pushers", "[4] Events", "acme/web", "other/tool",
+        ] {
+            #expect(screen.contains(text), "missing \(text)")
+        }
+        #expect(screen.contains("acme/api:v2"))
+        #expect(screen.contains("carol"))
+        #expect(screen.contains("events 4"))
+        #expect(screen.contains("LIVE"))
+        // Newest first in the history.
+        let lines = screen.split(separator: "\n")
+        let first = lines.firstIndex { $0.contains("acme/api:v2") }!
+        let last = lines.firstIndex { $0.contains("acme/api:v1") }!
+        #expect(first < last)
+    }
+
+    @Test func tabAndNumbersMoveTheFocus() {
+        var fixture = populated()
+        #expect(fixture.state.focus == .repositories)
+        fixture.send(.key(.tab))
+        #expect(fixture.state.focus == .tags)
+        fixture.send(.key(.backTab), .key(.backTab))
+        #expect(fixture.state.focus == .events)
+        fixture.send(.key(.character("3")))
+        #expect(fixture.state.focus == .pushers)
+    }
+
+    @Test func movingSelectsAndTheTagsPaneFollows() {
+        var fixture = populated()
+        #expect(fixture.state.selectedRepository == "acme/api")
+        fixture.send(.key(.character("j")))
+        #expect(fixture.state.selectedRepository == "other/tool")
+        #expect(fixture.state.data.tags.map(\.tag) == ["v2"])
+        fixture.send(.key(.end))
+        #expect(fixture.state.selectedRepository == "acme/web")
+        fixture.send(.key(.up), .key(.home))
+        #expect(fixture.state.cursor(.repositories).selected == 0)
+        fixture.send(.key(.down), .key(.down), .key(.down), .key(.down))
+        #expect(fixture.state.cursor(.repositories).selected == 2, "stops at the last row")
+    }
+
+    @Test func enterOnARepositoryNarrowsTheOtherPanes() {
+        var fixture = populated()
+        fixture.send(.key(.enter))
+        #expect(fixture.state.narrowedRepository == "acme/api")
+        #expect(fixture.state.data.eventTotal == 2)
+        #expect(fixture.state.data.pushers.map(\.name).sorted() == ["alice", "bob"])
+        #expect(fixture.screen.contains("repo=acme/api"))
+        fixture.send(.key(.escape))
+        #expect(fixture.state.narrowedRepository == nil)
+        #expect(fixture.state.data.eventTotal == 4)
+    }
+
+    @Test func enterOnATagOrPusherNarrowsEvents() {
+        var fixture = populated()
+        fixture.send(.key(.character("2")), .key(.down), .key(.enter))
+        #expect(fixture.state.narrowedTag == .some("v1"))
+        #expect(fixture.state.data.events.map(\.tag) == ["v1"])
+        fixture.send(.key(.character("c")))
+        #expect(fixture.state.narrowedTag == nil && fixture.state.narrowedRepository == nil)
+        fixture.send(.key(.character("3")))
+        let carol = fixture.state.data.pushers.firstIndex { $0.name == "carol" }!
+        fixture.send(.mouse(MouseEvent(x: 0, y: 0, kind: .press)))
+        for _ in 0..<carol { fixture.send(.key(.down)) }
+        fixture.send(.key(.enter))
+        #expect(fixture.state.data.events.map(\.repoName) == ["other/tool"])
+    }
+
+    @Test func slashFiltersAsYouTypeEnterKeepsEscClears() {
+        var fixture = populated()
+        fixture.send(.key(.character("/")))
+        #expect(fixture.state.editingFilter)
+        fixture.type("ACM")
+        #expect(fixture.state.data.repositories.map(\.name).sorted() == ["acme/api", "acme/web"])
+        #expect(fixture.state.data.eventTotal == 3)
+        #expect(fixture.screen.contains("/ ACM"))
+        fixture.send(.key(.backspace), .key(.enter))
+        #expect(!fixture.state.editingFilter)
+        #expect(fixture.state.filterText == "AC")
+        #expect(fixture.screen.contains("filter: /AC"))
+        fixture.send(.key(.character("/")), .key(.escape))
+        #expect(fixture.state.filterText.isEmpty)
+        #expect(fixture.state.data.repositories.count == 3)
+    }
+
+    @Test func pauseFreezesTheViewAndCountsNewEvents() {
+        var fixture = populated()
+        fixture.send(.key(.character("4")), .key(.down))
+        let selected = fixture.state.selectedEvent?.id
+        fixture.send(.key(.character("p")))
+        #expect(fixture.state.paused)
+        fixture.post("new/one", at: 999_400)
+        fixture.post("new/two", at: 999_500)
+        fixture.send(.storeChanged)
+        #expect(fixture.state.newSincePause == 2)
+        #expect(fixture.screen.contains("PAUSED +2 new"))
+        #expect(fixture.state.selectedEvent?.id == selected)
+        #expect(!fixture.state.data.events.contains { $0.repoName.hasPrefix("new/") })
+        fixture.send(.key(.down), .key(.up))
+        #expect(fixture.state.selectedEvent?.id == selected, "moving while paused does not show new events")
+        fixture.send(.key(.character(" ")))
+        #expect(!fixture.state.paused)
+        #expect(fixture.state.data.eventTotal == 6)
+        #expect(fixture.state.selectedEvent?.id == selected, "the selection stays on its event")
+    }
+
+    @Test func liveSelectionAtTheTopFollowsNewEvents() {
+        var fixture = populated()
+        fixture.send(.key(.character("4")))
+        fixture.post("new/one", at: 999_400)
+        fixture.send(.storeChanged)
+        #expect(fixture.state.selectedEvent?.repoName == "new/one")
+        #expect(fixture.state.selectedRepository == "new/one", "repositories follow too")
+    }
+
+    @Test func dockerfileViewerShowsHighlightsAndSearches() {
+        var fixture = populated()
+        fixture.send(.key(.character("d")))
+        var screen = fixture.screen
+        #expect(screen.contains("Dockerfile — acme/api:v2"))
+        #expect(screen.contains("1 FROM alpine:3"))
+        fixture.send(.key(.escape), .key(.character("j")), .key(.character("d")))
+        screen = fixture.screen
+        #expect(screen.contains("2 FROM debian"))
+        fixture.send(.key(.character("/")))
+        fixture.type("debian")
+        fixture.send(.key(.enter))
+        #expect(fixture.state.dockerfile?.matchLine == 1)
+        #expect(fixture.screen.contains("/debian 1 lines"))
+        fixture.send(.key(.character("d")))
+        #expect(fixture.state.dockerfile == nil)
+        fixture.send(.key(.down), .key(.character("d")))
+        #expect(fixture.screen.contains("no Dockerfile in this event"))
+    }
+
+    @Test func enterOnAnEventOpensEveryField() {
+        var fixture = populated()
+        fixture.send(.key(.character("4")), .key(.enter))
+        let screen = fixture.screen
+        #expect(fixture.state.detail != nil)
+        for text in [
+            "Event #4", "repository", "acme/api", "pusher", "bob", "received", "deliveries", "images",
+            "repairs",
+        ] {
+            #expect(screen.contains(text), "missing \(text)")
+        }
+        fixture.send(.key(.character("d")))
+        #expect(fixture.state.dockerfile?.eventID == 4)
+        fixture.send(.key(.escape))
+        #expect(fixture.state.dockerfile == nil && fixture.state.detail == nil)
+    }
+
+    @Test func helpListsEveryKeyAndQuitWorks() {
+        var fixture = populated()
+        fixture.send(.key(.character("?")))
+        let screen = fixture.screen
+        for key in ["Tab / Shift-Tab", "PgUp / PgDn", "g G / Home End", "p / Space", "q / Ctrl-C", "/"] {
+            #expect(screen.contains(key), "missing \(key)")
+        }
+        fixture.send(.key(.character("q")))
+        #expect(!fixture.state.showHelp && !fixture.state.quit)
+        fixture.send(.key(.character("q")))
+        #expect(fixture.state.quit)
+        var other = populated()
+        other.send(.key(.control("c")))
+        #expect(other.state.quit)
+    }
+
+    @Test func layoutsFitTheTerminal() {
+        for (width, height) in [(60, 16), (80, 24), (99, 30), (100, 30), (120, 40), (250, 70)] {
+            let layout = Layout(width: width, height: height)
+            for (pane, rect) in layout.panes {
+                #expect(
+                    rect.x >= 0 && rect.maxX <= width && rect.y >= 2 && rect.maxY <= height - 1,
+                    "\(pane) at \(width)×\(height)")
+                #expect(rect.height >= 3 && rect.width >= 12, "\(pane) usable at \(width)×\(height)")
+                for (other, otherRect) in layout.panes where other != pane {
+                    let overlaps =
+                        rect.x < otherRect.maxX && otherRect.x < rect.maxX && rect.y < otherRect.maxY
+                        && otherRect.y < rect.maxY
+                    #expect(!overlaps, "\(pane) overlaps \(other) at \(width)×\(height)")
+                }
+            }
+        }
+        var fixture = populated()
+        fixture.send(.resize(width: 59, height: 30))
+        #expect(fixture.screen.contains("terminal too small — need 60×16"))
+        fixture.send(.resize(width: 60, height: 16))
+        #expect(fixture.screen.contains("[4] Events"))
+    }
+
+    @Test func everyScreenLineFitsItsWidthWithHostileAndWideText() {
+        var fixture = Fixture(width: 70, height: 20)
+        fixture.post("evil/\u{1B}]2;PWNED\u{07}name", tag: "t\u{1B}[31m", pusher: "日本語のユーザー名前", at: 999_000)
+        fixture.post("emoji/🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀🚀", tag: "✨", pusher: "e\u{301}ve", at: 999_100)
+        fixture.model.refresh(&fixture.state)
+        for keys in [[], [Key.character("4"), .enter], [.escape, .character("d")]] {
+            for key in keys { fixture.send(.key(key)) }
+            let buffer = View.render(fixture.state)
+            for y in 0..<buffer.height {
+                #expect(
+                    DisplayWidth.of(buffer.row(y)) == 70, "row \(y) is \(DisplayWidth.of(buffer.row(y))) wide"
+                )
+            }
+            #expect(!buffer.text.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" })
+        }
+    }
+
+    @Test func ticksMoveAgesAndRates() {
+        var fixture = populated()
+        fixture.send(.tick(now: 999_330))
+        #expect(fixture.state.data.eventsPerMinute == 1)
+        #expect(fixture.screen.contains("1/min"))
+        #expect(fixture.screen.contains("30s"))
+    }
+
+    @Test func mouseClicksFocusAndSelectWheelScrolls() {
+        var fixture = populated()
+        let layout = Layout(width: 120, height: 40)
+        let events = layout.panes[.events]!
+        fixture.send(.mouse(MouseEvent(x: events.x + 5, y: events.y + 3, kind: .press)))
+        #expect(fixture.state.focus == .events)
+        #expect(fixture.state.cursor(.events).selected == 2)
+        let repositories = layout.panes[.repositories]!
+        fixture.send(.mouse(MouseEvent(x: repositories.x + 3, y: repositories.y + 2, kind: .wheelDown)))
+        #expect(fixture.state.focus == .events, "the wheel scrolls without moving the focus")
+        #expect(fixture.state.cursor(.repositories).selected == 2)
+    }
+
+    @Test func dockerfileHighlighting() {
+        let lines = ["# comment", "FROM alpine AS base", "RUN echo \"hi\" \\", "    && true", "  copy a b"]
+        let spans = DockerfileContent.highlight(lines)
+        #expect(spans[0].map(\.role) == [.dockerfileComment])
+        #expect(spans[1].first == DockerfileContent.Span(text: "FROM", role: .dockerfileInstruction))
+        #expect(spans[2].contains { $0.role == .dockerfileString && $0.text == "\"hi\"" })
+        #expect(spans[3].allSatisfy { $0.role == .dockerfileContinuation })
+        #expect(spans[4].contains { $0.role == .dockerfileInstruction && $0.text == "copy" })
+        #expect(DockerfileContent.expandTabs("a\tb") == "a       b")
+    }
+}
