@@ -13,6 +13,15 @@
 int wcwidth(wchar_t c);
 
 static inline WINDOW *hubtop_stdscr(void) { return stdscr; }
+
+/// Starts curses for `term` (NULL: $TERM) on stdout/stdin; returns 0 when the terminal type is
+/// unknown, instead of exiting as initscr() would.
+static inline int hubtop_start(const char *term) {
+    SCREEN *screen = newterm(term, stdout, stdin);
+    if (screen == NULL) return 0;
+    set_term(screen);
+    return 1;
+}
 static inline int hubtop_lines(void) { return LINES; }
 static inline int hubtop_cols(void) { return COLS; }
 static inline int hubtop_colors(void) { return COLORS; }

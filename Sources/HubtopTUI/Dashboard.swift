@@ -33,8 +33,10 @@ private func onTerminatingSignal(_ number: Int32) {
 /// The dashboard's run loop: one thread owns curses; everything else only wakes it.
 public enum Dashboard {
     /// Runs until the user quits or SIGTERM/SIGHUP/SIGINT arrives; restores the terminal on return.
-    public static func run(store: EventStore, rejections: RejectionCounter, options: DashboardOptions) throws
-    {
+    /// Returns notices to print once the screen is back (such as a guessed terminal type).
+    public static func run(
+        store: EventStore, rejections: RejectionCounter, options: DashboardOptions
+    ) -> [String] {
         let wake = WakePipe()
         signalWakeFD = wake.writeEnd
         signalReceived = 0
@@ -46,6 +48,7 @@ public enum Dashboard {
             terminal.stop()
             for number in [SIGTERM, SIGHUP, SIGINT] { signal(number, SIG_DFL) }
         }
+        let notices = [terminal.fallbackNotice].compactMap { $0 }
         let model = DashboardModel(store: store, rejections: rejections)
         var state = DashboardState(
             width: terminal.width, height: terminal.height, now: wallClock(), webhookURL: options.webhookURL,
@@ -72,7 +75,7 @@ public enum Dashboard {
                 pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0),
             ]
             let ready = poll(&fds, 2, Int32((timeout * 1000).rounded(.up)))
-            if ready < 0 && errno != EINTR { break }
+            if ready < 0 && errno != EINTR { return notices }
             if fds[1].revents != 0 {
                 wake.drain()
                 model.update(&state, .storeChanged)
@@ -91,6 +94,7 @@ public enum Dashboard {
                 dirty = true
             }
         }
+        return notices
     }
 
     static func wallClock() -> Double {

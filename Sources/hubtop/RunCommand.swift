@@ -90,7 +90,8 @@ struct RunCommand: AsyncParsableCommand {
             // restored, so it can be copied.
             Console.error("hubtop: webhook URL: \(webhookURL)")
             let dashboard = DashboardOptions(webhookURL: masked, repositoryFilter: repo ?? "")
-            try Dashboard.run(store: store, rejections: ingestor.rejections, options: dashboard)
+            let notices = Dashboard.run(store: store, rejections: ingestor.rejections, options: dashboard)
+            for notice in notices { Console.error(notice) }
             Console.error("hubtop: webhook URL was: \(webhookURL)")
         }
         demoTask?.cancel()

@@ -108,4 +108,19 @@ import Testing
         #expect(try tmux.exitStatus() == 0)
         try tmux.waitForScreen("the normal screen back") { !$0.contains("[4] Events") }
     }
+
+    @Test func startsFilteredAndSurvivesAnUnknownTerminalType() throws {
+        let tmux = try TmuxSession(
+            hubtop: ["--demo", "--repo", "acme", "--listen", "127.0.0.1:0"],
+            environment: ["TERM": "no-such-terminal-type"])
+        try tmux.waitForText("filter: /acme")
+        try tmux.waitForScreen("only acme repositories") { screen in
+            screen.contains("acme/")
+                && !["orbital/", "northwind/", "library/", "svendowideit/"].contains { screen.contains($0) }
+        }
+        try tmux.keys("q")
+        #expect(try tmux.exitStatus() == 0)
+        let stderr = try String(contentsOfFile: tmux.stderrPath, encoding: .utf8)
+        #expect(stderr.contains("terminal type 'no-such-terminal-type' is unknown"))
+    }
 }

@@ -14,6 +14,8 @@ final class CursesTerminal {
     private(set) var width = 0
     private(set) var height = 0
     private var started = false
+    /// Said after the screen is restored, when the terminal type had to be guessed.
+    private(set) var fallbackNotice: String?
     let useColor: Bool
 
     init(theme: Theme, noColor: Bool) {
@@ -22,7 +24,14 @@ final class CursesTerminal {
         if let codeset = nl_langinfo(nl_item(CODESET)), String(cString: codeset) != "UTF-8" {
             setlocale(LC_CTYPE, "C.UTF-8")
         }
-        initscr()
+        // An unknown $TERM must not end the program: most terminals today understand xterm's
+        // basic (8-colour) capabilities, and vt100 is the last resort.
+        if hubtop_start(nil) == 0 {
+            let term = getenv("TERM").map { String(cString: $0) } ?? ""
+            let fallback = hubtop_start("xterm") != 0 ? "xterm" : "vt100"
+            if fallback == "vt100" { _ = hubtop_start("vt100") }
+            fallbackNotice = "hubtop: terminal type '\(term)' is unknown here; drew as \(fallback)"
+        }
         started = true
         raw()
         noecho()
