@@ -58,6 +58,9 @@ public final class WebhookServer: Sendable {
         if let bound = channel.withLock({ $0 }) {
             let promise = bound.eventLoop.makePromise(of: Void.self)
             quiescing.withLock { $0 }?.initiateShutdown(promise: promise)
+            // In-flight requests get a bounded time; then the event loops close what is left.
+            let deadline = bound.eventLoop.scheduleTask(in: .seconds(5)) { promise.succeed() }
+            defer { deadline.cancel() }
             _ = try? await promise.futureResult.get()
             _ = try? await bound.closeFuture.get()
         }

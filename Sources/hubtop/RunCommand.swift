@@ -59,6 +59,8 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let address = ListenerConfiguration.parseListenAddress(listen)!
+        // Headless: signals end the run; from the very start, so none is lost.
+        let trap = headless ? SignalTrap([SIGINT, SIGTERM]) : nil
         let secret =
             token ?? Environment.value("HUBTOP_TOKEN").flatMap { $0.isEmpty ? nil : $0 }
             ?? WebhookToken.random()
@@ -83,7 +85,8 @@ struct RunCommand: AsyncParsableCommand {
             Console.error("hubtop: listening; webhook URL: \(webhookURL)")
             let printer = HeadlessPrinter(store: store, json: json)
             store.observe { printer.print($0) }
-            _ = await SignalWaiter.wait(for: [SIGINT, SIGTERM])
+            _ = await trap?.wait()
+            trap?.release()
         } else {
             let masked = "http://\(hostForURL):\(port)/hook/\(WebhookToken.masked(secret))"
             // The full URL goes to stderr before the screen is taken over, and again after it is

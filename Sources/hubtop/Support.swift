@@ -78,34 +78,54 @@ struct HeadlessPrinter: Sendable {
     }
 }
 
-/// Waits for one of the given signals, with their default action disabled.
-enum SignalWaiter {
-    static func wait(for signals: [Int32]) async -> Int32 {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
-            let once = Mutex(false)
-            var sources: [DispatchSourceSignal] = []
-            for number in signals {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler {
-                    let first = once.withLock { fired in
-                        defer { fired = true }
-                        return !fired
-                    }
-                    if first { continuation.resume(returning: number) }
-                }
-                source.resume()
-                sources.append(source)
-            }
-            // Sources must outlive the wait; they are few and the process is ending anyway.
-            SignalSources.keep(sources)
+/// Catches terminating signals from the moment it is made, so a signal that arrives before
+/// anyone waits is not lost; `wait()` then returns at once.
+final class SignalTrap: Sendable {
+    private struct State {
+        var fired: Int32?
+        var waiter: CheckedContinuation<Int32, Never>?
+    }
+
+    private let state = Mutex(State())
+    // Dispatch sources are thread-safe; they must live as long as the trap.
+    nonisolated(unsafe) private var sources: [DispatchSourceSignal] = []
+
+    init(_ signals: [Int32]) {
+        for number in signals {
+            // The default action would kill the process before the source sees the signal.
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [weak self] in self?.fire(number) }
+            source.resume()
+            sources.append(source)
         }
     }
-}
 
-private enum SignalSources {
-    nonisolated(unsafe) static var kept: [DispatchSourceSignal] = []
-    static func keep(_ sources: [DispatchSourceSignal]) { kept += sources }
+    private func fire(_ number: Int32) {
+        let waiter = state.withLock { state -> CheckedContinuation<Int32, Never>? in
+            guard state.fired == nil else { return nil }
+            state.fired = number
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume(returning: number)
+    }
+
+    func wait() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let fired = state.withLock { state -> Int32? in
+                if let fired = state.fired { return fired }
+                state.waiter = continuation
+                return nil
+            }
+            if let fired { continuation.resume(returning: fired) }
+        }
+    }
+
+    /// Gives the signals back to the default action (the dashboard installs its own).
+    func release() {
+        for source in sources { source.cancel() }
+    }
 }
 
 /// Drives `DemoFeed` through the same ingest path the listener uses.

@@ -21,7 +21,7 @@ struct Timeout: Error, CustomStringConvertible {
 
 /// Polls `condition` until it holds or `seconds` pass.
 func eventually(
-    _ what: String, within seconds: Double = 10, _ condition: () throws -> Bool
+    _ what: String, within seconds: Double = 20, _ condition: () throws -> Bool
 ) throws {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
@@ -79,7 +79,7 @@ final class Child: @unchecked Sendable {
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
-    func waitForExit(within seconds: Double = 10) throws -> Int32 {
+    func waitForExit(within seconds: Double = 20) throws -> Int32 {
         try eventually("process exit", within: seconds) { !process.isRunning }
         return process.terminationStatus
     }

@@ -73,7 +73,7 @@ final class TmuxSession {
         return url!
     }
 
-    func waitForScreen(_ what: String, within seconds: Double = 10, _ condition: (String) -> Bool) throws {
+    func waitForScreen(_ what: String, within seconds: Double = 20, _ condition: (String) -> Bool) throws {
         var last = ""
         do {
             try eventually(what, within: seconds) {
@@ -85,11 +85,11 @@ final class TmuxSession {
         }
     }
 
-    func waitForText(_ text: String, within seconds: Double = 10) throws {
+    func waitForText(_ text: String, within seconds: Double = 20) throws {
         try waitForScreen("'\(text)' on screen", within: seconds) { $0.contains(text) }
     }
 
-    func exitStatus(within seconds: Double = 10) throws -> Int32? {
+    func exitStatus(within seconds: Double = 20) throws -> Int32? {
         var status: Int32?
         try eventually("hubtop to exit", within: seconds) {
             let text = (try? String(contentsOfFile: exitPath, encoding: .utf8)) ?? ""
