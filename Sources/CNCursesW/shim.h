@@ -9,6 +9,8 @@
 #include <locale.h>
 #include <wchar.h>
 #include <ncursesw/curses.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 int wcwidth(wchar_t c);
 
@@ -45,6 +47,15 @@ static inline int hubtop_put_cell(int y, int x, const wchar_t *text, attr_t attr
     cchar_t cell;
     if (setcchar(&cell, text, attrs, pair, NULL) != OK) return ERR;
     return mvadd_wch(y, x, &cell);
+}
+
+/// Reads the terminal's size from the kernel and tells curses, which then reports KEY_RESIZE.
+/// Returns 0 when the size cannot be read.
+static inline int hubtop_sync_window_size(void) {
+    struct winsize size;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0 || size.ws_row == 0 || size.ws_col == 0) return 0;
+    resizeterm(size.ws_row, size.ws_col);
+    return 1;
 }
 
 #endif

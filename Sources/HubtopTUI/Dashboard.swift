@@ -7,22 +7,38 @@ import HubtopCore
 public struct DashboardOptions: Sendable {
     public var webhookURL: String
     public var repositoryFilter: String
-    public var theme: Theme
+    /// The themes `T` cycles through; the first is used at start.
+    public var themes: [Theme]
     public var noColor: Bool
+    /// Shown in the footer at start (e.g. why the chosen theme was not used).
+    public var startupMessage: String?
 
     public init(
-        webhookURL: String, repositoryFilter: String, theme: Theme = .builtInDefault, noColor: Bool = false
+        webhookURL: String, repositoryFilter: String, themes: [Theme] = [.builtInDefault],
+        noColor: Bool = false,
+        startupMessage: String? = nil
     ) {
         self.webhookURL = webhookURL
         self.repositoryFilter = repositoryFilter
-        self.theme = theme
+        self.themes = themes.isEmpty ? [.builtInDefault] : themes
         self.noColor = noColor
+        self.startupMessage = startupMessage
     }
 }
 
 /// Signal handlers may only touch plain globals: they set a flag and wake the loop.
 nonisolated(unsafe) private var signalWakeFD: Int32 = -1
 nonisolated(unsafe) private var signalReceived: sig_atomic_t = 0
+
+nonisolated(unsafe) private var windowChanged: sig_atomic_t = 0
+
+/// SIGWINCH goes to whichever thread the kernel picks, so it cannot be relied on to interrupt
+/// the UI thread's poll: the handler wakes the loop through the pipe instead.
+private func onWindowChange(_ number: Int32) {
+    windowChanged = 1
+    var byte: UInt8 = 3
+    _ = write(signalWakeFD, &byte, 1)
+}
 
 private func onTerminatingSignal(_ number: Int32) {
     signalReceived = 1
@@ -43,16 +59,22 @@ public enum Dashboard {
         for number in [SIGTERM, SIGHUP, SIGINT] { signal(number, onTerminatingSignal) }
         store.observe { _ in wake.signal() }
 
-        let terminal = CursesTerminal(theme: options.theme, noColor: options.noColor)
+        let terminal = CursesTerminal(theme: options.themes[0], noColor: options.noColor)
+        // Installed after curses starts, replacing its own handler: the loop resizes instead.
+        windowChanged = 0
+        signal(SIGWINCH, onWindowChange)
+        var appliedTheme = 0
         defer {
             terminal.stop()
-            for number in [SIGTERM, SIGHUP, SIGINT] { signal(number, SIG_DFL) }
+            for number in [SIGTERM, SIGHUP, SIGINT, SIGWINCH] { signal(number, SIG_DFL) }
         }
         let notices = [terminal.fallbackNotice].compactMap { $0 }
         let model = DashboardModel(store: store, rejections: rejections)
         var state = DashboardState(
             width: terminal.width, height: terminal.height, now: wallClock(), webhookURL: options.webhookURL,
             filter: options.repositoryFilter)
+        state.themeNames = options.themes.map(\.name)
+        state.flash = options.startupMessage
         model.update(&state, .tick(now: state.now))
         model.refresh(&state)
 
@@ -62,6 +84,10 @@ public enum Dashboard {
         let frameInterval = 1.0 / 60
         while !state.quit && signalReceived == 0 {
             let now = wallClock()
+            if state.themeIndex != appliedTheme {
+                appliedTheme = state.themeIndex
+                terminal.apply(options.themes[appliedTheme])
+            }
             if dirty && now - lastFrame >= frameInterval {
                 terminal.draw(View.render(state))
                 lastFrame = now
@@ -80,6 +106,11 @@ public enum Dashboard {
                 wake.drain()
                 model.update(&state, .storeChanged)
                 dirty = true
+            }
+            if windowChanged != 0 {
+                windowChanged = 0
+                // curses then queues KEY_RESIZE, read below with the other input.
+                terminal.syncWindowSize()
             }
             // Always read: a resize (SIGWINCH) interrupts poll and shows up as a key.
             while let message = terminal.readInput() {

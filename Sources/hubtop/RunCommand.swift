@@ -45,6 +45,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Start the dashboard with this repository filter (substring).")
     var repo: String?
 
+    @Option(
+        help: "Colour theme: a name from `hubtop themes` or a path to a .toml file (default: $HUBTOP_THEME).")
+    var theme: String?
+
+    @Flag(help: "No colour at all, emphasis only (also when $NO_COLOR is set and not empty).")
+    var noColor = false
+
     func validate() throws {
         guard ListenerConfiguration.parseListenAddress(listen) != nil else {
             throw ValidationError("--listen wants HOST:PORT, got '\(listen)'")
@@ -92,9 +99,17 @@ struct RunCommand: AsyncParsableCommand {
             // The full URL goes to stderr before the screen is taken over, and again after it is
             // restored, so it can be copied.
             Console.error("hubtop: webhook URL: \(webhookURL)")
-            let dashboard = DashboardOptions(webhookURL: masked, repositoryFilter: repo ?? "")
+            let selection = ThemeSelection.choose(theme ?? Environment.value("HUBTOP_THEME"))
+            for diagnostic in selection.diagnostics { Console.error("hubtop: \(diagnostic)") }
+            if let problem = selection.problem { Console.error("hubtop: \(problem)") }
+            let dashboard = DashboardOptions(
+                webhookURL: masked, repositoryFilter: repo ?? "", themes: selection.themes,
+                noColor: noColor || !(Environment.value("NO_COLOR") ?? "").isEmpty,
+                startupMessage: selection.problem)
             let notices = Dashboard.run(store: store, rejections: ingestor.rejections, options: dashboard)
             for notice in notices { Console.error(notice) }
+            // Said again now that the screen is back: the dashboard covered the first telling.
+            for diagnostic in selection.diagnostics { Console.error("hubtop: \(diagnostic)") }
             Console.error("hubtop: webhook URL was: \(webhookURL)")
         }
         demoTask?.cancel()

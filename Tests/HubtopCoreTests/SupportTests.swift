@@ -84,7 +84,7 @@ import Testing
         #expect(line.contains("2 images"))
         #expect(line.contains("repairs: invalid escape"))
         let json = EventFormatter.json(event)
-        let decoded = try JSONScannerTestHelper.object(json)
+        let decoded = try JSONValue.parse(json).members
         #expect(decoded["id"] == .number(1))
         #expect(decoded["tag"] == .string("latest"))
         #expect(decoded["dockerfile_present"] == .bool(true))
@@ -94,17 +94,5 @@ import Testing
         ] {
             #expect(decoded[key] != nil, "missing \(key)")
         }
-    }
-}
-
-enum JSONScannerTestHelper {
-    static func object(_ text: String) throws -> [String: JSONValue] {
-        let bytes = Array(text.utf8)
-        let value = try bytes.withUnsafeBufferPointer { buffer in
-            var scanner = JSONScanner(bytes: buffer)
-            return try scanner.readValue()
-        }
-        guard case .object(let members) = value else { return [:] }
-        return Dictionary(members, uniquingKeysWith: { $1 })
     }
 }

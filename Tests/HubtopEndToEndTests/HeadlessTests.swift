@@ -19,7 +19,7 @@ import Testing
         #expect(second.status == 0)
         try eventually("the second event line") { child.stdout.split(separator: "\n").count >= 2 }
         let lines = child.stdout.split(separator: "\n").map(String.init)
-        let event = try parseJSONObject(lines[1])
+        let event = try JSONValue.parse(lines[1]).members
         #expect(event["repo_name"] == .string("acme/api"))
         #expect(event["namespace"] == .string("acme"))
         #expect(event["name"] == .string("api"))
@@ -71,14 +71,4 @@ import Testing
         child.signal(SIGTERM)
         #expect(try child.waitForExit() == 0)
     }
-}
-
-func parseJSONObject(_ text: String) throws -> [String: JSONValue] {
-    let bytes = Array(text.utf8)
-    let value = try bytes.withUnsafeBufferPointer { buffer in
-        var scanner = JSONScanner(bytes: buffer)
-        return try scanner.readValue()
-    }
-    guard case .object(let members) = value else { return [:] }
-    return Dictionary(members, uniquingKeysWith: { $1 })
 }

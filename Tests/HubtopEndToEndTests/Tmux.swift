@@ -20,7 +20,7 @@ final class TmuxSession {
         let command = ([Binary.hubtop] + arguments).map(Self.quote).joined(separator: " ")
         // The exit status is written where the test can read it; the pane stays for inspection.
         let script =
-            "env \(assignments) \(command) 2>\(Self.quote(stderrPath)); echo $? > \(Self.quote(exitPath)); sleep 30"
+            "env -u NO_COLOR -u HUBTOP_THEME \(assignments) \(command) 2>\(Self.quote(stderrPath)); echo $? > \(Self.quote(exitPath)); sleep 30"
         // The server this starts must not inherit a pipe we would wait on.
         try tmux(
             capture: false,

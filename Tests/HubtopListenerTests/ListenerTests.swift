@@ -25,13 +25,7 @@ func withListener(
 }
 
 func jsonObject(_ text: String) -> [String: JSONValue] {
-    let bytes = Array(text.utf8)
-    let value = try? bytes.withUnsafeBufferPointer { buffer in
-        var scanner = JSONScanner(bytes: buffer)
-        return try scanner.readValue()
-    }
-    guard case .object(let members)? = value else { return [:] }
-    return Dictionary(members, uniquingKeysWith: { $1 })
+    (try? JSONValue.parse(text))?.members ?? [:]
 }
 
 @Suite struct ListenerTests {

@@ -21,6 +21,22 @@ public indirect enum JSONValue: Equatable, Sendable {
         }
     }
 
+    /// Parses one JSON value (with the scanner's tolerance for bad escapes).
+    public static func parse(_ text: String) throws(JSONError) -> JSONValue {
+        try Array(text.utf8).withUnsafeBufferPointer { buffer throws(JSONError) in
+            var scanner = JSONScanner(bytes: buffer)
+            let value = try scanner.readValue()
+            try scanner.expectEnd()
+            return value
+        }
+    }
+
+    /// The members of an object by key (the last duplicate wins); empty for other values.
+    public var members: [String: JSONValue] {
+        guard case .object(let members) = self else { return [:] }
+        return Dictionary(members, uniquingKeysWith: { $1 })
+    }
+
     /// Compact JSON text for this value.
     public var jsonText: String {
         var writer = JSONWriter()

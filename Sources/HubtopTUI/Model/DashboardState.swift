@@ -89,6 +89,12 @@ public struct DashboardState: Equatable, Sendable {
     public var showHelp = false
     public var quit = false
 
+    /// Names of the themes `T` cycles through, and the one in use.
+    public var themeNames: [String] = ["default"]
+    public var themeIndex = 0
+    /// A one-off message in the footer (theme switched, theme errors); cleared by the next key.
+    public var flash: String?
+
     public var data = Snapshot()
 
     public init(width: Int, height: Int, now: Double, webhookURL: String, filter: String = "") {

@@ -39,6 +39,7 @@ public struct DashboardModel: Sendable {
     // MARK: - Keys
 
     func handle(_ key: Key, _ state: inout DashboardState) {
+        state.flash = nil
         if key == .control("c") {
             state.quit = true
             return
@@ -81,6 +82,9 @@ public struct DashboardModel: Sendable {
             refresh(&state)
         case .character("p"), .character(" "): togglePause(&state)
         case .character("d"): toggleDockerfile(&state)
+        case .character("T"):
+            state.themeIndex = (state.themeIndex + 1) % max(1, state.themeNames.count)
+            state.flash = "theme: \(state.themeNames[state.themeIndex])"
         default: break
         }
     }

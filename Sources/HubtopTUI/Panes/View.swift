@@ -116,6 +116,9 @@ enum FooterView {
             return
         }
         var x = 0
+        if let flash = state.flash {
+            x += buffer.write(" " + flash + " ", x: 0, y: rect.y, maxWidth: rect.width, style: Style(.filter))
+        }
         for (key, action) in hints(state) {
             guard x < rect.width else { break }
             x += buffer.write(" " + key, x: x, y: rect.y, maxWidth: rect.width - x, style: Style(.key))
@@ -161,6 +164,7 @@ enum HelpOverlay {
         ("/", "filter repositories (in the viewer: search; n N next/prev)"),
         ("c", "clear all filters"),
         ("p / Space", "pause / resume live following"),
+        ("T", "next colour theme"),
         ("?", "this help"),
         ("q / Ctrl-C", "quit"),
         ("mouse", "click focuses and selects; wheel scrolls"),

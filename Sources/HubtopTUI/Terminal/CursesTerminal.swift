@@ -182,6 +182,8 @@ final class CursesTerminal {
     }
 
     func bell() { beep() }
+
+    func syncWindowSize() { _ = hubtop_sync_window_size() }
 }
 
 enum TerminalSanitizerCheck {
