@@ -41,6 +41,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer target for the decoder: built only by Fuzz/run.sh, with -sanitize=fuzzer.
+        .executableTarget(
+            name: "HubtopFuzz",
+            dependencies: ["HubtopCore"],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
         .testTarget(name: "HubtopCoreTests", dependencies: ["HubtopCore"]),
         .testTarget(
             name: "HubtopListenerTests",
