@@ -10,6 +10,8 @@ public struct ListenerConfiguration: Sendable {
     /// Connections with no traffic for this long are closed.
     public var idleTimeout: TimeAmount
     public var eventLoopThreads: Int
+    /// Accepted deliveries are appended here before they are acknowledged.
+    public var journal: Journal?
 
     public init(
         host: String = "127.0.0.1", port: Int = 9876, token: String, maxBodyBytes: Int = 1 << 20,

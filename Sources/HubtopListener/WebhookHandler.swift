@@ -124,27 +124,42 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
                 extra: headers)
         case .hook:
             let received = WallClock.now()
-            let result: Result<StoreChange, PayloadError>
+            let source = context.channel.remoteAddress?.ipAddress
+            let outcome: Ingestor.Outcome
             if let body, body.readableBytes > 0 {
-                result = body.withUnsafeReadableBytes { raw in
-                    ingestor.ingest(raw.bindMemory(to: UInt8.self), receivedAt: received)
+                outcome = body.withUnsafeReadableBytes { raw in
+                    let bytes = raw.bindMemory(to: UInt8.self)
+                    guard let journal = configuration.journal else {
+                        switch ingestor.ingest(bytes, receivedAt: received) {
+                        case .success(let change): return .stored(change)
+                        case .failure(let error): return .refused(error)
+                        }
+                    }
+                    return ingestor.ingest(bytes, receivedAt: received) { body in
+                        try journal.append(body: body, receivedAt: received, source: source)
+                    }
                 }
             } else {
-                result = .failure(PayloadError(.invalidJSON, "empty body"))
+                outcome = .refused(PayloadError(.invalidJSON, "empty body"))
                 ingestor.rejections.count(PayloadError.Kind.invalidJSON.rawValue)
             }
             body = nil
-            switch result {
-            case .success(.appended(let id)):
+            switch outcome {
+            case .stored(.appended(let id)):
                 respond(context: context, head: head, status: .ok, json: "{\"ok\":true,\"id\":\(id)}")
-            case .success(.folded(let id, let deliveries)):
+            case .stored(.folded(let id, let deliveries)):
                 respond(
                     context: context, head: head, status: .ok,
                     json: "{\"ok\":true,\"id\":\(id),\"deliveries\":\(deliveries)}")
-            case .failure(let error):
+            case .refused(let error):
                 respond(
                     context: context, head: head, status: .badRequest,
                     json: Self.errorJSON(error.kind.rawValue, error.detail))
+            case .notPersisted(let reason):
+                // Not acknowledged: Docker Hub (or any sender) should retry later.
+                respond(
+                    context: context, head: head, status: .serviceUnavailable,
+                    json: Self.errorJSON("journal_unavailable", reason), extra: [("Retry-After", "30")])
             }
         }
         self.route = nil

@@ -50,6 +50,11 @@ public final class WebhookServer: Sendable {
             }
         let bound = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
         channel.withLock { $0 = bound }
+        if let journal = configuration.journal, journal.policy == .interval {
+            bound.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+                journal.syncIfDirty()
+            }
+        }
         return bound.localAddress?.port ?? configuration.port
     }
 
@@ -66,5 +71,6 @@ public final class WebhookServer: Sendable {
         }
         quiescing.withLock { $0 = nil }
         try? await group.shutdownGracefully()
+        configuration.journal?.syncIfDirty()
     }
 }

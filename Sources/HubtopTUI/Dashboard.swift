@@ -12,6 +12,8 @@ public struct DashboardOptions: Sendable {
     public var noColor: Bool
     /// Shown in the footer at start (e.g. why the chosen theme was not used).
     public var startupMessage: String?
+    /// A standing problem to show in the header (e.g. the journal cannot be written), polled each tick.
+    public var problem: @Sendable () -> String? = { nil }
 
     public init(
         webhookURL: String, repositoryFilter: String, themes: [Theme] = [.builtInDefault],
@@ -69,7 +71,7 @@ public enum Dashboard {
             for number in [SIGTERM, SIGHUP, SIGINT, SIGWINCH] { signal(number, SIG_DFL) }
         }
         let notices = [terminal.fallbackNotice].compactMap { $0 }
-        let model = DashboardModel(store: store, rejections: rejections)
+        let model = DashboardModel(store: store, rejections: rejections, problem: options.problem)
         var state = DashboardState(
             width: terminal.width, height: terminal.height, now: wallClock(), webhookURL: options.webhookURL,
             filter: options.repositoryFilter)

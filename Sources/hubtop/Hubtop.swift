@@ -6,7 +6,7 @@ struct Hubtop: AsyncParsableCommand {
         commandName: "hubtop",
         abstract: "top for Docker Hub webhooks: receive build events and watch them live.",
         version: "0.1.0",
-        subcommands: [RunCommand.self, SendCommand.self, ThemesCommand.self],
+        subcommands: [RunCommand.self, SendCommand.self, ThemesCommand.self, ReplayCommand.self],
         defaultSubcommand: RunCommand.self
     )
 }

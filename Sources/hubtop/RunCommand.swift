@@ -52,6 +52,18 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "No colour at all, emphasis only (also when $NO_COLOR is set and not empty).")
     var noColor = false
 
+    @Option(
+        help: "Append every accepted delivery to this NDJSON file before acknowledging it; replayed at start."
+    )
+    var journal: String?
+
+    @Option(
+        help: "With --journal: when to force writes to disk: always, interval (about every second), never.")
+    var fsync = "interval"
+
+    @Option(help: "With --journal: rotate to PATH.1 past this many bytes (0: never).")
+    var journalMaxBytes = 0
+
     func validate() throws {
         guard ListenerConfiguration.parseListenAddress(listen) != nil else {
             throw ValidationError("--listen wants HOST:PORT, got '\(listen)'")
@@ -62,6 +74,10 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--demo-rate must be in (0, 10000]")
         }
         if json && !headless { throw ValidationError("--json goes with --headless") }
+        guard FsyncPolicy(rawValue: fsync) != nil else {
+            throw ValidationError("--fsync takes always, interval or never")
+        }
+        guard journalMaxBytes >= 0 else { throw ValidationError("--journal-max-bytes must not be negative") }
     }
 
     func run() async throws {
@@ -73,9 +89,19 @@ struct RunCommand: AsyncParsableCommand {
             ?? WebhookToken.random()
         let store = EventStore(capacity: maxEvents)
         let ingestor = Ingestor(store: store)
-        let configuration = ListenerConfiguration(
+        var configuration = ListenerConfiguration(
             host: address.host, port: address.port, token: secret, maxBodyBytes: maxBody,
             idleTimeout: .seconds(Int64(idleTimeout)))
+        if let journal {
+            try JournalRestore.replay(journal, into: ingestor)
+            do {
+                configuration.journal = try Journal(
+                    path: journal, policy: FsyncPolicy(rawValue: fsync) ?? .interval,
+                    maxBytes: journalMaxBytes)
+            } catch {
+                throw CleanExit.message("hubtop: \(error)")
+            }
+        }
         let server = WebhookServer(configuration: configuration, ingestor: ingestor)
         let port: Int
         do {

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Dispatch
 import HubtopCore
 import HubtopListener
@@ -148,5 +149,35 @@ enum DemoRunner {
                 _ = ingestor.ingest(feed.next(now: now), receivedAt: now)
             }
         }
+    }
+}
+
+/// Replays a journal into the store at start, with progress for large files.
+enum JournalRestore {
+    static func replay(_ path: String, into ingestor: Ingestor) throws {
+        guard access(path, F_OK) == 0 || access(path + ".1", F_OK) == 0 else { return }
+        var lastPercent = -1
+        let progress: (Int, Int) -> Void = { done, total in
+            guard total > 32 << 20 else { return }
+            let percent = done * 100 / max(1, total)
+            if percent != lastPercent {
+                lastPercent = percent
+                Console.error("hubtop: replaying journal \(path): \(percent)%")
+            }
+        }
+        let report: JournalReader.Report
+        do {
+            report = try JournalReader.read(path, progress: progress) { entry in
+                _ = ingestor.ingest(entry.body, receivedAt: entry.receivedAt)
+                return true
+            }
+        } catch {
+            throw CleanExit.message("hubtop: \(error)")
+        }
+        var summary =
+            "hubtop: journal \(path): \(report.lines) lines replayed, \(ingestor.store.totals.events) events"
+        if report.corrupt > 0 { summary += ", \(report.corrupt) corrupt lines skipped" }
+        if report.tornTail { summary += ", a torn last line (a write cut short) skipped" }
+        Console.error(summary)
     }
 }

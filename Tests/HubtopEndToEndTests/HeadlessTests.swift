@@ -1,5 +1,6 @@
 import Foundation
 import HubtopCore
+import HubtopListener
 import Testing
 
 @Suite struct HeadlessTests {
@@ -70,5 +71,70 @@ import Testing
         try eventually("demo events") { child.stdout.split(separator: "\n").count >= 40 }
         child.signal(SIGTERM)
         #expect(try child.waitForExit() == 0)
+    }
+}
+
+@Suite struct JournalEndToEndTests {
+    @Test func killedWithSIGKILLLosesNoAcknowledgedEvent() async throws {
+        let journal = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hubtop-kill-\(UUID()).ndjson"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: journal) }
+        let arguments = [
+            "--headless", "--json", "--listen", "127.0.0.1:0", "--token", "k", "--journal", journal,
+        ]
+        let first = try Child(arguments + ["--fsync", "always"])
+        let url = try first.webhookURL()
+        let count = 25
+        for index in 0..<count {
+            let sent = try runHubtop([
+                "send", "--url", url, "--repo", "kill/r\(index % 5)", "--tag", "t\(index)",
+            ])
+            #expect(sent.status == 0, "\(sent.err)")
+        }
+        first.signal(SIGKILL)
+        _ = try first.waitForExit()
+
+        let second = try Child(arguments)
+        let restartedURL = try second.webhookURL()
+        let health = try await HTTPPost.post(
+            url: restartedURL.replacingOccurrences(of: "/hook/k", with: "/healthz"), body: [], method: "GET")
+        #expect(health.body.contains("\"events\":\(count)"), "\(health.body)")
+        #expect(second.stderr.contains("\(count) lines replayed"))
+        second.signal(SIGTERM)
+        #expect(try second.waitForExit() == 0)
+    }
+
+    @Test func replayPlaysAJournalBackWithItsTiming() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hubtop-replay-\(UUID()).ndjson"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let journal = try Journal(path: path, policy: .always)
+        for index in 0..<4 {
+            let body = Array(
+                #"{"push_data":{"tag":"t\#(index)","pushed_at":\#(index)},"repository":{"repo_name":"re/play"}}"#
+                    .utf8)
+            try body.withUnsafeBufferPointer {
+                try journal.append(body: $0, receivedAt: 1000 + Double(index) * 2, source: nil)
+            }
+        }
+        try "not json\n".data(using: .utf8).map { data in
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            handle.seekToEndOfFile()
+            handle.write(data)
+            try handle.close()
+        }
+        let started = Date()
+        let result = try runHubtop(["replay", path, "--speed", "10", "--headless", "--json"])
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(result.status == 0)
+        let events = result.out.split(separator: "\n").map {
+            (try? JSONValue.parse(String($0)))?.members ?? [:]
+        }
+        #expect(events.map { $0["tag"] } == (0..<4).map { .string("t\($0)") })
+        #expect(result.err.contains("1 corrupt lines skipped"))
+        // Six seconds of deliveries at ten times speed take at least 0.6 s: the gaps were kept.
+        #expect(elapsed >= 0.6)
     }
 }

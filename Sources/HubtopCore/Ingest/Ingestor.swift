@@ -23,6 +23,35 @@ public final class Ingestor: Sendable {
         }
     }
 
+    /// What happened to a delivery that must be persisted before it is stored.
+    public enum Outcome: Sendable, Equatable {
+        case stored(StoreChange)
+        case refused(PayloadError)
+        /// Decoded, but `persist` failed: not stored, not to be acknowledged.
+        case notPersisted(String)
+    }
+
+    /// Decodes, then calls `persist` (the journal) with the body, and stores only if that worked.
+    public func ingest(
+        _ body: UnsafeBufferPointer<UInt8>, receivedAt: Double,
+        persist: (UnsafeBufferPointer<UInt8>) throws -> Void
+    ) -> Outcome {
+        let payload: WebhookPayload
+        do {
+            payload = try PayloadDecoder.decode(body)
+        } catch {
+            rejections.count(error.kind.rawValue)
+            return .refused(error)
+        }
+        do {
+            try persist(body)
+        } catch {
+            rejections.count("journal_unavailable")
+            return .notPersisted("\(error)")
+        }
+        return .stored(store.ingest(payload, receivedAt: receivedAt))
+    }
+
     public func ingest(_ body: [UInt8], receivedAt: Double) -> Result<StoreChange, PayloadError> {
         body.withUnsafeBufferPointer { ingest($0, receivedAt: receivedAt) }
     }

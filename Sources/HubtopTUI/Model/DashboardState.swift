@@ -60,6 +60,8 @@ public struct Snapshot: Equatable, Sendable {
     /// The event the Dockerfile viewer or the detail view shows.
     public var focusedEvent: StoredEvent?
     public var eventsPerMinute = 0.0
+    /// A standing problem (journal cannot be written), shown in the header.
+    public var problem: String?
 }
 
 /// The whole dashboard state. Only `update` changes it; views only read it.

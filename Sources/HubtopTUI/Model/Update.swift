@@ -5,10 +5,15 @@ import HubtopCore
 public struct DashboardModel: Sendable {
     public let store: EventStore
     public let rejections: RejectionCounter
+    /// A standing problem for the header (journal errors), read on ticks and store changes.
+    public let problem: @Sendable () -> String?
 
-    public init(store: EventStore, rejections: RejectionCounter) {
+    public init(
+        store: EventStore, rejections: RejectionCounter, problem: @escaping @Sendable () -> String? = { nil }
+    ) {
         self.store = store
         self.rejections = rejections
+        self.problem = problem
     }
 
     public func update(_ state: inout DashboardState, _ message: Message) {
@@ -29,6 +34,7 @@ public struct DashboardModel: Sendable {
             state.now = now
             state.data.eventsPerMinute = Double(store.countReceived(since: now - 60))
             state.data.rejected = rejections.total
+            state.data.problem = problem()
         case .key(let key):
             handle(key, &state)
         case .mouse(let mouse):
@@ -347,6 +353,7 @@ public struct DashboardModel: Sendable {
         data.totals = store.totals
         data.rejected = rejections.total
         data.eventsPerMinute = state.data.eventsPerMinute
+        data.problem = problem()
         data.repositories = store.repositories(matching: state.filterText)
         state.data = data
         let repositoryIndex = keepRepository.flatMap { name in

@@ -75,7 +75,13 @@ enum HeaderView {
         }
         if let tag = state.narrowedTag { filters.append("tag=\(TerminalSanitizer.line(tag ?? "(none)"))") }
         if let pusher = state.narrowedPusher { filters.append("pusher=\(TerminalSanitizer.line(pusher))") }
-        let used = buffer.write(line, x: 0, y: rect.y + 1, maxWidth: rect.width, style: Style(.header))
+        var used = 0
+        if let problem = state.data.problem {
+            used = buffer.write(
+                " ⚠ " + TerminalSanitizer.line(problem) + " ", x: 0, y: rect.y + 1, maxWidth: rect.width,
+                style: Style(.error, [.reverse]))
+        }
+        used += buffer.write(line, x: used, y: rect.y + 1, maxWidth: rect.width - used, style: Style(.header))
         if !filters.isEmpty {
             line = "  filter: " + filters.joined(separator: " ")
             buffer.write(
