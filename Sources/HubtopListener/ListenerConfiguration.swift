@@ -12,6 +12,15 @@ public struct ListenerConfiguration: Sendable {
     public var eventLoopThreads: Int
     /// Accepted deliveries are appended here before they are acknowledged.
     public var journal: Journal?
+    /// A request must arrive whole within this time from its first byte (else `408`).
+    public var requestTimeout: TimeAmount = .seconds(10)
+    /// Connections beyond this are closed at once with `429`.
+    public var maxConnections = 1024
+    /// Requests a second per source address (bursts of twice that); nil: unlimited.
+    public var rateLimit: Double? = 100
+    public var maxURIBytes = 8192
+    public var maxHeaderCount = 100
+    public var maxHeaderBytes = 32_768
 
     public init(
         host: String = "127.0.0.1", port: Int = 9876, token: String, maxBodyBytes: Int = 1 << 20,

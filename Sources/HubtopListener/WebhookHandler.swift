@@ -24,9 +24,17 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var answeredEarly = false
     private var quiescing = false
 
-    init(configuration: ListenerConfiguration, ingestor: Ingestor) {
+    private let deadline: RequestDeadlineHandler?
+    private let rateLimiter: RateLimiter?
+
+    init(
+        configuration: ListenerConfiguration, ingestor: Ingestor, deadline: RequestDeadlineHandler? = nil,
+        rateLimiter: RateLimiter? = nil
+    ) {
         self.configuration = configuration
         self.ingestor = ingestor
+        self.deadline = deadline
+        self.rateLimiter = rateLimiter
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -34,13 +42,11 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .head(let head):
             self.head = head
             answeredEarly = false
+            if let refusal = screen(head, context: context) {
+                return refuseEarly(context: context, refusal)
+            }
             route = self.route(for: head)
             if case .hook = route {
-                if let length = head.headers.first(name: "content-length").flatMap(Int.init),
-                    length > configuration.maxBodyBytes
-                {
-                    return refuseTooLarge(context: context)
-                }
                 body = context.channel.allocator.buffer(capacity: 2048)
                 if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
                     context.writeAndFlush(
@@ -166,16 +172,69 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.head = nil
     }
 
+    private struct Refusal {
+        var status: HTTPResponseStatus
+        var error: String
+        var detail: String
+        var headers: [(String, String)] = []
+    }
+
+    /// Limits checked as soon as the head is parsed, before any body is read.
+    private func screen(_ head: HTTPRequestHead, context: ChannelHandlerContext) -> Refusal? {
+        if head.uri.utf8.count > configuration.maxURIBytes {
+            return Refusal(
+                status: .uriTooLong, error: "uri_too_long",
+                detail: "the request target is longer than \(configuration.maxURIBytes) bytes")
+        }
+        if head.headers.count > configuration.maxHeaderCount {
+            return Refusal(
+                status: .requestHeaderFieldsTooLarge, error: "too_many_headers",
+                detail: "more than \(configuration.maxHeaderCount) header fields")
+        }
+        let headerBytes = head.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+        if headerBytes > configuration.maxHeaderBytes {
+            return Refusal(
+                status: .requestHeaderFieldsTooLarge, error: "headers_too_large",
+                detail: "the header fields exceed \(configuration.maxHeaderBytes) bytes")
+        }
+        if let rateLimiter, let address = context.channel.remoteAddress?.ipAddress,
+            let wait = rateLimiter.take(address, now: WallClock.now())
+        {
+            let seconds = max(1, Int(wait.rounded(.up)))
+            return Refusal(
+                status: .tooManyRequests, error: "rate_limited",
+                detail: "more than \(Int(rateLimiter.rate)) requests a second from \(address)",
+                headers: [("Retry-After", String(seconds))])
+        }
+        if case .hook = route(for: head),
+            let length = head.headers.first(name: "content-length").flatMap(Int.init),
+            length > configuration.maxBodyBytes
+        {
+            return tooLarge
+        }
+        return nil
+    }
+
+    private var tooLarge: Refusal {
+        Refusal(
+            status: .payloadTooLarge, error: "body_too_large",
+            detail: "the body exceeds \(configuration.maxBodyBytes) bytes")
+    }
+
     private func refuseTooLarge(context: ChannelHandlerContext) {
+        refuseEarly(context: context, tooLarge)
+    }
+
+    /// Answers before the request is over and closes: the rest of it is not read.
+    private func refuseEarly(context: ChannelHandlerContext, _ refusal: Refusal) {
         guard let head else { return }
         answeredEarly = true
         body = nil
-        ingestor.rejections.count("body_too_large")
-        // The rest of the body is not read: answer and close.
+        ingestor.rejections.count(refusal.error)
         respond(
-            context: context, head: head, status: .payloadTooLarge,
-            json: Self.errorJSON("body_too_large", "the body exceeds \(configuration.maxBodyBytes) bytes"),
-            forceClose: true)
+            context: context, head: head, status: refusal.status,
+            json: Self.errorJSON(refusal.error, refusal.detail),
+            extra: refusal.headers, forceClose: true)
     }
 
     static func errorJSON(_ error: String, _ detail: String) -> String {
@@ -209,6 +268,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        deadline?.requestCompleted()
         if !keepAlive {
             let loopBound = NIOLoopBound(context, eventLoop: context.eventLoop)
             done.whenComplete { _ in loopBound.value.close(promise: nil) }

@@ -13,10 +13,12 @@ public final class WebhookServer: Sendable {
     /// Dropped before the event loops stop: its deinit touches them.
     private let quiescing: Mutex<ServerQuiescingHelper?>
     private let channel = Mutex<Channel?>(nil)
+    public let connections: ConnectionLimiter
 
     public init(configuration: ListenerConfiguration, ingestor: Ingestor) {
         self.configuration = configuration
         self.ingestor = ingestor
+        self.connections = ConnectionLimiter(maximum: configuration.maxConnections)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
         self.quiescing = Mutex(ServerQuiescingHelper(group: group))
     }
@@ -25,11 +27,13 @@ public final class WebhookServer: Sendable {
     public func start() async throws -> Int {
         let configuration = self.configuration
         let ingestor = self.ingestor
+        let connections = self.connections
+        let rateLimiter = configuration.rateLimit.map { RateLimiter(rate: $0) }
         guard let quiescing = self.quiescing.withLock({ $0 }) else {
             throw ChannelError.ioOnClosedChannel
         }
         let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -41,11 +45,30 @@ public final class WebhookServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard connections.claim() else {
+                        // Refused at once rather than queued: say why, then close.
+                        ingestor.rejections.count("too_many_connections")
+                        let response = RawResponse.buffer(
+                            channel.allocator, status: 429, reason: "Too Many Requests",
+                            error: "too_many_connections",
+                            detail: "more than \(configuration.maxConnections) connections are open",
+                            extra: [("Retry-After", "5")])
+                        channel.writeAndFlush(response).whenComplete { _ in channel.close(promise: nil) }
+                        return
+                    }
+                    channel.closeFuture.whenComplete { _ in connections.release() }
                     let sync = channel.pipeline.syncOperations
+                    let deadline = RequestDeadlineHandler(
+                        timeout: configuration.requestTimeout, rejections: ingestor.rejections)
+                    try sync.addHandler(deadline)
                     try sync.addHandler(IdleStateHandler(allTimeout: configuration.idleTimeout))
                     try sync.configureHTTPServerPipeline(
-                        withPipeliningAssistance: true, withErrorHandling: true)
-                    try sync.addHandler(WebhookHandler(configuration: configuration, ingestor: ingestor))
+                        withPipeliningAssistance: true, withErrorHandling: false)
+                    try sync.addHandler(ProtocolErrorHandler(rejections: ingestor.rejections))
+                    try sync.addHandler(
+                        WebhookHandler(
+                            configuration: configuration, ingestor: ingestor, deadline: deadline,
+                            rateLimiter: rateLimiter))
                 }
             }
         let bound = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()

@@ -30,6 +30,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Close connections idle for this many seconds.")
     var idleTimeout = 60
 
+    @Option(help: "A request must arrive whole within this many seconds of its first byte (else 408).")
+    var requestTimeout = 10
+
+    @Option(help: "Open connections beyond this are refused at once (429).")
+    var maxConnections = 1024
+
+    @Option(help: "Requests a second per source address, bursts of twice that (429 beyond; 0: unlimited).")
+    var rateLimit = 100.0
+
     @Flag(help: "Run without the dashboard: print one line per event to stdout.")
     var headless = false
 
@@ -77,6 +86,9 @@ struct RunCommand: AsyncParsableCommand {
         guard FsyncPolicy(rawValue: fsync) != nil else {
             throw ValidationError("--fsync takes always, interval or never")
         }
+        guard requestTimeout > 0, idleTimeout > 0 else { throw ValidationError("timeouts must be positive") }
+        guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
+        guard rateLimit >= 0 else { throw ValidationError("--rate-limit must not be negative") }
         guard journalMaxBytes >= 0 else { throw ValidationError("--journal-max-bytes must not be negative") }
     }
 
@@ -92,6 +104,9 @@ struct RunCommand: AsyncParsableCommand {
         var configuration = ListenerConfiguration(
             host: address.host, port: address.port, token: secret, maxBodyBytes: maxBody,
             idleTimeout: .seconds(Int64(idleTimeout)))
+        configuration.requestTimeout = .seconds(Int64(requestTimeout))
+        configuration.maxConnections = maxConnections
+        configuration.rateLimit = rateLimit > 0 ? rateLimit : nil
         if let journal {
             try JournalRestore.replay(journal, into: ingestor)
             do {

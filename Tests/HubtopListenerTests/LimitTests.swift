@@ -1,0 +1,247 @@
+import Foundation
+import HubtopCore
+import NIOCore
+import Testing
+
+@testable import HubtopListener
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A blocking loopback socket for requests no well-behaved client would send.
+struct RawClient {
+    let descriptor: Int32
+
+    init(port: Int) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard result == 0 else { throw Timeout(description: "connect failed") }
+        var timeout = timeval(tv_sec: 15, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    func send(_ text: String) { send(Array(text.utf8)) }
+
+    func send(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+    }
+
+    /// Everything until the server closes (or 15 s pass).
+    func readAll() -> String {
+        var data = [UInt8]()
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = recv(descriptor, &chunk, chunk.count, 0)
+            if count <= 0 { break }
+            data += chunk[0..<count]
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func close() { Glibc.close(descriptor) }
+}
+
+struct Timeout: Error {
+    var description: String
+}
+
+func withLimitedListener(
+    _ adjust: (inout ListenerConfiguration) -> Void, _ body: (Int, Ingestor) async throws -> Void
+) async throws {
+    let ingestor = Ingestor(store: EventStore())
+    var configuration = ListenerConfiguration(port: 0, token: "t", eventLoopThreads: 1)
+    adjust(&configuration)
+    let server = WebhookServer(configuration: configuration, ingestor: ingestor)
+    let port = try await server.start()
+    do {
+        try await body(port, ingestor)
+    } catch {
+        await server.shutdown()
+        throw error
+    }
+    await server.shutdown()
+}
+
+func status(of response: String) -> Int? {
+    response.split(separator: " ", maxSplits: 2).dropFirst().first.flatMap { Int($0) }
+}
+
+func jsonBody(of response: String) -> [String: JSONValue] {
+    guard let range = response.range(of: "\r\n\r\n") else { return [:] }
+    return (try? JSONValue.parse(String(response[range.upperBound...])))?.members ?? [:]
+}
+
+@Suite struct LimitTests {
+    let example = Array(DockerHubExample.body.utf8)
+
+    @Test func overlongRequestTargetsGet414() async throws {
+        try await withLimitedListener({ $0.maxURIBytes = 100 }) { port, ingestor in
+            let client = try RawClient(port: port)
+            defer { client.close() }
+            client.send("GET /" + String(repeating: "a", count: 200) + " HTTP/1.1\r\nHost: x\r\n\r\n")
+            let response = client.readAll()
+            #expect(status(of: response) == 414)
+            #expect(jsonBody(of: response)["error"] == .string("uri_too_long"))
+            #expect(ingestor.rejections.byReason["uri_too_long"] == 1)
+        }
+    }
+
+    @Test func tooManyOrTooLargeHeadersGet431() async throws {
+        try await withLimitedListener({
+            $0.maxHeaderCount = 10
+            $0.maxHeaderBytes = 1000
+        }) { port, _ in
+            let many = try RawClient(port: port)
+            many.send("GET /healthz HTTP/1.1\r\n" + (0..<20).map { "X-\($0): y\r\n" }.joined() + "\r\n")
+            let manyResponse = many.readAll()
+            many.close()
+            #expect(status(of: manyResponse) == 431)
+            #expect(jsonBody(of: manyResponse)["error"] == .string("too_many_headers"))
+            let large = try RawClient(port: port)
+            large.send("GET /healthz HTTP/1.1\r\nX-Big: \(String(repeating: "b", count: 2000))\r\n\r\n")
+            let largeResponse = large.readAll()
+            large.close()
+            #expect(status(of: largeResponse) == 431)
+            // Beyond what the HTTP parser itself takes (80 KB): still a JSON 431.
+            let huge = try RawClient(port: port)
+            huge.send("GET /healthz HTTP/1.1\r\nX-Huge: \(String(repeating: "h", count: 100_000))\r\n\r\n")
+            let hugeResponse = huge.readAll()
+            huge.close()
+            #expect(status(of: hugeResponse) == 431)
+            #expect(jsonBody(of: hugeResponse)["error"] == .string("headers_too_large"))
+        }
+    }
+
+    @Test func malformedHTTPGetsAJSON400() async throws {
+        try await withLimitedListener({ _ in }) { port, ingestor in
+            let client = try RawClient(port: port)
+            defer { client.close() }
+            client.send("THIS IS NOT HTTP\r\n\r\n")
+            let response = client.readAll()
+            #expect(status(of: response) == 400)
+            #expect(jsonBody(of: response)["error"] == .string("malformed_http"))
+            #expect(ingestor.rejections.byReason["malformed_http"] == 1)
+        }
+    }
+
+    @Test func slowDripRequestsGet408AndAreClosed() async throws {
+        try await withLimitedListener({ $0.requestTimeout = .milliseconds(300) }) { port, ingestor in
+            let client = try RawClient(port: port)
+            defer { client.close() }
+            client.send("POST /hook/t HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"repo")
+            // …and nothing more: the deadline answers.
+            let response = client.readAll()
+            #expect(status(of: response) == 408)
+            #expect(jsonBody(of: response)["error"] == .string("request_timeout"))
+            #expect(ingestor.rejections.byReason["request_timeout"] == 1)
+            #expect(ingestor.store.totals.events == 0)
+        }
+    }
+
+    @Test func keepAliveRequestsEachGetTheirOwnDeadline() async throws {
+        try await withLimitedListener({ $0.requestTimeout = .milliseconds(500) }) { port, ingestor in
+            let client = try RawClient(port: port)
+            defer { client.close() }
+            let request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+            client.send(request)
+            try await Task.sleep(nanoseconds: 400_000_000)
+            client.send(request)
+            try await Task.sleep(nanoseconds: 400_000_000)
+            client.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            let responses = client.readAll().components(separatedBy: "HTTP/1.1 ").filter { !$0.isEmpty }
+            #expect(responses.count == 3)
+            #expect(responses.allSatisfy { $0.hasPrefix("200") })
+            #expect(ingestor.rejections.byReason["request_timeout"] == nil)
+        }
+    }
+
+    @Test func excessConnectionsAreRefusedAtOnce() async throws {
+        try await withLimitedListener({ $0.maxConnections = 2 }) { port, ingestor in
+            let first = try RawClient(port: port)
+            let second = try RawClient(port: port)
+            defer {
+                first.close()
+                second.close()
+            }
+            // Both held open; the server has counted them once it answers on one.
+            second.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            _ = try await Task.sleep(nanoseconds: 100_000_000)
+            let third = try RawClient(port: port)
+            defer { third.close() }
+            let response = third.readAll()
+            #expect(status(of: response) == 429)
+            #expect(jsonBody(of: response)["error"] == .string("too_many_connections"))
+            #expect(ingestor.rejections.byReason["too_many_connections"] == 1)
+        }
+    }
+
+    @Test func aBurstBeyondTheRateLimitGets429WithRetryAfter() async throws {
+        try await withLimitedListener({ $0.rateLimit = 5 }) { port, ingestor in
+            var statuses: [Int] = []
+            var retryAfter: String?
+            for _ in 0..<15 {
+                let response = try await HTTPPost.post(
+                    url: "http://127.0.0.1:\(port)/healthz", body: [], method: "GET")
+                statuses.append(response.status)
+                if response.status == 429 {
+                    retryAfter = response.headers.first { $0.0.lowercased() == "retry-after" }?.1
+                }
+            }
+            #expect(statuses.prefix(10).allSatisfy { $0 == 200 }, "a burst of twice the rate is allowed")
+            #expect(statuses.contains(429))
+            #expect(retryAfter.flatMap(Int.init).map { $0 >= 1 } == true)
+            #expect(ingestor.rejections.byReason["rate_limited"] ?? 0 >= 1)
+        }
+    }
+
+    @Test func chunkedBodiesAreAccepted() async throws {
+        try await withLimitedListener({ _ in }) { port, ingestor in
+            let client = try RawClient(port: port)
+            defer { client.close() }
+            let body = DockerHubExample.body
+            let half = body.utf8.count / 2
+            let first = String(decoding: Array(body.utf8)[..<half], as: UTF8.self)
+            let second = String(decoding: Array(body.utf8)[half...], as: UTF8.self)
+            var request =
+                "POST /hook/t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            for part in [first, second] {
+                request += String(part.utf8.count, radix: 16) + "\r\n" + part + "\r\n"
+            }
+            client.send(request + "0\r\n\r\n")
+            let response = client.readAll()
+            #expect(status(of: response) == 200, "\(response)")
+            #expect(ingestor.store.totals.events == 1)
+        }
+    }
+
+    @Test func nothingStoredChangesAfterAnyRefusal() async throws {
+        try await withLimitedListener({ $0.maxBodyBytes = 4096 }) { port, ingestor in
+            let url = "http://127.0.0.1:\(port)/hook/t"
+            _ = try await HTTPPost.post(url: url, body: example)
+            let before = ingestor.store.event(id: 1)
+            let hostile: [[UInt8]] = [
+                [], [0xFF, 0xFE, 0x00], Array("{\"a\":NaN}".utf8), Array("[]".utf8),
+                Array(String(repeating: "[", count: 100_000).utf8), Array(repeating: 0x20, count: 5000),
+                Array("repo_name=a%2Fb".utf8),
+                Array(#"{"repository":{"repo_name":"\#(String(repeating: "r", count: 300))"}}"#.utf8),
+                Array(#"{"repository":{"repo_name":"a/b"},"push_data":{"pushed_at":1e999}}"#.utf8),
+            ]
+            for body in hostile {
+                let response = try await HTTPPost.post(url: url, body: body)
+                #expect((400..<500).contains(response.status), "\(response.status) \(response.body)")
+                #expect(jsonBody(of: "\r\n\r\n" + response.body)["error"] != nil)
+            }
+            #expect(ingestor.store.totals.events == 1)
+            #expect(ingestor.store.event(id: 1) == before)
+        }
+    }
+}
