@@ -54,12 +54,17 @@ struct Timeout: Error {
     var description: String
 }
 
-func withLimitedListener(
-    _ adjust: (inout ListenerConfiguration) -> Void, _ body: (Int, Ingestor) async throws -> Void
-) async throws {
-    let ingestor = Ingestor(store: EventStore())
+/// A loopback configuration with token `t`, adjusted by `adjust`.
+func limited(_ adjust: (inout ListenerConfiguration) -> Void = { _ in }) -> ListenerConfiguration {
     var configuration = ListenerConfiguration(port: 0, token: "t", eventLoopThreads: 1)
     adjust(&configuration)
+    return configuration
+}
+
+func withLimitedListener(
+    _ configuration: ListenerConfiguration, _ body: (Int, Ingestor) async throws -> Void
+) async throws {
+    let ingestor = Ingestor(store: EventStore())
     let server = WebhookServer(configuration: configuration, ingestor: ingestor)
     let port = try await server.start()
     do {
@@ -84,7 +89,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
     let example = Array(DockerHubExample.body.utf8)
 
     @Test func overlongRequestTargetsGet414() async throws {
-        try await withLimitedListener({ $0.maxURIBytes = 100 }) { port, ingestor in
+        try await withLimitedListener(limited { $0.maxURIBytes = 100 }) { port, ingestor in
             let client = try RawClient(port: port)
             defer { client.close() }
             client.send("GET /" + String(repeating: "a", count: 200) + " HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -96,10 +101,12 @@ func jsonBody(of response: String) -> [String: JSONValue] {
     }
 
     @Test func tooManyOrTooLargeHeadersGet431() async throws {
-        try await withLimitedListener({
-            $0.maxHeaderCount = 10
-            $0.maxHeaderBytes = 1000
-        }) { port, _ in
+        try await withLimitedListener(
+            limited {
+                $0.maxHeaderCount = 10
+                $0.maxHeaderBytes = 1000
+            }
+        ) { port, _ in
             let many = try RawClient(port: port)
             many.send("GET /healthz HTTP/1.1\r\n" + (0..<20).map { "X-\($0): y\r\n" }.joined() + "\r\n")
             let manyResponse = many.readAll()
@@ -122,7 +129,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
     }
 
     @Test func malformedHTTPGetsAJSON400() async throws {
-        try await withLimitedListener({ _ in }) { port, ingestor in
+        try await withLimitedListener(limited()) { port, ingestor in
             let client = try RawClient(port: port)
             defer { client.close() }
             client.send("THIS IS NOT HTTP\r\n\r\n")
@@ -134,7 +141,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
     }
 
     @Test func slowDripRequestsGet408AndAreClosed() async throws {
-        try await withLimitedListener({ $0.requestTimeout = .milliseconds(300) }) { port, ingestor in
+        try await withLimitedListener(limited { $0.requestTimeout = .milliseconds(300) }) { port, ingestor in
             let client = try RawClient(port: port)
             defer { client.close() }
             client.send("POST /hook/t HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"repo")
@@ -148,7 +155,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
     }
 
     @Test func keepAliveRequestsEachGetTheirOwnDeadline() async throws {
-        try await withLimitedListener({ $0.requestTimeout = .milliseconds(500) }) { port, ingestor in
+        try await withLimitedListener(limited { $0.requestTimeout = .milliseconds(500) }) { port, ingestor in
             let client = try RawClient(port: port)
             defer { client.close() }
             let request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -165,7 +172,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
     }
 
     @Test func excessConnectionsAreRefusedAtOnce() async throws {
-        try await withLimitedListener({ $0.maxConnections = 2 }) { port, ingestor in
+        try await withLimitedListener(limited { $0.maxConnections = 2 }) { port, ingestor in
             let first = try RawClient(port: port)
             let second = try RawClient(port: port)
             defer {
@@ -185,7 +192,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
     }
 
     @Test func aBurstBeyondTheRateLimitGets429WithRetryAfter() async throws {
-        try await withLimitedListener({ $0.rateLimit = 5 }) { port, ingestor in
+        try await withLimitedListener(limited { $0.rateLimit = 5 }) { port, ingestor in
             var statuses: [Int] = []
             var retryAfter: String?
             for _ in 0..<15 {
@@ -204,7 +211,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
     }
 
     @Test func chunkedBodiesAreAccepted() async throws {
-        try await withLimitedListener({ _ in }) { port, ingestor in
+        try await withLimitedListener(limited()) { port, ingestor in
             let client = try RawClient(port: port)
             defer { client.close() }
             let body = DockerHubExample.body
@@ -224,7 +231,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
     }
 
     @Test func nothingStoredChangesAfterAnyRefusal() async throws {
-        try await withLimitedListener({ $0.maxBodyBytes = 4096 }) { port, ingestor in
+        try await withLimitedListener(limited { $0.maxBodyBytes = 4096 }) { port, ingestor in
             let url = "http://127.0.0.1:\(port)/hook/t"
             _ = try await HTTPPost.post(url: url, body: example)
             let before = ingestor.store.event(id: 1)
