@@ -89,6 +89,56 @@ import Testing
         #expect(try tmux.exitStatus() == 0)
     }
 
+    /// Every field the dashboard shows, each carrying OSC, CSI, DCS, C1, bidi and CR/BS tricks.
+    @Test func injectionInEveryFieldLeavesTitleColoursAndLayoutAlone() throws {
+        let tmux = try TmuxSession(hubtop: ["--listen", "127.0.0.1:0", "--token", "inj"])
+        let url = try tmux.webhookURL()
+        try tmux.waitForText("waiting for webhooks")
+        let titleBefore = tmux.paneTitle
+        let tricks = [
+            "\\u001b]0;OWNED\\u0007", "\\u001b]2;OWNED\\u001b\\\\", "\\u001b[41;97m", "\\u001b[2J\\u001b[H",
+            "\\u001bP1$tOWNED\\u001b\\\\", "\\u009b31m", "\\u009d0;OWNED\\u009c", "\\u202e\\u2066",
+            "\\rX\\bY\\u0008", "\\u001b[1000D", "\\t",
+        ].joined()
+        func field(_ name: String) -> String { "\"\(name)\(tricks)\"" }
+        let payload = """
+            {"callback_url":\(field("https://cb/")),"\(tricks)extra":\(field("x")),
+             "push_data":{"tag":\(field("t")),"pusher":\(field("p")),"pushed_at":1700000000,
+               "images":[\(field("sha256:1"))]},
+             "repository":{"repo_name":\(field("evil/r")),"namespace":\(field("evil")),"name":\(field("r")),
+               "owner":\(field("o")),"description":\(field("d")),"full_description":\(field("f")),
+               "status":\(field("s")),"repo_url":\(field("https://r/")),
+               "dockerfile":"FROM alpine\(tricks)\\nRUN echo \(tricks)"}}
+            """
+        let sent = try runHubtop(["send", "--url", url, "-"], stdin: payload)
+        #expect(sent.status == 0, "\(sent.out) \(sent.err)")
+        try tmux.waitForText("evil/r")
+        func checkIntact(_ view: String) throws {
+            let screen = try tmux.screen()
+            let coloured = try tmux.screenWithEscapes()
+            #expect(tmux.paneTitle == titleBefore, "title changed in \(view)")
+            #expect(!screen.contains("OWNED") || screen.contains("�"), "\(view)")
+            #expect(
+                !colourCodes(in: coloured).contains("41") && !colourCodes(in: coloured).contains("97"),
+                "payload colour reached the terminal in \(view)")
+            let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+            #expect(lines.first?.hasPrefix(" hubtop") == true, "the header stays in place in \(view)")
+            // Every framed row still ends on its border: nothing was moved by CR, BS or cursor codes.
+            for line in lines where line.hasPrefix("│") {
+                #expect(line.hasSuffix("│"), "\(view): \(line)")
+            }
+        }
+        try checkIntact("the lists")
+        try tmux.keys("4", "Enter")
+        try tmux.waitForText("callback URL")
+        try checkIntact("the event detail")
+        try tmux.keys("d")
+        try tmux.waitForText("FROM alpine")
+        try checkIntact("the Dockerfile viewer")
+        try tmux.keys("q")
+        #expect(try tmux.exitStatus() == 0)
+    }
+
     @Test func sigtermRestoresTheTerminalAndExitsCleanly() throws {
         let tmux = try TmuxSession(hubtop: ["--demo", "--listen", "127.0.0.1:0"])
         try tmux.waitForText("[4] Events")
