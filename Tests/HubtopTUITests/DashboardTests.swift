@@ -296,4 +296,12 @@ struct Fixture {
         #expect(spans[4].contains { $0.role == .dockerfileInstruction && $0.text == "copy" })
         #expect(DockerfileContent.expandTabs("a\tb") == "a       b")
     }
+
+    @Test func theHeaderNamesTheTopRejectionReasons() {
+        var fixture = populated()
+        for _ in 0..<3 { fixture.rejections.count("rate_limited") }
+        fixture.rejections.count("invalid_payload")
+        fixture.send(.tick(now: 1_000_000))
+        #expect(fixture.screen.contains("rejected 4 (rate_limited 3, invalid_payload 1)"))
+    }
 }

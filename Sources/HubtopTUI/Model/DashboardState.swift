@@ -48,9 +48,11 @@ public struct DetailView: Equatable, Sendable {
 }
 
 /// What the panes show: copied from the store by `refresh`, so rendering never touches the store.
-public struct Snapshot: Equatable, Sendable {
+public struct Snapshot: Sendable {
     public var totals = StoreTotals()
     public var rejected = 0
+    /// The most frequent rejection reasons, for the header.
+    public var topRejections: [(reason: String, count: Int)] = []
     public var repositories: [RepositorySummary] = []
     public var tags: [TagSummary] = []
     public var pushers: [PusherSummary] = []
@@ -65,7 +67,7 @@ public struct Snapshot: Equatable, Sendable {
 }
 
 /// The whole dashboard state. Only `update` changes it; views only read it.
-public struct DashboardState: Equatable, Sendable {
+public struct DashboardState: Sendable {
     public var width: Int
     public var height: Int
     public var now: Double

@@ -26,14 +26,14 @@ public struct DashboardModel: Sendable {
             if state.paused {
                 // A frozen view still counts what arrives.
                 state.data.totals = store.totals
-                state.data.rejected = rejections.total
+                readRejections(&state.data)
             } else {
                 refresh(&state)
             }
         case .tick(let now):
             state.now = now
             state.data.eventsPerMinute = Double(store.countReceived(since: now - 60))
-            state.data.rejected = rejections.total
+            readRejections(&state.data)
             state.data.problem = problem()
         case .key(let key):
             handle(key, &state)
@@ -334,6 +334,14 @@ public struct DashboardModel: Sendable {
 
     // MARK: - Refresh
 
+    func readRejections(_ data: inout Snapshot) {
+        let reasons = rejections.byReason
+        data.rejected = reasons.values.reduce(0, +)
+        data.topRejections = reasons.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(2).map {
+            ($0.key, $0.value)
+        }
+    }
+
     /// Re-reads what the panes show from the store, keeping selections on the same items.
     public func refresh(_ state: inout DashboardState) {
         let layout = Layout(width: state.width, height: state.height)
@@ -351,7 +359,7 @@ public struct DashboardModel: Sendable {
 
         var data = Snapshot()
         data.totals = store.totals
-        data.rejected = rejections.total
+        readRejections(&data)
         data.eventsPerMinute = state.data.eventsPerMinute
         data.problem = problem()
         data.repositories = store.repositories(matching: state.filterText)

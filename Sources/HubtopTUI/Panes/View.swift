@@ -63,7 +63,7 @@ enum HeaderView {
         let totals = state.data.totals
         var parts = [
             "events \(grouped(totals.events))", "repos \(grouped(totals.repositories))",
-            "evicted \(grouped(totals.evicted))", "rejected \(grouped(state.data.rejected))",
+            "evicted \(grouped(totals.evicted))", rejectedText(state.data),
             "\(grouped(Int(state.data.eventsPerMinute)))/min",
         ]
         if totals.folded > 0 { parts.insert("redelivered \(grouped(totals.folded))", at: 1) }
@@ -87,6 +87,17 @@ enum HeaderView {
             buffer.write(
                 line, x: used, y: rect.y + 1, maxWidth: rect.width - used, style: Style(.headerAccent))
         }
+    }
+
+    /// `rejected 12 (rate_limited 10, invalid_payload 2)`
+    static func rejectedText(_ data: Snapshot) -> String {
+        var text = "rejected \(grouped(data.rejected))"
+        if !data.topRejections.isEmpty {
+            text +=
+                " (" + data.topRejections.map { "\($0.reason) \(grouped($0.count))" }.joined(separator: ", ")
+                + ")"
+        }
+        return text
     }
 
     static func grouped(_ value: Int) -> String {
