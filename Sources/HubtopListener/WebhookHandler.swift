@@ -114,6 +114,8 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
             writer.integer(totals.evicted)
             writer.key("folded")
             writer.integer(totals.folded)
+            writer.key("accepted")
+            writer.integer(totals.accepted)
             writer.key("rejections")
             writer.beginObject()
             for (reason, count) in rejections.sorted(by: { $0.key < $1.key }) {

@@ -159,4 +159,23 @@ import Testing
                 #"{"push_data":{"tag":"\#(longTag)"},"repository":{"repo_name":"a/b"}}"#)
         }
     }
+
+    @Test func hugeArraysAreRefused() {
+        let images = (0..<1001).map { "\"sha256:\($0)\"" }.joined(separator: ",")
+        #expect(throws: PayloadError.self) {
+            try PayloadDecoder.decode(
+                #"{"push_data":{"images":[\#(images)]},"repository":{"repo_name":"a/b"}}"#)
+        }
+        let many = String(repeating: "0,", count: 20_000) + "0"
+        do {
+            _ = try PayloadDecoder.decode(#"{"repository":{"repo_name":"a/b"},"x":[\#(many)]}"#)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.detail.contains("array longer than 10000 elements"))
+        }
+        let fine = (0..<8).map { "\"sha256:\($0)\"" }.joined(separator: ",")
+        #expect(
+            (try? PayloadDecoder.decode(
+                #"{"push_data":{"images":[\#(fine)]},"repository":{"repo_name":"a/b"}}"#))?.images.count == 8)
+    }
 }

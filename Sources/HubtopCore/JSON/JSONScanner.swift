@@ -8,6 +8,8 @@ public struct JSONScanner {
     /// Deeper nesting than this is rejected rather than recursed into, so hostile input cannot
     /// exhaust the stack.
     public static let maximumDepth = 64
+    /// Longer arrays are refused: no genuine payload has them, and they would cost memory per event.
+    public static let maximumArrayElements = 10_000
 
     @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
     @usableFromInline var position: Int
@@ -149,7 +151,12 @@ public struct JSONScanner {
             try beginArray()
             var elements: [JSONValue] = []
             var first = true
-            while try nextElement(first: &first) { elements.append(try readValue()) }
+            while try nextElement(first: &first) {
+                if elements.count >= Self.maximumArrayElements {
+                    throw error("array longer than \(Self.maximumArrayElements) elements")
+                }
+                elements.append(try readValue())
+            }
             return .array(elements)
         case UInt8(ascii: "\""):
             return .string(try readStringLiteral())

@@ -25,6 +25,8 @@ public enum PayloadDecoder {
     /// Docker Hub's own limits; longer values cannot be genuine.
     public static let maximumRepositoryNameLength = 255
     public static let maximumTagLength = 128
+    /// A push names a handful of images (one per platform); far more is not a Docker Hub payload.
+    public static let maximumImages = 1000
     /// Placeholder image entries seen in documentation and test payloads.
     static let placeholderImages: Set<String> = ["...", "…", ""]
 
@@ -99,6 +101,11 @@ public enum PayloadDecoder {
         var first = true
         var placeholders = 0
         while try scanner.nextElement(first: &first) {
+            if state.images.count + placeholders >= maximumImages {
+                throw JSONError(
+                    message: "push_data.images has more than \(maximumImages) entries", offset: scanner.offset
+                )
+            }
             switch try scanner.readValue() {
             case .string(let image) where !placeholderImages.contains(image):
                 state.images.append(image)
