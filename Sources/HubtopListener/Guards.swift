@@ -9,14 +9,7 @@ enum RawResponse {
         _ allocator: ByteBufferAllocator, status: Int, reason: String, error: String, detail: String,
         extra: [(String, String)] = []
     ) -> ByteBuffer {
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.key("error")
-        writer.string(error)
-        writer.key("detail")
-        writer.string(detail)
-        writer.endObject()
-        let body = writer.text
+        let body = WebhookHandler.errorJSON(error, detail)
         var head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: application/json\r\n"
         head += "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n"
         for (name, value) in extra { head += "\(name): \(value)\r\n" }
