@@ -9,16 +9,16 @@ import Testing
         #expect(result.status == 0, "send failed: \(result.out) \(result.err)")
     }
 
-    @Test func postedEventsShowInEveryPaneAndTheKeysWork() throws {
+    @Test func postedEventsShowInEveryPaneAndTheKeysWork() async throws {
         let tmux = try TmuxSession(hubtop: ["--listen", "127.0.0.1:0", "--token", "e2e"])
-        let url = try tmux.webhookURL()
-        try tmux.waitForText("waiting for webhooks")
+        let url = try await tmux.webhookURL()
+        try await tmux.waitForText("waiting for webhooks")
 
         // Posted events appear without a keypress.
         try send(url, ["--repo", "acme/api", "--tag", "v1.0.0", "--pusher", "alice"])
         try send(url, ["--repo", "acme/web", "--tag", "latest", "--pusher", "bob"])
         try send(url, ["--repo", "other/tool", "--tag", "edge", "--pusher", "carol"])
-        try tmux.waitForText("other/tool:edge")
+        try await tmux.waitForText("other/tool:edge")
         var screen = try tmux.screen()
         for text in [
             "acme/api", "acme/web", "[2] Tags of other/tool", "edge", "alice", "bob", "carol",
@@ -31,40 +31,40 @@ import Testing
         // `/` narrows the repositories as you type.
         try tmux.keys("/")
         try tmux.type("acme")
-        try tmux.waitForScreen("only acme repositories") {
+        try await tmux.waitForScreen("only acme repositories") {
             !$0.contains("other/tool") && $0.contains("acme/web")
         }
         try tmux.keys("Enter")
-        try tmux.waitForText("filter: /acme")
+        try await tmux.waitForText("filter: /acme")
 
         // `d` shows the Dockerfile of the selected repository's latest event.
         try tmux.keys("d")
-        try tmux.waitForText("FROM")
+        try await tmux.waitForText("FROM")
         screen = try tmux.screen()
         #expect(screen.contains("Dockerfile — acme/"))
         #expect(screen.contains("VOLUME"))
         try tmux.keys("Escape", "c")
-        try tmux.waitForText("other/tool")
+        try await tmux.waitForText("other/tool")
 
         // The layout follows the terminal size.
         try tmux.resize(width: 70, height: 20)
-        try tmux.waitForScreen("a 70-column layout") { screen in
+        try await tmux.waitForScreen("a 70-column layout") { screen in
             let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
             return lines.contains { $0.hasPrefix("┌─ [4] Events") } && !lines.contains { $0.count > 70 }
         }
         try tmux.resize(width: 50, height: 12)
-        try tmux.waitForText("terminal too small — need 60×16")
+        try await tmux.waitForText("terminal too small — need 60×16")
         try tmux.resize(width: 120, height: 40)
-        try tmux.waitForText("[4] Events")
+        try await tmux.waitForText("[4] Events")
 
         try tmux.keys("q")
-        #expect(try tmux.exitStatus() == 0)
+        #expect(try await tmux.exitStatus() == 0)
     }
 
-    @Test func hostileTextCannotRetitleOrRecolourTheTerminal() throws {
+    @Test func hostileTextCannotRetitleOrRecolourTheTerminal() async throws {
         let tmux = try TmuxSession(hubtop: ["--listen", "127.0.0.1:0", "--token", "x"])
-        let url = try tmux.webhookURL()
-        try tmux.waitForText("waiting for webhooks")
+        let url = try await tmux.webhookURL()
+        try await tmux.waitForText("waiting for webhooks")
         let titleBefore = tmux.paneTitle
         let osc = "\\u001b]2;PWNED\\u0007"
         let csi = "\\u001b[41m"
@@ -74,11 +74,11 @@ import Testing
              "dockerfile":"FROM alpine\(osc)\\nRUN x"}}
             """
         try send(url, stdin: payload)
-        try tmux.waitForText("evil/r")
+        try await tmux.waitForText("evil/r")
         try tmux.keys("4", "Enter")
-        try tmux.waitForText("description")
+        try await tmux.waitForText("description")
         try tmux.keys("d")
-        try tmux.waitForText("FROM alpine")
+        try await tmux.waitForText("FROM alpine")
         #expect(tmux.paneTitle == titleBefore)
         #expect(tmux.paneTitle != "PWNED")
         let coloured = try tmux.screenWithEscapes()
@@ -86,14 +86,14 @@ import Testing
         let screen = try tmux.screen()
         #expect(screen.contains("�"), "controls are shown as placeholders")
         try tmux.keys("q")
-        #expect(try tmux.exitStatus() == 0)
+        #expect(try await tmux.exitStatus() == 0)
     }
 
     /// Every field the dashboard shows, each carrying OSC, CSI, DCS, C1, bidi and CR/BS tricks.
-    @Test func injectionInEveryFieldLeavesTitleColoursAndLayoutAlone() throws {
+    @Test func injectionInEveryFieldLeavesTitleColoursAndLayoutAlone() async throws {
         let tmux = try TmuxSession(hubtop: ["--listen", "127.0.0.1:0", "--token", "inj"])
-        let url = try tmux.webhookURL()
-        try tmux.waitForText("waiting for webhooks")
+        let url = try await tmux.webhookURL()
+        try await tmux.waitForText("waiting for webhooks")
         let titleBefore = tmux.paneTitle
         let tricks = [
             "\\u001b]0;OWNED\\u0007", "\\u001b]2;OWNED\\u001b\\\\", "\\u001b[41;97m", "\\u001b[2J\\u001b[H",
@@ -112,8 +112,8 @@ import Testing
             """
         let sent = try runHubtop(["send", "--url", url, "-"], stdin: payload)
         #expect(sent.status == 0, "\(sent.out) \(sent.err)")
-        try tmux.waitForText("evil/r")
-        func checkIntact(_ view: String) throws {
+        try await tmux.waitForText("evil/r")
+        func checkIntact(_ view: String) async throws {
             let screen = try tmux.screen()
             let coloured = try tmux.screenWithEscapes()
             #expect(tmux.paneTitle == titleBefore, "title changed in \(view)")
@@ -128,22 +128,22 @@ import Testing
                 #expect(line.hasSuffix("│"), "\(view): \(line)")
             }
         }
-        try checkIntact("the lists")
+        try await checkIntact("the lists")
         try tmux.keys("4", "Enter")
-        try tmux.waitForText("callback URL")
-        try checkIntact("the event detail")
+        try await tmux.waitForText("callback URL")
+        try await checkIntact("the event detail")
         try tmux.keys("d")
-        try tmux.waitForText("FROM alpine")
-        try checkIntact("the Dockerfile viewer")
+        try await tmux.waitForText("FROM alpine")
+        try await checkIntact("the Dockerfile viewer")
         try tmux.keys("q")
-        #expect(try tmux.exitStatus() == 0)
+        #expect(try await tmux.exitStatus() == 0)
     }
 
-    @Test func sigtermRestoresTheTerminalAndExitsCleanly() throws {
+    @Test func sigtermRestoresTheTerminalAndExitsCleanly() async throws {
         let tmux = try TmuxSession(hubtop: ["--demo", "--listen", "127.0.0.1:0"])
-        try tmux.waitForText("[4] Events")
+        try await tmux.waitForText("[4] Events")
         // The demo moves by itself: the event count grows without a keypress.
-        try tmux.waitForScreen("the demo to add events") { screen in
+        try await tmux.waitForScreen("the demo to add events") { screen in
             guard let range = screen.range(of: "events "),
                 let count = Int(screen[range.upperBound...].prefix { $0.isNumber })
             else { return false }
@@ -155,21 +155,21 @@ import Testing
         let children = try spawn(["pgrep", "-P", pid, "-f", "hubtop"])
         let hubtopPID = try #require(Int32(children.split(separator: "\n").first ?? ""))
         kill(hubtopPID, SIGTERM)
-        #expect(try tmux.exitStatus() == 0)
-        try tmux.waitForScreen("the normal screen back") { !$0.contains("[4] Events") }
+        #expect(try await tmux.exitStatus() == 0)
+        try await tmux.waitForScreen("the normal screen back") { !$0.contains("[4] Events") }
     }
 
-    @Test func startsFilteredAndSurvivesAnUnknownTerminalType() throws {
+    @Test func startsFilteredAndSurvivesAnUnknownTerminalType() async throws {
         let tmux = try TmuxSession(
             hubtop: ["--demo", "--repo", "acme", "--listen", "127.0.0.1:0"],
             environment: ["TERM": "no-such-terminal-type"])
-        try tmux.waitForText("filter: /acme")
-        try tmux.waitForScreen("only acme repositories") { screen in
+        try await tmux.waitForText("filter: /acme")
+        try await tmux.waitForScreen("only acme repositories") { screen in
             screen.contains("acme/")
                 && !["orbital/", "northwind/", "library/", "svendowideit/"].contains { screen.contains($0) }
         }
         try tmux.keys("q")
-        #expect(try tmux.exitStatus() == 0)
+        #expect(try await tmux.exitStatus() == 0)
         let stderr = try String(contentsOfFile: tmux.stderrPath, encoding: .utf8)
         #expect(stderr.contains("terminal type 'no-such-terminal-type' is unknown"))
     }

@@ -22,11 +22,12 @@ struct Timeout: Error, CustomStringConvertible {
 /// Polls `condition` until it holds or `seconds` pass.
 func eventually(
     _ what: String, within seconds: Double = 20, _ condition: () throws -> Bool
-) throws {
+) async throws {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         if try condition() { return }
-        Thread.sleep(forTimeInterval: 0.02)
+        // An async sleep: blocking here would starve the other tests of the cooperative pool.
+        try await Task.sleep(nanoseconds: 20_000_000)
     }
     if try condition() { return }
     throw Timeout(description: "timed out after \(seconds) s waiting for: \(what)")
@@ -64,9 +65,9 @@ final class Child: @unchecked Sendable {
     var stderr: String { errBuffer.text }
 
     /// The webhook URL hubtop printed at start.
-    func webhookURL() throws -> String {
+    func webhookURL() async throws -> String {
         var found: String?
-        try eventually("the webhook URL on stderr") {
+        try await eventually("the webhook URL on stderr") {
             found =
                 stderr.split(separator: "\n").compactMap { line -> String? in
                     guard let range = line.range(of: "http://") else { return nil }
@@ -79,8 +80,8 @@ final class Child: @unchecked Sendable {
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
-    func waitForExit(within seconds: Double = 20) throws -> Int32 {
-        try eventually("process exit", within: seconds) { !process.isRunning }
+    func waitForExit(within seconds: Double = 20) async throws -> Int32 {
+        try await eventually("process exit", within: seconds) { !process.isRunning }
         return process.terminationStatus
     }
 

@@ -4,21 +4,21 @@ import HubtopListener
 import Testing
 
 @Suite struct HeadlessTests {
-    @Test func sendPrintsTheEventAsNDJSON() throws {
+    @Test func sendPrintsTheEventAsNDJSON() async throws {
         let child = try Child(["--headless", "--json", "--listen", "127.0.0.1:0", "--token", "T0K"])
-        let url = try child.webhookURL()
+        let url = try await child.webhookURL()
         #expect(url.hasSuffix("/hook/T0K"))
 
         let first = try runHubtop(["send", "--url", url])
         #expect(first.status == 0, "\(first.err)")
         #expect(first.out.contains(#"{"ok":true,"id":1}"#))
-        try eventually("the first event line") { child.stdout.contains("\"id\":1") }
+        try await eventually("the first event line") { child.stdout.contains("\"id\":1") }
 
         let second = try runHubtop([
             "send", "--url", url, "--repo", "acme/api", "--tag", "v1.2.3", "--pusher", "zoe",
         ])
         #expect(second.status == 0)
-        try eventually("the second event line") { child.stdout.split(separator: "\n").count >= 2 }
+        try await eventually("the second event line") { child.stdout.split(separator: "\n").count >= 2 }
         let lines = child.stdout.split(separator: "\n").map(String.init)
         let event = try JSONValue.parse(lines[1]).members
         #expect(event["repo_name"] == .string("acme/api"))
@@ -30,28 +30,28 @@ import Testing
 
         // The same send again is a redelivery: a line with its delivery count.
         _ = try runHubtop(["send", "--url", url])
-        try eventually("the folded delivery") { child.stdout.contains("\"deliveries\":2") }
+        try await eventually("the folded delivery") { child.stdout.contains("\"deliveries\":2") }
 
         child.signal(SIGTERM)
-        #expect(try child.waitForExit() == 0)
+        #expect(try await child.waitForExit() == 0)
     }
 
-    @Test func humanReadableLinesAndStdinPayloads() throws {
+    @Test func humanReadableLinesAndStdinPayloads() async throws {
         let child = try Child(["--headless", "--listen", "127.0.0.1:0", "--token", "abc"])
-        let url = try child.webhookURL()
+        let url = try await child.webhookURL()
         let payload = #"{"push_data":{"pusher":"early"},"repository":{"namespace":"old","name":"school"}}"#
         let sent = try runHubtop(["send", "--url", url, "-"], stdin: payload)
         #expect(sent.status == 0, "\(sent.err)")
-        try eventually("a line for old/school") { child.stdout.contains("old/school:(no tag)") }
+        try await eventually("a line for old/school") { child.stdout.contains("old/school:(no tag)") }
         #expect(child.stdout.contains("by early"))
         #expect(child.stdout.contains("push_data.tag missing"))
         child.signal(SIGINT)
-        #expect(try child.waitForExit() == 0)
+        #expect(try await child.waitForExit() == 0)
     }
 
-    @Test func sendFailsClearlyWhenRefusedOrUnreachable() throws {
+    @Test func sendFailsClearlyWhenRefusedOrUnreachable() async throws {
         let child = try Child(["--headless", "--listen", "127.0.0.1:0", "--token", "right"])
-        let url = try child.webhookURL()
+        let url = try await child.webhookURL()
         let wrong = try runHubtop(["send", "--url", url.replacingOccurrences(of: "/right", with: "/wrong")])
         #expect(wrong.status != 0)
         #expect(wrong.out.contains("404"))
@@ -60,17 +60,17 @@ import Testing
         #expect(bad.status != 0)
         #expect(bad.err.contains("not a JSON object") || bad.out.contains("400"))
         child.signal(SIGTERM)
-        _ = try child.waitForExit()
+        _ = try await child.waitForExit()
         let unreachable = try runHubtop(["send", "--url", url])
         #expect(unreachable.status != 0)
         #expect(unreachable.err.contains("cannot connect"))
     }
 
-    @Test func demoFeedsHeadlessMode() throws {
+    @Test func demoFeedsHeadlessMode() async throws {
         let child = try Child(["--headless", "--demo", "--demo-rate", "50", "--listen", "127.0.0.1:0"])
-        try eventually("demo events") { child.stdout.split(separator: "\n").count >= 40 }
+        try await eventually("demo events") { child.stdout.split(separator: "\n").count >= 40 }
         child.signal(SIGTERM)
-        #expect(try child.waitForExit() == 0)
+        #expect(try await child.waitForExit() == 0)
     }
 }
 
@@ -84,7 +84,7 @@ import Testing
             "--headless", "--json", "--listen", "127.0.0.1:0", "--token", "k", "--journal", journal,
         ]
         let first = try Child(arguments + ["--fsync", "always"])
-        let url = try first.webhookURL()
+        let url = try await first.webhookURL()
         let count = 25
         for index in 0..<count {
             let sent = try runHubtop([
@@ -93,19 +93,19 @@ import Testing
             #expect(sent.status == 0, "\(sent.err)")
         }
         first.signal(SIGKILL)
-        _ = try first.waitForExit()
+        _ = try await first.waitForExit()
 
         let second = try Child(arguments)
-        let restartedURL = try second.webhookURL()
+        let restartedURL = try await second.webhookURL()
         let health = try await HTTPPost.post(
             url: restartedURL.replacingOccurrences(of: "/hook/k", with: "/healthz"), body: [], method: "GET")
         #expect(health.body.contains("\"events\":\(count)"), "\(health.body)")
         #expect(second.stderr.contains("\(count) lines replayed"))
         second.signal(SIGTERM)
-        #expect(try second.waitForExit() == 0)
+        #expect(try await second.waitForExit() == 0)
     }
 
-    @Test func replayPlaysAJournalBackWithItsTiming() throws {
+    @Test func replayPlaysAJournalBackWithItsTiming() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(
             "hubtop-replay-\(UUID()).ndjson"
         ).path

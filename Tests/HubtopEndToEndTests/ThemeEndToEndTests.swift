@@ -40,44 +40,46 @@ func colourCodes(in screen: String) -> Set<String> {
 }
 
 @Suite(.serialized) struct ThemeEndToEndTests {
-    func screen(theme: String?, environment: [String: String] = [:], extra: [String] = []) throws -> String {
+    func screen(theme: String?, environment: [String: String] = [:], extra: [String] = []) async throws
+        -> String
+    {
         let tmux = try TmuxSession(
             hubtop: ["--demo", "--listen", "127.0.0.1:0"] + (theme.map { ["--theme", $0] } ?? []) + extra,
             environment: environment)
-        try tmux.waitForText("[4] Events")
+        try await tmux.waitForText("[4] Events")
         let screen = try tmux.screenWithEscapes()
         try tmux.keys("q")
-        #expect(try tmux.exitStatus() == 0)
+        #expect(try await tmux.exitStatus() == 0)
         return screen
     }
 
-    @Test func twoShippedThemesLookDifferent() throws {
-        let defaultColours = colourCodes(in: try screen(theme: "default"))
-        let solarized = colourCodes(in: try screen(theme: "solarized-dark"))
+    @Test func twoShippedThemesLookDifferent() async throws {
+        let defaultColours = colourCodes(in: try await screen(theme: "default"))
+        let solarized = colourCodes(in: try await screen(theme: "solarized-dark"))
         #expect(!defaultColours.isEmpty)
         #expect(!solarized.isEmpty)
         #expect(defaultColours != solarized)
     }
 
-    @Test func noColorMeansNoColourEscapesButStillEmphasis() throws {
-        let plain = try screen(theme: nil, environment: ["NO_COLOR": "1"])
+    @Test func noColorMeansNoColourEscapesButStillEmphasis() async throws {
+        let plain = try await screen(theme: nil, environment: ["NO_COLOR": "1"])
         #expect(colourCodes(in: plain).isEmpty, "found \(colourCodes(in: plain))")
         #expect(plain.contains("\u{1B}[7m") || plain.contains(";7m"), "reverse video marks the selection")
-        let flag = try screen(theme: "nord", extra: ["--no-color"])
+        let flag = try await screen(theme: "nord", extra: ["--no-color"])
         #expect(colourCodes(in: flag).isEmpty)
     }
 
-    @Test func capitalTSwitchesThemeLiveAndABadThemeFallsBack() throws {
+    @Test func capitalTSwitchesThemeLiveAndABadThemeFallsBack() async throws {
         let tmux = try TmuxSession(hubtop: ["--demo", "--listen", "127.0.0.1:0", "--theme", "light"])
-        try tmux.waitForText("[4] Events")
+        try await tmux.waitForText("[4] Events")
         let before = colourCodes(in: try tmux.screenWithEscapes())
         try tmux.keys("T")
-        try tmux.waitForText("theme: ")
-        try tmux.waitForScreen("different colours") { _ in
+        try await tmux.waitForText("theme: ")
+        try await tmux.waitForScreen("different colours") { _ in
             (try? colourCodes(in: tmux.screenWithEscapes())) != before
         }
         try tmux.keys("q")
-        #expect(try tmux.exitStatus() == 0)
+        #expect(try await tmux.exitStatus() == 0)
 
         let bad = FileManager.default.temporaryDirectory.appendingPathComponent("hubtop-bad-\(UUID()).toml")
             .path
@@ -85,14 +87,14 @@ func colourCodes(in screen: String) -> Set<String> {
             toFile: bad, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: bad) }
         let fallback = try TmuxSession(hubtop: ["--demo", "--listen", "127.0.0.1:0", "--theme", bad])
-        try fallback.waitForText("using the default theme")
+        try await fallback.waitForText("using the default theme")
         try fallback.keys("q")
-        #expect(try fallback.exitStatus() == 0)
+        #expect(try await fallback.exitStatus() == 0)
         let stderr = try String(contentsOfFile: fallback.stderrPath, encoding: .utf8)
         #expect(stderr.contains(":2: error: roles.header.fg: bad colour \"chartreuse\""))
     }
 
-    @Test func themesCommandListsAndChecks() throws {
+    @Test func themesCommandListsAndChecks() async throws {
         let list = try runHubtop(["themes", "--no-color"])
         #expect(list.status == 0)
         for name in ["default", "light", "solarized-dark", "high-contrast", "monochrome", "nord"] {

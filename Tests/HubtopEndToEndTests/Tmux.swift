@@ -60,9 +60,9 @@ final class TmuxSession {
     }
 
     /// The webhook URL hubtop printed to stderr before taking over the screen.
-    func webhookURL() throws -> String {
+    func webhookURL() async throws -> String {
         var url: String?
-        try eventually("the webhook URL") {
+        try await eventually("the webhook URL") {
             let text = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
             url =
                 text.split(separator: "\n").compactMap { line -> String? in
@@ -73,10 +73,12 @@ final class TmuxSession {
         return url!
     }
 
-    func waitForScreen(_ what: String, within seconds: Double = 20, _ condition: (String) -> Bool) throws {
+    func waitForScreen(_ what: String, within seconds: Double = 20, _ condition: (String) -> Bool)
+        async throws
+    {
         var last = ""
         do {
-            try eventually(what, within: seconds) {
+            try await eventually(what, within: seconds) {
                 last = try screen()
                 return condition(last)
             }
@@ -85,13 +87,13 @@ final class TmuxSession {
         }
     }
 
-    func waitForText(_ text: String, within seconds: Double = 20) throws {
-        try waitForScreen("'\(text)' on screen", within: seconds) { $0.contains(text) }
+    func waitForText(_ text: String, within seconds: Double = 20) async throws {
+        try await waitForScreen("'\(text)' on screen", within: seconds) { $0.contains(text) }
     }
 
-    func exitStatus(within seconds: Double = 20) throws -> Int32? {
+    func exitStatus(within seconds: Double = 20) async throws -> Int32? {
         var status: Int32?
-        try eventually("hubtop to exit", within: seconds) {
+        try await eventually("hubtop to exit", within: seconds) {
             let text = (try? String(contentsOfFile: exitPath, encoding: .utf8)) ?? ""
             status = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
             return status != nil
