@@ -139,6 +139,31 @@ import Testing
         #expect(try await tmux.exitStatus() == 0)
     }
 
+    @Test func capitalDDiffsTwoPostedDockerfiles() async throws {
+        let tmux = try TmuxSession(hubtop: ["--listen", "127.0.0.1:0", "--token", "diff"])
+        let url = try await tmux.webhookURL()
+        try await tmux.waitForText("waiting for webhooks")
+        for (time, dockerfile) in [
+            (1, "FROM debian:12\\nRUN apt-get update\\n"), (2, "FROM debian:13\\nRUN apt-get update\\n"),
+        ] {
+            let payload = """
+                {"push_data":{"tag":"v\(time)","pushed_at":\(1_700_000_000 + time)},
+                 "repository":{"repo_name":"diff/app","dockerfile":"\(dockerfile)"}}
+                """
+            let sent = try runHubtop(["send", "--url", url, "-"], stdin: payload)
+            #expect(sent.status == 0)
+        }
+        try await tmux.waitForText("diff/app:v2")
+        try tmux.keys("D")
+        try await tmux.waitForText("Dockerfile diff — diff/app #1 (v1) → #2 (v2)")
+        let screen = try tmux.screen()
+        #expect(screen.contains("- FROM debian:12"))
+        #expect(screen.contains("+ FROM debian:13"))
+        #expect(screen.contains("  RUN apt-get update"))
+        try tmux.keys("q")
+        #expect(try await tmux.exitStatus() == 0)
+    }
+
     @Test func sigtermRestoresTheTerminalAndExitsCleanly() async throws {
         let tmux = try TmuxSession(hubtop: ["--demo", "--listen", "127.0.0.1:0"])
         try await tmux.waitForText("[4] Events")

@@ -304,4 +304,22 @@ struct Fixture {
         fixture.send(.tick(now: 1_000_000))
         #expect(fixture.screen.contains("rejected 4 (rate_limited 3, invalid_payload 1)"))
     }
+
+    @Test func capitalDShowsTheDiffAgainstThePreviousDifferentDockerfile() {
+        var fixture = populated()
+        // acme/api: #1 "FROM alpine / RUN true", #4 "FROM alpine:3".
+        fixture.send(.key(.character("D")))
+        let screen = fixture.screen
+        #expect(fixture.state.dockerfile?.showDiff == true)
+        #expect(screen.contains("Dockerfile diff — acme/api #1 (v1) → #4 (v2)"))
+        #expect(screen.contains("- FROM alpine"))
+        #expect(screen.contains("- RUN true"))
+        #expect(screen.contains("+ FROM alpine:3"))
+        fixture.send(.key(.character("D")))
+        #expect(fixture.state.dockerfile?.showDiff == false)
+        #expect(fixture.screen.contains("1 FROM alpine:3"))
+        // other/tool has a single Dockerfile: nothing to compare with.
+        fixture.send(.key(.escape), .key(.character("j")), .key(.character("D")))
+        #expect(fixture.screen.contains("first Dockerfile seen"))
+    }
 }

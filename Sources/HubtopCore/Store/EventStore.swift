@@ -117,6 +117,31 @@ public final class EventStore: Sendable {
         }
     }
 
+    /// The newest event of the same repository before `id` whose Dockerfile differs from that
+    /// event's: what `D` compares against.
+    public func previousDifferentDockerfile(before id: UInt64) -> StoredEvent? {
+        state.withLock { state in
+            guard let first = state.events.first?.id, id >= first, id < first + UInt64(state.events.count)
+            else {
+                return nil
+            }
+            let target = Int(id - first)
+            let repository = state.eventRepository[target]
+            let current = state.events[target].payload.repository.dockerfile
+            var index = target - 1
+            while index >= 0 {
+                if state.eventRepository[index] == repository,
+                    let dockerfile = state.events[index].payload.repository.dockerfile,
+                    dockerfile != current
+                {
+                    return state.events[index]
+                }
+                index -= 1
+            }
+            return nil
+        }
+    }
+
     /// The newest event of a repository, if any is stored.
     public func latestEvent(of repository: String) -> StoredEvent? {
         state.withLock { state in

@@ -40,6 +40,8 @@ public struct DockerfileViewer: Equatable, Sendable {
     public var editingSearch = false
     /// The line of the current match, if any.
     public var matchLine: Int?
+    /// `D`: a unified diff against the previous different Dockerfile of the repository.
+    public var showDiff = false
 }
 
 public struct DetailView: Equatable, Sendable {
@@ -61,6 +63,8 @@ public struct Snapshot: Sendable {
     public var eventTotal = 0
     /// The event the Dockerfile viewer or the detail view shows.
     public var focusedEvent: StoredEvent?
+    /// With the diff on: the event whose Dockerfile the focused one is compared with.
+    public var diffBase: StoredEvent?
     public var eventsPerMinute = 0.0
     /// A standing problem (journal cannot be written), shown in the header.
     public var problem: String?

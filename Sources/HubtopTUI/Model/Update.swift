@@ -88,6 +88,10 @@ public struct DashboardModel: Sendable {
             refresh(&state)
         case .character("p"), .character(" "): togglePause(&state)
         case .character("d"): toggleDockerfile(&state)
+        case .character("D"):
+            toggleDockerfile(&state)
+            state.dockerfile?.showDiff = true
+            refresh(&state)
         case .character("T"):
             state.themeIndex = (state.themeIndex + 1) % max(1, state.themeNames.count)
             state.flash = "theme: \(state.themeNames[state.themeIndex])"
@@ -249,7 +253,7 @@ public struct DashboardModel: Sendable {
     func handleDockerfile(_ key: Key, _ state: inout DashboardState) -> Bool {
         guard var viewer = state.dockerfile else { return false }
         // The viewer takes the moving keys when it has the focus (opened from events, or narrow).
-        let lines = DockerfileContent.lines(of: state.data.focusedEvent)
+        let lines = DockerfileContent.shownLines(state)
         let page = max(1, Layout(width: state.width, height: state.height).overlay.height - 3)
         let lastTop = max(0, lines.count - page)
         switch key {
@@ -260,6 +264,13 @@ public struct DashboardModel: Sendable {
         case .pageDown: viewer.top = min(lastTop, viewer.top + page)
         case .home, .character("g"): viewer.top = 0
         case .end, .character("G"): viewer.top = lastTop
+        case .character("D"):
+            viewer.showDiff.toggle()
+            viewer.top = 0
+            viewer.matchLine = nil
+            state.dockerfile = viewer
+            refresh(&state)
+            return true
         case .character("/"):
             viewer.editingSearch = true
             viewer.search = ""
@@ -278,7 +289,7 @@ public struct DashboardModel: Sendable {
 
     func editSearch(_ key: Key, _ state: inout DashboardState) {
         guard var viewer = state.dockerfile else { return }
-        let lines = DockerfileContent.lines(of: state.data.focusedEvent)
+        let lines = DockerfileContent.shownLines(state)
         switch key {
         case .enter: viewer.editingSearch = false
         case .escape:
@@ -404,6 +415,9 @@ public struct DashboardModel: Sendable {
                 state.data.focusedEvent = store.event(id: id)
             } else if let repository {
                 state.data.focusedEvent = store.latestEvent(of: repository)
+            }
+            if viewer.showDiff, let focused = state.data.focusedEvent {
+                state.data.diffBase = store.previousDifferentDockerfile(before: focused.id)
             }
         }
     }

@@ -96,6 +96,23 @@ public enum DockerfileContent {
         return spans
     }
 
+    /// The diff of `event`'s Dockerfile against `base`'s (everything added when there is no base).
+    public static func diff(base: StoredEvent?, event: StoredEvent?) -> [LineDiff.Line] {
+        LineDiff.diff(lines(of: base), lines(of: event))
+    }
+
+    /// What the viewer shows, as plain lines (for scrolling and searching).
+    public static func shownLines(_ state: DashboardState) -> [String] {
+        guard state.dockerfile?.showDiff == true else { return lines(of: state.data.focusedEvent) }
+        return diff(base: state.data.diffBase, event: state.data.focusedEvent).map { line in
+            switch line.kind {
+            case .same: return "  " + line.text
+            case .added: return "+ " + line.text
+            case .removed: return "- " + line.text
+            }
+        }
+    }
+
     /// The next line containing `needle` (case-insensitive) after `line`, wrapping around.
     public static func nextMatch(of needle: String, in lines: [String], after line: Int, forward: Bool)
         -> Int?

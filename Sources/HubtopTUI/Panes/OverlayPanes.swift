@@ -11,6 +11,9 @@ enum DockerfilePane {
             title +=
                 " — \(TerminalSanitizer.line(event.repoName)):\(TerminalSanitizer.line(event.tag ?? "(no tag)")) #\(event.id)"
         }
+        if viewer.showDiff {
+            return drawDiff(state, viewer, rect, &buffer)
+        }
         let lines = DockerfileContent.lines(of: event)
         if !viewer.search.isEmpty {
             title +=
@@ -59,6 +62,52 @@ enum DockerfilePane {
             buffer.write(
                 position, x: rect.maxX - DisplayWidth.of(position) - 2, y: rect.maxY - 1,
                 style: Style(.titleFocused))
+        }
+    }
+
+    static func drawDiff(
+        _ state: DashboardState, _ viewer: DockerfileViewer, _ rect: Rect, _ buffer: inout CellBuffer
+    ) {
+        let event = state.data.focusedEvent
+        let base = state.data.diffBase
+        var title = "Dockerfile diff"
+        if let event {
+            title += " — \(TerminalSanitizer.line(event.repoName))"
+            title +=
+                base.map { " #\($0.id) (\(TerminalSanitizer.line($0.tag ?? "no tag"))) → #\(event.id)" }
+                ?? " #\(event.id)"
+            title += " (\(TerminalSanitizer.line(event.tag ?? "no tag")))"
+        }
+        buffer.box(
+            rect, style: Style(.borderFocused), title: title + " · D plain", titleStyle: Style(.titleFocused))
+        let inner = rect.inner
+        guard inner.width > 0, inner.height > 0 else { return }
+        guard let event, event.payload.repository.dockerfile != nil else {
+            buffer.write(
+                " no Dockerfile in this event", x: inner.x, y: inner.y, maxWidth: inner.width,
+                style: Style(.muted))
+            return
+        }
+        guard base != nil else {
+            buffer.write(
+                " first Dockerfile seen for this repository: nothing to compare with", x: inner.x, y: inner.y,
+                maxWidth: inner.width, style: Style(.muted))
+            return
+        }
+        let lines = DockerfileContent.diff(base: base, event: event)
+        let top = min(viewer.top, max(0, lines.count - inner.height))
+        for row in 0..<inner.height {
+            let index = top + row
+            guard index < lines.count else { break }
+            let line = lines[index]
+            let (marker, role): (String, Role) =
+                switch line.kind {
+                case .same: ("  ", .text)
+                case .added: ("+ ", .diffAdded)
+                case .removed: ("- ", .diffRemoved)
+                }
+            buffer.write(
+                marker + line.text, x: inner.x, y: inner.y + row, maxWidth: inner.width, style: Style(role))
         }
     }
 

@@ -151,7 +151,8 @@ enum FooterView {
         }
         if state.dockerfile != nil {
             return [
-                ("↑↓/PgUp/PgDn", "scroll"), ("/", "search"), ("n/N", "next/prev"), ("d/Esc", "close"),
+                ("↑↓/PgUp/PgDn", "scroll"), ("/", "search"), ("n/N", "next/prev"),
+                ("D", state.dockerfile?.showDiff == true ? "plain" : "diff"), ("d/Esc", "close"),
                 ("q", "quit"),
             ]
         }
@@ -178,6 +179,7 @@ enum HelpOverlay {
         ("Enter / →", "event detail; on a repository, tag or pusher: narrow to it"),
         ("Esc / ←", "back: close, or undo the last narrowing"),
         ("d", "show / hide the Dockerfile viewer"),
+        ("D", "diff against the previous different Dockerfile"),
         ("/", "filter repositories (in the viewer: search; n N next/prev)"),
         ("c", "clear all filters"),
         ("p / Space", "pause / resume live following"),
