@@ -79,8 +79,21 @@ struct HeadlessPrinter: Sendable {
     }
 }
 
+/// The write end of the pipe signal handlers report to; a handler may only touch plain globals.
+nonisolated(unsafe) private var signalPipeWriteEnd: Int32 = -1
+
+private func reportSignal(_ number: Int32) {
+    var byte = UInt8(truncatingIfNeeded: number)
+    _ = write(signalPipeWriteEnd, &byte, 1)
+}
+
 /// Catches terminating signals from the moment it is made, so a signal that arrives before
 /// anyone waits is not lost; `wait()` then returns at once.
+///
+/// A real handler (not a dispatch signal source) catches them: a process-directed signal goes
+/// to whichever thread the kernel picks, and a dispatch source on Linux only sees it when that
+/// thread has it blocked. The handler writes the signal's number to a pipe that a read source
+/// watches.
 final class SignalTrap: Sendable {
     private struct State {
         var fired: Int32?
@@ -88,18 +101,26 @@ final class SignalTrap: Sendable {
     }
 
     private let state = Mutex(State())
-    // Dispatch sources are thread-safe; they must live as long as the trap.
-    nonisolated(unsafe) private var sources: [DispatchSourceSignal] = []
+    private let signals: [Int32]
+    // Dispatch sources are thread-safe; it must live as long as the trap.
+    nonisolated(unsafe) private var source: DispatchSourceRead?
 
     init(_ signals: [Int32]) {
-        for number in signals {
-            // The default action would kill the process before the source sees the signal.
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { [weak self] in self?.fire(number) }
-            source.resume()
-            sources.append(source)
+        self.signals = signals
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        _ = fcntl(fds[1], F_SETFL, fcntl(fds[1], F_GETFL) | O_NONBLOCK)
+        signalPipeWriteEnd = fds[1]
+        let readEnd = fds[0]
+        let source = DispatchSource.makeReadSource(fileDescriptor: readEnd, queue: .global())
+        source.setEventHandler { [weak self] in
+            var byte: UInt8 = 0
+            if read(readEnd, &byte, 1) == 1 { self?.fire(Int32(byte)) }
         }
+        source.resume()
+        self.source = source
+        for number in signals { signal(number, reportSignal) }
     }
 
     private func fire(_ number: Int32) {
@@ -123,9 +144,10 @@ final class SignalTrap: Sendable {
         }
     }
 
-    /// Gives the signals back to the default action (the dashboard installs its own).
+    /// Gives the signals back to the default action.
     func release() {
-        for source in sources { source.cancel() }
+        for number in signals { signal(number, SIG_DFL) }
+        source?.cancel()
     }
 }
 
