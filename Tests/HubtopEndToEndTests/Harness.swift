@@ -80,38 +80,85 @@ final class Child: @unchecked Sendable {
 
     func signal(_ number: Int32) { kill(process.processIdentifier, number) }
 
+    /// Waits with `waitpid` itself: Foundation learns of a child's exit from SIGCHLD, which the
+    /// kernel may hand to a thread (this test process runs NIO event loops too) where it is lost.
     func waitForExit(within seconds: Double = 20) async throws -> Int32 {
-        try await eventually("process exit", within: seconds) { !process.isRunning }
-        return process.terminationStatus
+        var code: Int32?
+        try await eventually("process exit", within: seconds) {
+            var status: Int32 = 0
+            let result = waitpid(process.processIdentifier, &status, WNOHANG)
+            if result == process.processIdentifier {
+                code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+            } else if result < 0 && errno == ECHILD && !process.isRunning {
+                code = process.terminationStatus
+            }
+            return code != nil
+        }
+        exited = true
+        return code!
     }
 
+    private var exited = false
+
     deinit {
-        if process.isRunning { process.terminate() }
+        if !exited && process.isRunning { process.terminate() }
     }
 }
 
-/// Runs hubtop to completion (for `send`) and returns its status and output.
+/// Runs hubtop to completion (for `send`) and returns its status and output. Spawned and reaped
+/// here rather than with Foundation's Process, for the same SIGCHLD reason as `waitForExit`.
 func runHubtop(_ arguments: [String], stdin: String? = nil) throws -> (
     status: Int32, out: String, err: String
 ) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: Binary.hubtop)
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let input = Pipe()
-    process.standardInput = input
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try input.fileHandleForWriting.close()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    var input: [Int32] = [0, 0]
+    var output: [Int32] = [0, 0]
+    var errors: [Int32] = [0, 0]
+    // Close-on-exec, so no other child spawned meanwhile inherits them (and holds a stdin open).
+    guard closeOnExecPipe(&input), closeOnExecPipe(&output), closeOnExecPipe(&errors) else {
+        throw Timeout(description: "pipe failed")
+    }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_adddup2(&actions, input[0], 0)
+    posix_spawn_file_actions_adddup2(&actions, output[1], 1)
+    posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
+    for fd in input + output + errors { posix_spawn_file_actions_addclose(&actions, fd) }
+    let argv: [UnsafeMutablePointer<CChar>?] = ([Binary.hubtop] + arguments).map { strdup($0) } + [nil]
+    defer { for pointer in argv { free(pointer) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, Binary.hubtop, &actions, nil, argv, environ)
+    close(input[0])
+    close(output[1])
+    close(errors[1])
+    guard spawned == 0 else { throw Timeout(description: "cannot start hubtop: \(spawned)") }
+    if let stdin {
+        let bytes = Array(stdin.utf8)
+        _ = bytes.withUnsafeBytes { write(input[1], $0.baseAddress, $0.count) }
+    }
+    close(input[1])
+    var collected: [[UInt8]] = [[], []]
+    var open = [output[0], errors[0]]
+    var chunk = [UInt8](repeating: 0, count: 65_536)
+    while open.contains(where: { $0 >= 0 }) {
+        var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        if poll(&fds, 2, 30_000) <= 0 { break }
+        for index in 0..<2 where open[index] >= 0 && fds[index].revents != 0 {
+            let count = read(open[index], &chunk, chunk.count)
+            if count > 0 {
+                collected[index] += chunk[0..<count]
+            } else {
+                close(open[index])
+                open[index] = -1
+            }
+        }
+    }
+    for fd in open where fd >= 0 { close(fd) }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let code = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
     return (
-        process.terminationStatus, String(decoding: outData, as: UTF8.self),
-        String(decoding: errData, as: UTF8.self)
+        code, String(decoding: collected[0], as: UTF8.self), String(decoding: collected[1], as: UTF8.self)
     )
 }
 

@@ -112,7 +112,7 @@ final class TmuxSession {
 @discardableResult
 func spawn(_ arguments: [String], capture: Bool = true) throws -> String {
     var fds: [Int32] = [0, 0]
-    guard pipe(&fds) == 0 else { throw Timeout(description: "pipe failed") }
+    guard closeOnExecPipe(&fds) else { throw Timeout(description: "pipe failed") }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -143,4 +143,11 @@ func spawn(_ arguments: [String], capture: Bool = true) throws -> String {
     var exitStatus: Int32 = 0
     while waitpid(pid, &exitStatus, 0) < 0 && errno == EINTR {}
     return String(decoding: output, as: UTF8.self)
+}
+
+/// A pipe whose ends are not inherited by children (`dup2` onto 0/1/2 clears the flag for those).
+func closeOnExecPipe(_ fds: inout [Int32]) -> Bool {
+    guard pipe(&fds) == 0 else { return false }
+    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+    return true
 }

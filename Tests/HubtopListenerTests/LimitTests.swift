@@ -171,6 +171,20 @@ func jsonBody(of response: String) -> [String: JSONValue] {
         }
     }
 
+    @Test func idleKeepAliveConnectionsAreClosed() async throws {
+        try await withLimitedListener(limited { $0.idleTimeout = .milliseconds(300) }) { port, ingestor in
+            let client = try RawClient(port: port)
+            defer { client.close() }
+            client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            // One answer, then nothing more is sent: the server closes the idle connection.
+            let started = Date()
+            let response = client.readAll()
+            #expect(status(of: response) == 200)
+            #expect(Date().timeIntervalSince(started) < 14, "closed by the server, not by the read timeout")
+            #expect(ingestor.rejections.total == 0, "an idle close is not a rejection")
+        }
+    }
+
     @Test func excessConnectionsAreRefusedAtOnce() async throws {
         try await withLimitedListener(limited { $0.maxConnections = 2 }) { port, ingestor in
             let first = try RawClient(port: port)
