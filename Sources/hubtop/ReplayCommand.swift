@@ -86,7 +86,7 @@ struct ReplayCommand: AsyncParsableCommand {
         let selection = ThemeSelection.choose(theme ?? Environment.value("HUBTOP_THEME"))
         let options = DashboardOptions(
             webhookURL: "replay of \(path) at \(speed)×", repositoryFilter: "", themes: selection.themes,
-            noColor: !(Environment.value("NO_COLOR") ?? "").isEmpty, startupMessage: selection.problem)
+            noColor: Environment.noColorRequested, startupMessage: selection.problem)
         for notice in Dashboard.run(store: store, rejections: ingestor.rejections, options: options) {
             Console.error(notice)
         }

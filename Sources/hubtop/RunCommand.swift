@@ -145,7 +145,7 @@ struct RunCommand: AsyncParsableCommand {
             if let problem = selection.problem { Console.error("hubtop: \(problem)") }
             let dashboard = DashboardOptions(
                 webhookURL: masked, repositoryFilter: repo ?? "", themes: selection.themes,
-                noColor: noColor || !(Environment.value("NO_COLOR") ?? "").isEmpty,
+                noColor: noColor || Environment.noColorRequested,
                 startupMessage: selection.problem)
             let notices = Dashboard.run(store: store, rejections: ingestor.rejections, options: dashboard)
             for notice in notices { Console.error(notice) }

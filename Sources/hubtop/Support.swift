@@ -12,6 +12,9 @@ enum Environment {
     static func value(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
     }
+
+    /// NO_COLOR set to anything but the empty string (no-color.org).
+    static var noColorRequested: Bool { !(value("NO_COLOR") ?? "").isEmpty }
 }
 
 /// Unbuffered, line-at-a-time output that many threads may share.

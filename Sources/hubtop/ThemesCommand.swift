@@ -25,7 +25,7 @@ struct ThemesCommand: ParsableCommand {
             )
             return
         }
-        let colour = !noColor && (Environment.value("NO_COLOR") ?? "").isEmpty
+        let colour = !noColor && !Environment.noColorRequested
         let sources = ThemeCatalog.available()
         if sources.isEmpty { Console.out("no theme files found; the built-in default theme is used") }
         let width = sources.map(\.name.count).max() ?? 0

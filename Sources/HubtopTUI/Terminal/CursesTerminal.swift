@@ -1,4 +1,5 @@
 import CNCursesW
+import HubtopCore
 
 #if canImport(Glibc)
     import Glibc
@@ -173,7 +174,7 @@ final class CursesTerminal {
         case 8, 127: return .key(.backspace)
         case 1...26: return .key(.control(Character(Unicode.Scalar(UInt8(character) + 96))))
         default:
-            guard let scalar = Unicode.Scalar(UInt32(character)), !TerminalSanitizerCheck.isControl(scalar)
+            guard let scalar = Unicode.Scalar(UInt32(character)), !TerminalSanitizer.isUnsafe(scalar)
             else {
                 return readInput()
             }
@@ -184,10 +185,4 @@ final class CursesTerminal {
     func bell() { beep() }
 
     func syncWindowSize() { _ = hubtop_sync_window_size() }
-}
-
-enum TerminalSanitizerCheck {
-    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
-    }
 }
