@@ -14,6 +14,10 @@ public struct DashboardOptions: Sendable {
     public var startupMessage: String?
     /// A standing problem to show in the header (e.g. the journal cannot be written), polled each tick.
     public var problem: @Sendable () -> String? = { nil }
+    /// `--stale`: mark repositories with no push for this many seconds.
+    public var staleAfter: Double?
+    /// `--bell`: start with the bell on.
+    public var bell = false
 
     public init(
         webhookURL: String, repositoryFilter: String, themes: [Theme] = [.builtInDefault],
@@ -77,6 +81,9 @@ public enum Dashboard {
             filter: options.repositoryFilter)
         state.themeNames = options.themes.map(\.name)
         state.flash = options.startupMessage
+        state.staleAfter = options.staleAfter
+        state.bell = options.bell
+        state.bellSeenID = store.totals.newestID
         model.update(&state, .tick(now: state.now))
         model.refresh(&state)
 
@@ -89,6 +96,12 @@ public enum Dashboard {
             if state.themeIndex != appliedTheme {
                 appliedTheme = state.themeIndex
                 terminal.apply(options.themes[appliedTheme])
+            }
+            if !state.effects.isEmpty {
+                for message in perform(&state.effects, store: store, terminal: terminal) {
+                    model.update(&state, message)
+                }
+                dirty = true
             }
             if dirty && now - lastFrame >= frameInterval {
                 terminal.draw(View.render(state))
@@ -128,6 +141,23 @@ public enum Dashboard {
             }
         }
         return notices
+    }
+
+    /// Carries out what `update` asked for; results come back as messages.
+    static func perform(_ effects: inout [Effect], store: EventStore, terminal: CursesTerminal) -> [Message] {
+        defer { effects.removeAll() }
+        return effects.compactMap { effect in
+            switch effect {
+            case .bell:
+                terminal.bell()
+                return nil
+            case .export(let path, let filter, let overwrite):
+                let events = store.events(filter: filter, limit: Int.max).events.reversed()
+                return .exported(
+                    ExportFile.write(
+                        Array(events), format: ExportFormat(path: path), to: path, overwrite: overwrite))
+            }
+        }
     }
 
     static func wallClock() -> Double {

@@ -6,7 +6,9 @@ struct Hubtop: AsyncParsableCommand {
         commandName: "hubtop",
         abstract: "top for Docker Hub webhooks: receive build events and watch them live.",
         version: "0.1.0",
-        subcommands: [RunCommand.self, SendCommand.self, ThemesCommand.self, ReplayCommand.self],
+        subcommands: [
+            RunCommand.self, SendCommand.self, ThemesCommand.self, ReplayCommand.self, ExportCommand.self,
+        ],
         defaultSubcommand: RunCommand.self
     )
 }

@@ -47,7 +47,7 @@ struct ReplayCommand: AsyncParsableCommand {
                 return true
             }
         } catch {
-            throw CleanExit.message("hubtop replay: \(error)")
+            throw fail("hubtop replay: \(error)")
         }
         Console.error(
             "hubtop replay: \(entries.count) deliveries in \(path)"

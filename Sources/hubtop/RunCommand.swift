@@ -73,6 +73,18 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "With --journal: rotate to PATH.1 past this many bytes (0: never).")
     var journalMaxBytes = 0
 
+    @Option(
+        help:
+            "Deliveries of one repository and tag within this time of the first form one history row (0: off)."
+    )
+    var groupWindow = "2m"
+
+    @Option(help: "Mark repositories with no push for this long (e.g. 6h, 7d).")
+    var stale: String?
+
+    @Flag(help: "Ring the terminal bell on new events that match the filter (b toggles it).")
+    var bell = false
+
     func validate() throws {
         guard ListenerConfiguration.parseListenAddress(listen) != nil else {
             throw ValidationError("--listen wants HOST:PORT, got '\(listen)'")
@@ -90,6 +102,13 @@ struct RunCommand: AsyncParsableCommand {
         guard maxConnections > 0 else { throw ValidationError("--max-connections must be positive") }
         guard rateLimit >= 0 else { throw ValidationError("--rate-limit must not be negative") }
         guard journalMaxBytes >= 0 else { throw ValidationError("--journal-max-bytes must not be negative") }
+        guard DurationText.seconds(groupWindow) != nil else {
+            throw ValidationError(
+                "--group-window wants a duration such as 2m, 90s or 0; got '\(groupWindow)'")
+        }
+        if let stale, (DurationText.seconds(stale) ?? 0) <= 0 {
+            throw ValidationError("--stale wants a positive duration such as 6h or 7d; got '\(stale)'")
+        }
     }
 
     func run() async throws {
@@ -99,7 +118,7 @@ struct RunCommand: AsyncParsableCommand {
         let secret =
             token ?? Environment.value("HUBTOP_TOKEN").flatMap { $0.isEmpty ? nil : $0 }
             ?? WebhookToken.random()
-        let store = EventStore(capacity: maxEvents)
+        let store = EventStore(capacity: maxEvents, groupWindow: DurationText.seconds(groupWindow) ?? 120)
         let ingestor = Ingestor(store: store)
         var configuration = ListenerConfiguration(
             host: address.host, port: address.port, token: secret, maxBodyBytes: maxBody,
@@ -114,7 +133,7 @@ struct RunCommand: AsyncParsableCommand {
                     path: journal, policy: FsyncPolicy(rawValue: fsync) ?? .interval,
                     maxBytes: journalMaxBytes)
             } catch {
-                throw CleanExit.message("hubtop: \(error)")
+                throw fail("hubtop: \(error)")
             }
         }
         let server = WebhookServer(configuration: configuration, ingestor: ingestor)
@@ -123,7 +142,7 @@ struct RunCommand: AsyncParsableCommand {
             port = try await server.start()
         } catch {
             await server.shutdown()
-            throw CleanExit.message("hubtop: cannot listen on \(listen): \(error)")
+            throw fail("hubtop: cannot listen on \(listen): \(error)")
         }
         let hostForURL = address.host.contains(":") ? "[\(address.host)]" : address.host
         let webhookURL = "http://\(hostForURL):\(port)/hook/\(secret)"
@@ -143,10 +162,12 @@ struct RunCommand: AsyncParsableCommand {
             let selection = ThemeSelection.choose(theme ?? Environment.value("HUBTOP_THEME"))
             for diagnostic in selection.diagnostics { Console.error("hubtop: \(diagnostic)") }
             if let problem = selection.problem { Console.error("hubtop: \(problem)") }
-            let dashboard = DashboardOptions(
+            var dashboard = DashboardOptions(
                 webhookURL: masked, repositoryFilter: repo ?? "", themes: selection.themes,
                 noColor: noColor || Environment.noColorRequested,
                 startupMessage: selection.problem)
+            dashboard.staleAfter = stale.flatMap(DurationText.seconds)
+            dashboard.bell = bell
             let notices = Dashboard.run(store: store, rejections: ingestor.rejections, options: dashboard)
             for notice in notices { Console.error(notice) }
             // Said again now that the screen is back: the dashboard covered the first telling.

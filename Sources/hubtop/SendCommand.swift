@@ -36,7 +36,7 @@ struct SendCommand: AsyncParsableCommand {
         do {
             body = try patch(body)
         } catch let error as JSONError {
-            throw CleanExit.message(
+            throw fail(
                 "hubtop send: cannot apply overrides, the payload is not a JSON object: \(error)")
         }
         let target = try resolveURL()

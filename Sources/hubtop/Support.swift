@@ -18,6 +18,13 @@ enum Environment {
 }
 
 /// Unbuffered, line-at-a-time output that many threads may share.
+/// A fatal error for the user: says `message` on stderr as it is and gives the exit status 1 to
+/// throw. (ArgumentParser's `CleanExit.message` would exit 0, hiding the failure from scripts.)
+func fail(_ message: String) -> ExitCode {
+    Console.error(message)
+    return ExitCode(1)
+}
+
 enum Console {
     private static let lock = Mutex(())
 
@@ -197,7 +204,7 @@ enum JournalRestore {
                 return true
             }
         } catch {
-            throw CleanExit.message("hubtop: \(error)")
+            throw fail("hubtop: \(error)")
         }
         var summary =
             "hubtop: journal \(path): \(report.lines) lines replayed, \(ingestor.store.totals.events) events"

@@ -20,6 +20,8 @@ public struct DemoFeed: Sendable {
     private var repos: [Repo]
     private var lastBody: [UInt8]?
     private var counter = 0
+    /// A multi-arch push under way: the repository, tag and deliveries still to send.
+    private var burst: (index: Int, tag: String, remaining: Int)?
 
     static let pushers = ["trustedbuilder", "alice", "bob-ci", "deploybot", "mkowalski", "ana.lima"]
     static let bases = [
@@ -58,6 +60,13 @@ public struct DemoFeed: Sendable {
         counter += 1
         // Now and then Docker Hub delivers the same push again.
         if let lastBody, rng.next() % 20 == 0 { return lastBody }
+        // A multi-arch push: one delivery per platform, close together.
+        if let current = burst {
+            burst = current.remaining > 1 ? (current.index, current.tag, current.remaining - 1) : nil
+            let body = Array(payload(for: repos[current.index], tag: current.tag, now: now).utf8)
+            lastBody = body
+            return body
+        }
         // Recently active repositories are more likely to push again, as in real life.
         let pick = Int(rng.next() % UInt64(repos.count))
         let index = rng.next() % 3 == 0 ? min(pick, 5) : pick
@@ -78,6 +87,7 @@ public struct DemoFeed: Sendable {
         }
         if rng.next() % 8 == 0 { repo.dockerfileRevision += 1 }
         repos[index] = repo
+        if rng.next() % 6 == 0 { burst = (index, tag, 1 + Int(rng.next() % 3)) }
         let body = Array(payload(for: repo, tag: tag, now: now).utf8)
         lastBody = body
         return body

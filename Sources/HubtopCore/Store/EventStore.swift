@@ -8,13 +8,17 @@ import Synchronization
 /// so the UI can be woken instead of polling.
 public final class EventStore: Sendable {
     public let capacity: Int
+    /// Deliveries for the same repository and tag received within this many seconds of a burst's
+    /// first delivery join that burst (a multi-arch push sends several); 0 turns grouping off.
+    public let groupWindow: Double
     private let state: Mutex<State>
     private let observers = Mutex<[@Sendable (StoreChange) -> Void]>([])
 
-    public init(capacity: Int = 100_000) {
+    public init(capacity: Int = 100_000, groupWindow: Double = 120) {
         precondition(capacity > 0, "capacity must be positive")
         self.capacity = capacity
-        self.state = Mutex(State())
+        self.groupWindow = max(0, groupWindow)
+        self.state = Mutex(State(groupWindow: max(0, groupWindow)))
     }
 
     /// Registers a handler called after every change, on the writer's thread.
@@ -99,21 +103,58 @@ public final class EventStore: Sendable {
         state.withLock { $0.page(filter: filter, offset: max(0, offset), limit: max(0, limit)) }
     }
 
-    /// Where event `id` stands in the filtered history (0 = newest), or nil when it does not match.
-    public func position(of id: UInt64, filter: EventFilter = EventFilter()) -> Int? {
-        state.withLock { $0.position(of: id, filter: filter) }
+    /// A page of the grouped history, newest first: one row per burst, plus the deliveries of
+    /// the bursts in `expanded` right under their row.
+    public func history(
+        filter: EventFilter = EventFilter(), expanded: Set<UInt64> = [], offset: Int = 0, limit: Int = 100
+    ) -> HistoryPage {
+        state.withLock {
+            $0.historyPage(filter: filter, expanded: expanded, offset: max(0, offset), limit: max(0, limit))
+        }
     }
 
-    /// Events (not redeliveries) received at or after `time`.
-    public func countReceived(since time: Double) -> Int {
+    /// Where a history row stands (0 = newest), or nil when the filter hides it.
+    public func historyPosition(
+        of key: HistoryKey, filter: EventFilter = EventFilter(), expanded: Set<UInt64> = []
+    ) -> Int? {
         state.withLock { state in
-            var count = 0
-            var index = state.events.count - 1
-            while index >= 0, state.events[index].receivedAt >= time {
-                count += 1
-                index -= 1
+            var found: Int?
+            var row = 0
+            state.walkHistory(filter, expanded: expanded) { index, burst, isMember in
+                let matched =
+                    isMember
+                    ? key.member == state.events[index].id : (key.member == nil && key.burst == burst)
+                if matched {
+                    found = row
+                    return false
+                }
+                row += 1
+                return true
             }
-            return count
+            return found
+        }
+    }
+
+    /// Events (not redeliveries) received in the last minute up to `now`.
+    public func eventsInLastMinute(now: Double) -> Int {
+        state.withLock { $0.perSecond.recent(60, now: now).reduce(0, +) }
+    }
+
+    /// Events received per minute over the last `minutes` minutes, oldest first.
+    public func activity(minutes: Int, now: Double) -> [Int] {
+        state.withLock { $0.perMinute.recent(minutes, now: now) }
+    }
+
+    /// Each repository's events over the last hour in `bars` bars, oldest first (for sparklines).
+    public func activity(of repositories: [String], bars: Int, now: Double) -> [String: [Int]] {
+        let group = max(1, 60 / max(1, bars))
+        return state.withLock { state in
+            var result: [String: [Int]] = [:]
+            for name in repositories {
+                guard let index = state.repositoryIndex[name] else { continue }
+                result[name] = state.repositories[index].activity.recent(bars, of: group, now: now)
+            }
+            return result
         }
     }
 
@@ -164,6 +205,18 @@ private struct State {
         let lowercasedName: String
         var tags: [TagKey: TagSummary] = [:]
         var pushers: [String: PusherSummary] = [:]
+        /// The burst a new delivery of each tag may still join.
+        var openBursts: [TagKey: UInt64] = [:]
+        /// Events received per minute over the last hour.
+        var activity = ActivityRing(bucketSeconds: 60, buckets: 60)
+    }
+
+    /// Deliveries of one repository and tag that arrived close together. Its id is the id of
+    /// its first event; members are contiguous in id order only per burst, not in the store.
+    struct Burst {
+        var lastID: UInt64
+        let firstReceivedAt: Double
+        var live: Int
     }
 
     /// Dictionary key for an optional tag.
@@ -171,9 +224,16 @@ private struct State {
         let tag: String?
     }
 
+    let groupWindow: Double
     var events = Deque<StoredEvent>()
     /// Parallel to `events`: the repository index of each event, for filtering without hashing.
     var eventRepository = Deque<Int32>()
+    /// Parallel to `events`: the burst each event belongs to, and whether it is the burst's newest.
+    var eventBurst = Deque<UInt64>()
+    var isBurstHead = Deque<Bool>()
+    var bursts: [UInt64: Burst] = [:]
+    var perMinute = ActivityRing(bucketSeconds: 60, buckets: 60)
+    var perSecond = ActivityRing(bucketSeconds: 1, buckets: 61)
     var nextID: UInt64 = 1
     var repositories: [Repository] = []
     var repositoryIndex: [String: Int] = [:]
@@ -185,6 +245,10 @@ private struct State {
     var folded = 0
     var accepted = 0
     var version: UInt64 = 0
+
+    init(groupWindow: Double) {
+        self.groupWindow = groupWindow
+    }
 
     /// The key that identifies a redelivery; nil when the payload has no push time to compare.
     static func foldKey(_ payload: WebhookPayload) -> String? {
@@ -218,15 +282,21 @@ private struct State {
         nextID += 1
         let event = StoredEvent(
             id: id, receivedAt: receivedAt, deliveries: 1, lastDeliveredAt: receivedAt, payload: payload)
-        let repoIndex = addToIndexes(event)
+        let (repoIndex, burst) = addToIndexes(event)
         events.append(event)
         eventRepository.append(Int32(repoIndex))
+        eventBurst.append(burst)
+        isBurstHead.append(true)
+        perMinute.add(at: receivedAt)
+        perSecond.add(at: receivedAt)
         if let key { foldIndex[key] = id }
         while events.count > capacity { evictOldest() }
         return .appended(id: id)
     }
 
-    mutating func addToIndexes(_ event: StoredEvent) -> Int {
+    /// Counts the event in its repository, tag and pusher aggregates and puts it in a burst.
+    /// Returns the repository index and the burst id.
+    mutating func addToIndexes(_ event: StoredEvent) -> (Int, UInt64) {
         let info = event.payload.repository
         let time = event.pushedOrReceivedAt
         let index: Int
@@ -250,23 +320,47 @@ private struct State {
         repo.summary.isOfficial = info.isOfficial ?? repo.summary.isOfficial
         repo.summary.isTrusted = info.isTrusted ?? repo.summary.isTrusted
         let tagKey = TagKey(tag: event.tag)
-        if var tag = repo.tags[tagKey] {
-            tag.events += 1
-            tag.lastPushedAt = max(tag.lastPushedAt, time)
-            tag.lastEventID = event.id
-            repo.tags[tagKey] = tag
-        } else {
-            repo.tags[tagKey] = TagSummary(
-                repository: info.repoName, tag: event.tag, events: 1, lastPushedAt: time,
-                lastEventID: event.id)
+        var tag =
+            repo.tags[tagKey]
+            ?? TagSummary(
+                repository: info.repoName, tag: event.tag, events: 0, lastPushedAt: time,
+                lastEventID: event.id,
+                bursts: 0)
+        tag.events += 1
+        tag.lastPushedAt = max(tag.lastPushedAt, time)
+        tag.lastEventID = event.id
+        let burstID = joinBurst(event, open: repo.openBursts[tagKey])
+        if burstID == event.id {
+            repo.openBursts[tagKey] = burstID
+            repo.summary.bursts += 1
+            tag.bursts += 1
         }
+        repo.tags[tagKey] = tag
         repo.summary.tagCount = repo.tags.count
+        repo.activity.add(at: event.receivedAt)
         if let pusher = event.pusher {
             Self.count(pusher, at: time, in: &repo.pushers)
             Self.count(pusher, at: time, in: &pushers)
         }
         repositories[index] = repo
-        return index
+        return (index, burstID)
+    }
+
+    /// Adds the event to the open burst when it arrived within the window of that burst's first
+    /// delivery (it becomes the burst's newest); otherwise it starts a burst of its own.
+    mutating func joinBurst(_ event: StoredEvent, open: UInt64?) -> UInt64 {
+        if groupWindow > 0, let open, var burst = bursts[open],
+            abs(event.receivedAt - burst.firstReceivedAt) <= groupWindow,
+            let first = events.first?.id
+        {
+            isBurstHead[Int(burst.lastID - first)] = false
+            burst.lastID = event.id
+            burst.live += 1
+            bursts[open] = burst
+            return open
+        }
+        bursts[event.id] = Burst(lastID: event.id, firstReceivedAt: event.receivedAt, live: 1)
+        return event.id
     }
 
     static func count(_ name: String, at time: Double, in table: inout [String: PusherSummary]) {
@@ -286,15 +380,29 @@ private struct State {
     }
 
     mutating func evictOldest() {
-        guard let event = events.popFirst(), let repoIndex = eventRepository.popFirst() else { return }
+        guard let event = events.popFirst(), let repoIndex = eventRepository.popFirst(),
+            let burstID = eventBurst.popFirst()
+        else { return }
+        isBurstHead.removeFirst()
         evicted += 1
         if let key = Self.foldKey(event.payload), foldIndex[key] == event.id { foldIndex[key] = nil }
         var repo = repositories[Int(repoIndex)]
         repo.summary.events -= 1
         if repo.summary.events == 0 { liveRepositories -= 1 }
         let tagKey = TagKey(tag: event.tag)
+        var burstGone = false
+        if var burst = bursts[burstID] {
+            burst.live -= 1
+            burstGone = burst.live == 0
+            bursts[burstID] = burstGone ? nil : burst
+        }
+        if burstGone {
+            repo.summary.bursts -= 1
+            if repo.openBursts[tagKey] == burstID { repo.openBursts[tagKey] = nil }
+        }
         if var tag = repo.tags[tagKey] {
             tag.events -= 1
+            if burstGone { tag.bursts -= 1 }
             repo.tags[tagKey] = tag.events > 0 ? tag : nil
         }
         repo.summary.tagCount = repo.tags.count
@@ -329,19 +437,99 @@ private struct State {
         return true
     }
 
-    func position(of id: UInt64, filter: EventFilter) -> Int? {
-        guard let first = events.first?.id, id >= first, id < first + UInt64(events.count) else { return nil }
-        let target = Int(id - first)
+    /// Visits history rows newest first: each burst once, at its newest matching event, followed
+    /// by its matching members when it is expanded and has more than one. Stops when `visit`
+    /// returns false. Without pusher or pause filters a burst matches as a whole, so its head is
+    /// known from a flag; otherwise heads are found by remembering bursts already visited.
+    func walkHistory(
+        _ filter: EventFilter, expanded: Set<UInt64>, _ visit: (Int, UInt64, Bool) -> Bool
+    ) {
         let repoMatches = repositories.map { matches($0, filter) }
-        guard repoMatches[Int(eventRepository[target])], eventMatches(target, filter) else { return nil }
+        let whole = Self.matchesWholeBursts(filter)
+        var seen = Set<UInt64>()
         var index = newestIndex(filter)
-        if target > index { return nil }
-        var rank = 0
-        while index > target {
-            if repoMatches[Int(eventRepository[index])] && eventMatches(index, filter) { rank += 1 }
-            index -= 1
+        while index >= 0 {
+            defer { index -= 1 }
+            guard repoMatches[Int(eventRepository[index])] else { continue }
+            let burst = eventBurst[index]
+            if whole {
+                guard isBurstHead[index] else { continue }
+                if let tag = filter.tag, events[index].tag != tag { continue }
+            } else {
+                guard eventMatches(index, filter), seen.insert(burst).inserted else { continue }
+                // A burst whose first event is newer than this one cannot come up again.
+                if seen.count > 4096 {
+                    let id = events[index].id
+                    seen = seen.filter { $0 <= id }
+                }
+            }
+            if !visit(index, burst, false) { return }
+            guard expanded.contains(burst), burstSize(burst, head: index, filter) > 1 else { continue }
+            for member in members(of: burst, head: index, filter) where !visit(member, burst, true) {
+                return
+            }
         }
-        return rank
+    }
+
+    static func matchesWholeBursts(_ filter: EventFilter) -> Bool {
+        filter.pusher == nil && filter.upToID == nil
+    }
+
+    /// Indexes of a burst's matching events, newest first, from its head down.
+    func members(of burst: UInt64, head: Int, _ filter: EventFilter) -> [Int] {
+        guard let first = events.first?.id else { return [] }
+        let lowest = burst >= first ? Int(burst - first) : 0
+        let whole = Self.matchesWholeBursts(filter)
+        return stride(from: head, through: lowest, by: -1).filter {
+            eventBurst[$0] == burst && (whole || eventMatches($0, filter))
+        }
+    }
+
+    func burstSize(_ burst: UInt64, head: Int, _ filter: EventFilter) -> Int {
+        if Self.matchesWholeBursts(filter) { return bursts[burst]?.live ?? 1 }
+        return members(of: burst, head: head, filter).count
+    }
+
+    func historyPage(filter: EventFilter, expanded: Set<UInt64>, offset: Int, limit: Int) -> HistoryPage {
+        var rows: [HistoryRow] = []
+        var count = 0
+        let knownTotal = historyTotalWithoutScan(filter, expanded: expanded)
+        walkHistory(filter, expanded: expanded) { index, burst, isMember in
+            defer { count += 1 }
+            if count >= offset && rows.count < limit {
+                rows.append(
+                    HistoryRow(
+                        event: events[index], burst: burst,
+                        size: isMember ? 1 : burstSize(burst, head: index, filter), isMember: isMember))
+            }
+            return knownTotal == nil || rows.count < limit
+        }
+        return HistoryPage(rows: rows, total: knownTotal ?? count)
+    }
+
+    /// The number of history rows from the aggregates, when the filter allows it.
+    func historyTotalWithoutScan(_ filter: EventFilter, expanded: Set<UInt64>) -> Int? {
+        guard Self.matchesWholeBursts(filter) else { return nil }
+        var total = 0
+        var matching = Set<Int>()
+        for (index, repo) in repositories.enumerated() where repo.summary.events > 0 && matches(repo, filter)
+        {
+            matching.insert(index)
+            if let tag = filter.tag {
+                total += repo.tags[TagKey(tag: tag)]?.bursts ?? 0
+            } else {
+                total += repo.summary.bursts
+            }
+        }
+        guard let first = events.first?.id else { return total }
+        for id in expanded {
+            guard let burst = bursts[id], burst.live > 1 else { continue }
+            let head = Int(burst.lastID - first)
+            guard matching.contains(Int(eventRepository[head])) else { continue }
+            if let tag = filter.tag, events[head].tag != tag { continue }
+            total += burst.live
+        }
+        return total
     }
 
     func page(filter: EventFilter, offset: Int, limit: Int) -> EventPage {

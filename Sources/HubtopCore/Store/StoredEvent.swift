@@ -35,6 +35,8 @@ public struct RepositorySummary: Sendable, Equatable {
     public internal(set) var isOfficial: Bool
     public internal(set) var isTrusted: Bool
     public internal(set) var tagCount: Int
+    /// History rows: bursts of deliveries (see `EventStore.groupWindow`) with events stored.
+    public internal(set) var bursts: Int = 0
 }
 
 public struct TagSummary: Sendable, Equatable {
@@ -44,6 +46,7 @@ public struct TagSummary: Sendable, Equatable {
     public internal(set) var events: Int
     public internal(set) var lastPushedAt: Double
     public internal(set) var lastEventID: UInt64
+    public internal(set) var bursts: Int = 0
 }
 
 public struct PusherSummary: Sendable, Equatable {
@@ -85,6 +88,38 @@ public struct EventFilter: Sendable, Equatable {
 public struct EventPage: Sendable, Equatable {
     public var events: [StoredEvent]
     /// All events matching the filter, not just this page.
+    public var total: Int
+}
+
+/// Identifies a history row: a burst, or one delivery shown under an expanded burst.
+public struct HistoryKey: Hashable, Sendable {
+    public let burst: UInt64
+    /// The event id of a member row; nil for the burst's own row.
+    public let member: UInt64?
+
+    public init(burst: UInt64, member: UInt64? = nil) {
+        self.burst = burst
+        self.member = member
+    }
+}
+
+/// One row of the grouped history.
+public struct HistoryRow: Sendable, Equatable {
+    /// The burst's newest matching event, or the member itself.
+    public let event: StoredEvent
+    /// The id of the burst's first event.
+    public let burst: UInt64
+    /// Matching events in the burst (1 for a lone event and for member rows).
+    public let size: Int
+    /// A delivery listed under its expanded burst.
+    public let isMember: Bool
+
+    public var key: HistoryKey { HistoryKey(burst: burst, member: isMember ? event.id : nil) }
+}
+
+public struct HistoryPage: Sendable, Equatable {
+    public var rows: [HistoryRow]
+    /// All rows matching the filter, not just this page.
     public var total: Int
 }
 

@@ -58,14 +58,22 @@ public struct Snapshot: Sendable {
     public var repositories: [RepositorySummary] = []
     public var tags: [TagSummary] = []
     public var pushers: [PusherSummary] = []
-    /// The visible window of the event history.
-    public var events: [StoredEvent] = []
+    /// The visible window of the grouped event history.
+    public var history: [HistoryRow] = []
     public var eventTotal = 0
+    /// The events of the visible history rows.
+    public var events: [StoredEvent] { history.map(\.event) }
     /// The event the Dockerfile viewer or the detail view shows.
     public var focusedEvent: StoredEvent?
     /// With the diff on: the event whose Dockerfile the focused one is compared with.
     public var diffBase: StoredEvent?
     public var eventsPerMinute = 0.0
+    /// Events per minute over the last half hour, oldest first (the header sparkline).
+    public var activity: [Int] = []
+    /// Visible repositories' events over the last hour in 5-minute bars, oldest first.
+    public var sparklines: [String: [Int]] = [:]
+    /// Shown repositories with no push for `staleAfter`.
+    public var staleCount = 0
     /// A standing problem (journal cannot be written), shown in the header.
     public var problem: String?
 }
@@ -91,6 +99,22 @@ public struct DashboardState: Sendable {
     public var paused = false
     /// Newest event id when paused: the frozen view shows nothing newer.
     public var pausedAtID: UInt64?
+
+    /// Bursts the history shows expanded into their deliveries.
+    public var expandedBursts: Set<UInt64> = []
+
+    /// `--stale`: repositories with no push for this many seconds are marked.
+    public var staleAfter: Double?
+    /// `--bell` / `b`: ring on new events that match the filter.
+    public var bell = false
+    /// Every event up to this id has been considered for the bell.
+    public var bellSeenID: UInt64 = 0
+    public var lastBellAt = -Double.infinity
+
+    /// A question in the footer (the export path, an overwrite confirmation).
+    public var prompt: Prompt?
+    /// Side effects for the run loop to carry out (bell, export); it empties the list.
+    public var effects: [Effect] = []
 
     public var dockerfile: DockerfileViewer?
     public var detail: DetailView?
@@ -127,10 +151,17 @@ public struct DashboardState: Sendable {
         return data.repositories.indices.contains(index) ? data.repositories[index].name : nil
     }
 
-    public var selectedEvent: StoredEvent? {
+    public var selectedRow: HistoryRow? {
         let cursor = cursor(.events)
         let index = cursor.selected - cursor.top
-        return data.events.indices.contains(index) ? data.events[index] : nil
+        return data.history.indices.contains(index) ? data.history[index] : nil
+    }
+
+    public var selectedEvent: StoredEvent? { selectedRow?.event }
+
+    func isStale(_ repository: RepositorySummary) -> Bool {
+        guard let staleAfter else { return false }
+        return now - repository.lastPushedAt > staleAfter
     }
 
     public var eventFilter: EventFilter {
@@ -140,4 +171,24 @@ public struct DashboardState: Sendable {
     }
 
     public var isTooSmall: Bool { width < Layout.minimumWidth || height < Layout.minimumHeight }
+}
+
+/// A question asked in the footer.
+public struct Prompt: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        /// Where to write the filtered events.
+        case exportPath
+        /// The export file exists: write over it?
+        case confirmOverwrite(path: String)
+    }
+
+    public var kind: Kind
+    public var text: String
+}
+
+/// What the run loop does for `update`, which stays free of side effects.
+public enum Effect: Equatable, Sendable {
+    case bell
+    /// Write the events matching `filter` to `path`; an existing file only with `overwrite`.
+    case export(path: String, filter: EventFilter, overwrite: Bool)
 }

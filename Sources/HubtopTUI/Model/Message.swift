@@ -46,4 +46,13 @@ public enum Message: Equatable, Sendable {
     case storeChanged
     /// Once a second: ages and rates move on.
     case tick(now: Double)
+    /// How an export the loop carried out went.
+    case exported(ExportOutcome)
+}
+
+public enum ExportOutcome: Equatable, Sendable {
+    case written(path: String, events: Int)
+    /// The file exists and overwriting was not confirmed.
+    case exists(path: String)
+    case failed(path: String, reason: String)
 }

@@ -23,6 +23,7 @@ public struct DashboardModel: Sendable {
             state.height = height
             refresh(&state)
         case .storeChanged:
+            ringIfMatching(&state)
             if state.paused {
                 // A frozen view still counts what arrives.
                 state.data.totals = store.totals
@@ -32,14 +33,37 @@ public struct DashboardModel: Sendable {
             }
         case .tick(let now):
             state.now = now
-            state.data.eventsPerMinute = Double(store.countReceived(since: now - 60))
             readRejections(&state.data)
             state.data.problem = problem()
+            readActivity(&state)
         case .key(let key):
             handle(key, &state)
         case .mouse(let mouse):
             handle(mouse, &state)
+        case .exported(let outcome):
+            switch outcome {
+            case .written(let path, let events):
+                state.flash =
+                    "exported \(events) event\(events == 1 ? "" : "s") to \(TerminalSanitizer.line(path))"
+            case .exists(let path):
+                state.prompt = Prompt(kind: .confirmOverwrite(path: path), text: "")
+            case .failed(let path, let reason):
+                state.flash = "export to \(TerminalSanitizer.line(path)) failed: \(reason)"
+            }
         }
+    }
+
+    /// The bell: rings (at most once a second) when an event that arrived since the last check
+    /// matches the filter. Redeliveries are not new events.
+    func ringIfMatching(_ state: inout DashboardState) {
+        let newest = store.totals.newestID
+        defer { state.bellSeenID = max(state.bellSeenID, newest) }
+        guard state.bell, newest > state.bellSeenID, state.now - state.lastBellAt >= 1,
+            let match = store.history(filter: state.eventFilter, limit: 1).rows.first?.event.id,
+            match > state.bellSeenID
+        else { return }
+        state.lastBellAt = state.now
+        state.effects.append(.bell)
     }
 
     // MARK: - Keys
@@ -54,6 +78,7 @@ public struct DashboardModel: Sendable {
             if key == .escape || key == .character("?") || key == .character("q") { state.showHelp = false }
             return
         }
+        if state.prompt != nil { return answerPrompt(key, &state) }
         if state.editingFilter { return editFilter(key, &state) }
         if state.dockerfile?.editingSearch == true { return editSearch(key, &state) }
         if state.detail != nil, handleDetail(key, &state) { return }
@@ -77,7 +102,8 @@ public struct DashboardModel: Sendable {
         case .home, .character("g"): move(to: 0, &state)
         case .end, .character("G"): move(to: Int.max, &state)
         case .enter, .right, .character("l"): choose(&state)
-        case .escape, .left, .character("h"): back(&state)
+        case .escape, .left, .character("h"):
+            if !collapseSelectedBurst(&state) { back(&state) }
         case .character("/"):
             state.editingFilter = true
         case .character("c"):
@@ -92,6 +118,12 @@ public struct DashboardModel: Sendable {
             toggleDockerfile(&state)
             state.dockerfile?.showDiff = true
             refresh(&state)
+        case .character("b"):
+            state.bell.toggle()
+            state.bellSeenID = store.totals.newestID
+            state.flash = state.bell ? "bell on: new matching events ring" : "bell off"
+        case .character("e"):
+            state.prompt = Prompt(kind: .exportPath, text: Self.defaultExportPath(now: state.now))
         case .character("T"):
             state.themeIndex = (state.themeIndex + 1) % max(1, state.themeNames.count)
             state.flash = "theme: \(state.themeNames[state.themeIndex])"
@@ -166,10 +198,74 @@ public struct DashboardModel: Sendable {
             state.narrowedPusher = state.narrowedPusher == name ? nil : name
             state.cursors[.events] = ListCursor()
         case .events:
-            guard let event = state.selectedEvent else { return }
-            state.detail = DetailView(eventID: event.id)
+            guard let row = state.selectedRow else { return }
+            if !row.isMember && row.size > 1 {
+                // A burst row opens into its deliveries, and closes again.
+                if state.expandedBursts.remove(row.burst) == nil { state.expandedBursts.insert(row.burst) }
+            } else {
+                state.detail = DetailView(eventID: row.event.id)
+            }
         }
         refresh(&state)
+    }
+
+    /// ← on an expanded burst or one of its deliveries closes the burst and selects its row.
+    func collapseSelectedBurst(_ state: inout DashboardState) -> Bool {
+        guard state.focus == .events, state.detail == nil, state.dockerfile == nil,
+            let row = state.selectedRow, state.expandedBursts.contains(row.burst)
+        else { return false }
+        state.expandedBursts.remove(row.burst)
+        refresh(&state, keeping: HistoryKey(burst: row.burst))
+        return true
+    }
+
+    // MARK: - Prompts and export
+
+    /// `./hubtop-export-20261129T081001Z.ndjson`
+    static func defaultExportPath(now: Double) -> String {
+        let stamp = Timestamp.utc(now).filter { $0.isNumber }
+        return "./hubtop-export-\(stamp.prefix(8))T\(stamp.dropFirst(8).prefix(6))Z.ndjson"
+    }
+
+    func answerPrompt(_ key: Key, _ state: inout DashboardState) {
+        guard var prompt = state.prompt else { return }
+        switch prompt.kind {
+        case .exportPath:
+            switch key {
+            case .escape:
+                state.prompt = nil
+                state.flash = "export cancelled"
+                return
+            case .enter:
+                state.prompt = nil
+                guard !prompt.text.isEmpty else {
+                    state.flash = "export cancelled: no path"
+                    return
+                }
+                state.effects.append(
+                    .export(path: prompt.text, filter: exportFilter(state), overwrite: false))
+                return
+            case .backspace, .delete: if !prompt.text.isEmpty { prompt.text.removeLast() }
+            case .control("u"): prompt.text = ""
+            case .character(let character): prompt.text.append(character)
+            default: break
+            }
+            state.prompt = prompt
+        case .confirmOverwrite(let path):
+            state.prompt = nil
+            if key == .character("y") || key == .character("Y") {
+                state.effects.append(.export(path: path, filter: exportFilter(state), overwrite: true))
+            } else {
+                state.flash = "export cancelled: \(TerminalSanitizer.line(path)) left as it was"
+            }
+        }
+    }
+
+    /// What the history shows: the filter, narrowing and pause.
+    func exportFilter(_ state: DashboardState) -> EventFilter {
+        var filter = state.eventFilter
+        filter.upToID = state.pausedAtID
+        return filter
     }
 
     /// Esc: close what is open, else undo the latest narrowing.
@@ -353,8 +449,20 @@ public struct DashboardModel: Sendable {
         }
     }
 
-    /// Re-reads what the panes show from the store, keeping selections on the same items.
-    public func refresh(_ state: inout DashboardState) {
+    /// Ages, rates and sparklines: they move with the clock, not only with new events.
+    func readActivity(_ state: inout DashboardState) {
+        state.data.eventsPerMinute = Double(store.eventsInLastMinute(now: state.now))
+        state.data.activity = store.activity(minutes: 30, now: state.now)
+        let cursor = state.cursor(.repositories)
+        let rows = Layout(width: state.width, height: state.height).rows(.repositories)
+        let visible = state.data.repositories.dropFirst(cursor.top).prefix(rows).map(\.name)
+        state.data.sparklines = store.activity(of: Array(visible), bars: 12, now: state.now)
+        state.data.staleCount = state.data.repositories.count { state.isStale($0) }
+    }
+
+    /// Re-reads what the panes show from the store, keeping selections on the same items
+    /// (or on the history row `keeping`, when given).
+    public func refresh(_ state: inout DashboardState, keeping: HistoryKey? = nil) {
         let layout = Layout(width: state.width, height: state.height)
         // A selection on the first row follows the newest item; elsewhere it stays on its item.
         let keepRepository = state.cursor(.repositories).selected > 0 ? state.selectedRepository : nil
@@ -366,12 +474,13 @@ public struct DashboardModel: Sendable {
         let keepPusher =
             pusherCursor > 0 && state.data.pushers.indices.contains(pusherCursor)
             ? state.data.pushers[pusherCursor].name : nil
-        let keepEvent = state.cursor(.events).selected > 0 ? state.selectedEvent?.id : nil
+        let keepRow = keeping ?? (state.cursor(.events).selected > 0 ? state.selectedRow?.key : nil)
 
         var data = Snapshot()
         data.totals = store.totals
         readRejections(&data)
         data.eventsPerMinute = state.data.eventsPerMinute
+        data.activity = state.data.activity
         data.problem = problem()
         data.repositories = store.repositories(matching: state.filterText)
         state.data = data
@@ -395,18 +504,21 @@ public struct DashboardModel: Sendable {
         var filter = state.eventFilter
         filter.upToID = state.pausedAtID
         var cursor = state.cursor(.events)
-        if let keepEvent, let position = store.position(of: keepEvent, filter: filter) {
-            // Stay on the same event while newer ones arrive above it.
+        let expanded = state.expandedBursts
+        if let keepRow, let position = store.historyPosition(of: keepRow, filter: filter, expanded: expanded)
+        {
+            // Stay on the same row while newer ones arrive above it.
             cursor.top += position - cursor.selected
             cursor.selected = position
         }
         let rows = layout.rows(.events)
-        let total = store.events(filter: filter, offset: 0, limit: 0).total
+        let total = store.history(filter: filter, expanded: expanded, offset: 0, limit: 0).total
         cursor.clamp(count: total, rows: rows)
-        let page = store.events(filter: filter, offset: cursor.top, limit: rows)
+        let page = store.history(filter: filter, expanded: expanded, offset: cursor.top, limit: rows)
         state.cursors[.events] = cursor
-        state.data.events = page.events
+        state.data.history = page.rows
         state.data.eventTotal = page.total
+        readActivity(&state)
 
         if let detail = state.detail {
             state.data.focusedEvent = store.event(id: detail.eventID)

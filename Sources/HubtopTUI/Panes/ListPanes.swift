@@ -90,11 +90,19 @@ enum ListPanes {
         let narrowed = state.narrowedRepository == repo.name
         let flags =
             (repo.isPrivate ? "P" : "·") + (repo.isOfficial ? "O" : "·") + (repo.isTrusted ? "T" : "·")
+        let age = Timestamp.age(repo.lastPushedAt, now: state.now)
+        let stale = state.isStale(repo)
+        // Twelve 5-minute bars when there is room for them and a readable name, else six.
+        let bars = width >= 46 ? 12 : 6
+        let activity = Sparkline.downsample(state.data.sparklines[repo.name] ?? [], to: bars)
+        let peak =
+            state.data.sparklines.values.map { Sparkline.downsample($0, to: bars).max() ?? 0 }.max() ?? 0
         columns(
-            ((narrowed ? "▸" : "") + TerminalSanitizer.line(repo.name), .repository),
+            ((narrowed ? "▸" : "") + TerminalSanitizer.line(repo.name), stale ? .stale : .repository),
             [
                 (HeaderView.grouped(repo.events), 6, .text),
-                (Timestamp.age(repo.lastPushedAt, now: state.now), 4, .time),
+                (stale ? "!" + age : age, 5, stale ? .stale : .time),
+                (Sparkline.render(activity, peak: peak), bars, .sparkline),
                 (flags, 3, .marker),
             ], x: x, y: y, width: width, &buffer)
         return true
@@ -138,8 +146,9 @@ enum ListPanes {
     static func drawEvent(
         _ row: Int, _ state: DashboardState, _ x: Int, _ y: Int, _ width: Int, _ buffer: inout CellBuffer
     ) -> Bool {
-        guard state.data.events.indices.contains(row) else { return false }
-        let event = state.data.events[row]
+        guard state.data.history.indices.contains(row) else { return false }
+        let entry = state.data.history[row]
+        let event = entry.event
         let time = event.pushedOrReceivedAt
         let when =
             state.now - time < 86_400 && time <= state.now + 60
@@ -147,10 +156,20 @@ enum ListPanes {
         var column = x
         column += buffer.write(
             " " + DisplayWidth.fit(when, to: 10) + " ", x: column, y: y, maxWidth: width, style: Style(.time))
+        // Gutter: ▸ a closed burst, ▾ an open one, │ its deliveries.
+        let gutter: String
+        if entry.isMember {
+            gutter = "│ "
+        } else if entry.size > 1 {
+            gutter = state.expandedBursts.contains(entry.burst) ? "▾ " : "▸ "
+        } else {
+            gutter = "  "
+        }
+        column += buffer.write(gutter, x: column, y: y, maxWidth: x + width - column, style: Style(.marker))
         let remaining = x + width - column
-        // Right side: pusher, images, deliveries, repair marker.
-        let pusherWidth = remaining >= 70 ? 14 : (remaining >= 50 ? 10 : 0)
-        let tail = 6 + 4 + 2
+        // Right side: pusher, burst size, images, redeliveries, repair marker.
+        let pusherWidth = remaining >= 66 ? 14 : (remaining >= 44 ? 10 : 0)
+        let tail = 4 + 5 + 4 + 2
         let nameWidth = max(8, remaining - pusherWidth - tail - (pusherWidth > 0 ? 1 : 0))
         let repo = TerminalSanitizer.line(event.repoName)
         let tag = TerminalSanitizer.line(event.tag ?? "(no tag)")
@@ -173,16 +192,18 @@ enum ListPanes {
                 maxWidth: x + width - column, style: Style(.pusher))
             column += pusherWidth + 1
         }
-        let images = event.payload.images.count
-        buffer.write(
-            DisplayWidth.fit("\(images)img", to: 6, alignRight: true), x: column, y: y,
-            maxWidth: x + width - column, style: Style(.muted))
-        column += 6
-        let deliveries = event.deliveries > 1 ? "×\(event.deliveries)" : ""
-        buffer.write(
-            DisplayWidth.fit(deliveries, to: 4, alignRight: true), x: column, y: y,
-            maxWidth: x + width - column, style: Style(.warning))
-        column += 4
+        let cells: [(String, Int, Role)] = [
+            (entry.size > 1 ? "×\(entry.size)" : "", 4, .marker),
+            ("\(event.payload.images.count)img", 5, .muted),
+            // Redeliveries of the same push, folded by the store.
+            (event.deliveries > 1 ? "↻\(event.deliveries)" : "", 4, .warning),
+        ]
+        for (text, cellWidth, role) in cells {
+            buffer.write(
+                DisplayWidth.fit(text, to: cellWidth, alignRight: true), x: column, y: y,
+                maxWidth: x + width - column, style: Style(role))
+            column += cellWidth
+        }
         if !event.payload.repairs.isEmpty {
             buffer.write(" !", x: column, y: y, maxWidth: x + width - column, style: Style(.warning))
         }

@@ -54,10 +54,14 @@ enum HeaderView {
             statusRole = .live
         }
         let statusWidth = DisplayWidth.of(status)
+        let bell = state.bell ? " BELL " : ""
+        let bellWidth = DisplayWidth.of(bell)
         var x = buffer.write(" hubtop ", x: 0, y: rect.y, style: Style(.headerAccent))
         x += buffer.write(
-            " ⇢ " + state.webhookURL, x: x, y: rect.y, maxWidth: max(0, rect.width - x - statusWidth - 1),
+            " ⇢ " + state.webhookURL, x: x, y: rect.y,
+            maxWidth: max(0, rect.width - x - statusWidth - bellWidth - 1),
             style: Style(.header))
+        buffer.write(bell, x: rect.width - statusWidth - bellWidth, y: rect.y, style: Style(.headerAccent))
         buffer.write(status, x: rect.width - statusWidth, y: rect.y, style: Style(statusRole))
 
         let totals = state.data.totals
@@ -67,6 +71,7 @@ enum HeaderView {
             "\(grouped(Int(state.data.eventsPerMinute)))/min",
         ]
         if totals.folded > 0 { parts.insert("redelivered \(grouped(totals.folded))", at: 1) }
+        if state.data.staleCount > 0 { parts.insert("stale \(grouped(state.data.staleCount))", at: 2) }
         var line = " " + parts.joined(separator: " · ")
         var filters: [String] = []
         if !state.filterText.isEmpty { filters.append("/\(TerminalSanitizer.line(state.filterText))") }
@@ -82,6 +87,13 @@ enum HeaderView {
                 style: Style(.error, [.reverse]))
         }
         used += buffer.write(line, x: used, y: rect.y + 1, maxWidth: rect.width - used, style: Style(.header))
+        // Events per minute over the last half hour.
+        if !state.data.activity.isEmpty && rect.width - used > state.data.activity.count + 2 {
+            used += buffer.write(" ", x: used, y: rect.y + 1, style: Style(.header))
+            used += buffer.write(
+                Sparkline.render(state.data.activity), x: used, y: rect.y + 1, maxWidth: rect.width - used,
+                style: Style(.sparkline))
+        }
         if !filters.isEmpty {
             line = "  filter: " + filters.joined(separator: " ")
             buffer.write(
@@ -125,6 +137,25 @@ enum FooterView {
                 style: Style(.muted))
             return
         }
+        if let prompt = state.prompt {
+            let question: String
+            let hint: String
+            switch prompt.kind {
+            case .exportPath:
+                question = " export the filtered events to: "
+                hint = "  Enter write (.csv → CSV, else NDJSON) · Esc cancel"
+            case .confirmOverwrite(let path):
+                question = " \(TerminalSanitizer.line(path)) exists — overwrite? "
+                hint = "y yes · any other key no"
+            }
+            let x = buffer.write(question, x: 0, y: rect.y, maxWidth: rect.width, style: Style(.key))
+            let shown = buffer.write(
+                TerminalSanitizer.line(prompt.text) + "▏", x: x, y: rect.y, maxWidth: rect.width - x,
+                style: Style(.filter))
+            buffer.write(
+                hint, x: x + shown, y: rect.y, maxWidth: rect.width - x - shown, style: Style(.muted))
+            return
+        }
         if let viewer = state.dockerfile, viewer.editingSearch {
             let x = buffer.write(" search: ", x: 0, y: rect.y, style: Style(.key))
             buffer.write(
@@ -164,7 +195,10 @@ enum FooterView {
         case .tags: return [("Tab", "pane"), ("Enter", "narrow to tag"), ("d", "Dockerfile")] + common
         case .pushers: return [("Tab", "pane"), ("Enter", "narrow to pusher")] + common
         case .events:
-            return [("Tab", "pane"), ("Enter", "detail"), ("d", "Dockerfile"), ("c", "clear")] + common
+            let enter =
+                state.selectedRow.map { !$0.isMember && $0.size > 1 } == true ? "open burst" : "detail"
+            return [("Tab", "pane"), ("Enter", enter), ("d", "Dockerfile"), ("e", "export"), ("c", "clear")]
+                + common
         }
     }
 }
@@ -176,17 +210,20 @@ enum HelpOverlay {
         ("↑ ↓ / j k", "move"),
         ("PgUp / PgDn", "page up / down"),
         ("g G / Home End", "first / last"),
-        ("Enter / →", "event detail; on a repository, tag or pusher: narrow to it"),
-        ("Esc / ←", "back: close, or undo the last narrowing"),
+        ("Enter / →", "event detail; on a burst ▸ ×N: open it; on a repository, tag, pusher: narrow"),
+        ("Esc / ←", "back: close a burst or view, or undo the last narrowing"),
         ("d", "show / hide the Dockerfile viewer"),
         ("D", "diff against the previous different Dockerfile"),
         ("/", "filter repositories (in the viewer: search; n N next/prev)"),
         ("c", "clear all filters"),
         ("p / Space", "pause / resume live following"),
+        ("e", "export the filtered history (NDJSON, or CSV for a .csv path)"),
+        ("b", "bell on new events matching the filter, on / off"),
         ("T", "next colour theme"),
         ("?", "this help"),
         ("q / Ctrl-C", "quit"),
         ("mouse", "click focuses and selects; wheel scrolls"),
+        ("×N  ↻N", "history: a burst of N deliveries; one push delivered N times"),
     ]
 
     static func draw(_ screen: Rect, _ buffer: inout CellBuffer) {

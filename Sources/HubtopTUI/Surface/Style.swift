@@ -29,6 +29,10 @@ public enum Role: String, CaseIterable, Sendable {
     case searchMatch
     case diffAdded
     case diffRemoved
+    /// Activity sparklines (repositories pane, header).
+    case sparkline
+    /// Repositories with no push for the `--stale` time.
+    case stale
 }
 
 public struct Attributes: OptionSet, Hashable, Sendable {

@@ -41,7 +41,7 @@ public struct Theme: Sendable {
         switch role {
         case .selection, .header, .searchMatch: return .reverse
         case .borderFocused, .titleFocused, .live, .paused, .key, .warning, .error, .dockerfileInstruction,
-            .diffAdded, .headerAccent, .filter:
+            .diffAdded, .headerAccent, .filter, .stale:
             return .bold
         case .muted, .dockerfileComment, .lineNumber, .time, .diffRemoved: return .dim
         case .selectionInactive: return .underline
@@ -81,6 +81,8 @@ public struct Theme: Sendable {
             .searchMatch: ThemeStyle(.index(16), .index(220)),
             .diffAdded: ThemeStyle(.index(114)),
             .diffRemoved: ThemeStyle(.index(203)),
+            .sparkline: ThemeStyle(.index(114)),
+            .stale: ThemeStyle(.index(203)),
         ])
 }
 

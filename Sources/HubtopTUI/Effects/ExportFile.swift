@@ -1,0 +1,64 @@
+import HubtopCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Writes events to a file for `e` and `hubtop export --output`.
+public enum ExportFile {
+    /// Writes `events` (oldest first) in `format`. Without `overwrite` an existing file is left
+    /// alone and reported as `.exists`; the file is created with O_EXCL, so there is no race.
+    public static func write(
+        _ events: [StoredEvent], format: ExportFormat, to path: String, overwrite: Bool
+    ) -> ExportOutcome {
+        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL)
+        let fd = open(path, flags, 0o644)
+        if fd < 0 {
+            let code = errno
+            if code == EEXIST { return .exists(path: path) }
+            return .failed(path: path, reason: String(cString: strerror(code)))
+        }
+        var writer = ChunkedWriter(fd: fd)
+        if let header = format.header { writer.append(header) }
+        for event in events { writer.append(format.line(event)) }
+        writer.flush()
+        let closed = close(fd) == 0
+        if let failure = writer.failure ?? (closed ? nil : errno) {
+            return .failed(path: path, reason: String(cString: strerror(failure)))
+        }
+        return .written(path: path, events: events.count)
+    }
+}
+
+/// Lines into 64 KiB writes; remembers the first error.
+public struct ChunkedWriter {
+    let fd: Int32
+    var buffer: [UInt8] = []
+    public private(set) var failure: Int32?
+
+    public init(fd: Int32) {
+        self.fd = fd
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    public mutating func append(_ line: String) {
+        buffer.append(contentsOf: line.utf8)
+        buffer.append(UInt8(ascii: "\n"))
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    public mutating func flush() {
+        guard failure == nil else { return }
+        var offset = 0
+        while offset < buffer.count {
+            let written = buffer.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                failure = errno
+                break
+            }
+            offset += written
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

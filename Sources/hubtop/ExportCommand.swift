@@ -1,0 +1,103 @@
+import ArgumentParser
+import HubtopCore
+import HubtopListener
+import HubtopTUI
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+extension ExportFormat: ExpressibleByArgument {}
+
+/// `hubtop export --journal PATH`: the journal's events as NDJSON or CSV, without a dashboard.
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the events of a journal as NDJSON or CSV, filtered (offline: no listener)."
+    )
+
+    @Option(help: "The journal to read (written by --journal; a rotated PATH.1 is read first).")
+    var journal: String
+
+    @Option(help: "Only repositories matching this glob (* and ?; without them, the exact name).")
+    var repo: String?
+
+    @Option(help: "Only tags matching this glob.")
+    var tag: String?
+
+    @Option(help: "Only pushers matching this glob.")
+    var pusher: String?
+
+    @Option(
+        help:
+            "Only events received at or after T: an age (90m, 2h, 7d), a UTC time (2026-11-29T08:00:00Z) or Unix seconds."
+    )
+    var since: String?
+
+    @Option(help: "ndjson (the headless --json line per event) or csv.")
+    var format: ExportFormat = .ndjson
+
+    @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
+    var output: String?
+
+    @Flag(help: "With --output: replace an existing file.")
+    var force = false
+
+    func validate() throws {
+        if let since, Self.parseSince(since, now: 0) == nil {
+            throw ValidationError(
+                "--since wants an age such as 2h, a UTC time or Unix seconds; got '\(since)'")
+        }
+    }
+
+    /// A start time from an age (`2h` ago), a UTC date-time, or Unix seconds.
+    static func parseSince(_ text: String, now: Double) -> Double? {
+        if let time = Timestamp.parseUTC(text) { return time }
+        if let seconds = Double(text) { return seconds.isFinite ? seconds : nil }
+        return DurationText.seconds(text).map { now - $0 }
+    }
+
+    func run() throws {
+        // Through the store, so redeliveries fold exactly as they did live.
+        let store = EventStore(capacity: Int.max, groupWindow: 0)
+        let ingestor = Ingestor(store: store)
+        guard access(journal, F_OK) == 0 || access(journal + ".1", F_OK) == 0 else {
+            throw fail("hubtop export: no journal at \(journal)")
+        }
+        let report: JournalReader.Report
+        do {
+            report = try JournalReader.read(journal) { entry in
+                _ = ingestor.ingest(entry.body, receivedAt: entry.receivedAt)
+                return true
+            }
+        } catch {
+            throw fail("hubtop export: \(error)")
+        }
+        let start = since.flatMap { Self.parseSince($0, now: WallClock.now()) }
+        let patterns = (repo.map(GlobPattern.init), tag.map(GlobPattern.init), pusher.map(GlobPattern.init))
+        let events = store.events(limit: Int.max).events.reversed().filter { event in
+            if let start, event.receivedAt < start { return false }
+            if let pattern = patterns.0, !pattern.matches(event.repoName) { return false }
+            if let pattern = patterns.1, !pattern.matches(event.tag ?? "") { return false }
+            if let pattern = patterns.2, !pattern.matches(event.pusher ?? "") { return false }
+            return true
+        }
+        var summary = "hubtop export: \(events.count) of \(store.totals.events) events"
+        if report.corrupt > 0 { summary += "; \(report.corrupt) corrupt journal lines skipped" }
+        if report.tornTail { summary += "; a torn last line skipped" }
+        if let output {
+            switch ExportFile.write(Array(events), format: format, to: output, overwrite: force) {
+            case .written: Console.error(summary + " written to \(output)")
+            case .exists: throw fail("hubtop export: \(output) exists; --force replaces it")
+            case .failed(_, let reason): throw fail("hubtop export: \(output): \(reason)")
+            }
+        } else {
+            var writer = ChunkedWriter(fd: STDOUT_FILENO)
+            if let header = format.header { writer.append(header) }
+            for event in events { writer.append(format.line(event)) }
+            writer.flush()
+            Console.error(summary)
+            if writer.failure != nil { throw ExitCode(1) }
+        }
+    }
+}
