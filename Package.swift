@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.24.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
     ],
     targets: [
         // Pure core: payload decoding, event model, store and queries. No I/O.
@@ -28,6 +30,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // ncursesw plus static inline wrappers for the macros and globals Swift cannot import.
@@ -50,7 +54,12 @@ let package = Package(
         .testTarget(name: "HubtopCoreTests", dependencies: ["HubtopCore"]),
         .testTarget(
             name: "HubtopListenerTests",
-            dependencies: ["HubtopCore", "HubtopListener"]
+            dependencies: [
+                "HubtopCore", "HubtopListener",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "HubtopTUITests", dependencies: ["HubtopCore", "HubtopTUI"]),
         // Drives the real binary: headless over HTTP, and the dashboard inside tmux.

@@ -1,10 +1,61 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
-/// A minimal HTTP/1.1 client for one POST: enough for `hubtop send` and the tests, without
-/// pulling in a full client library.
+/// A minimal HTTP/1.1 client for one request (POST by default): enough for `hubtop send`,
+/// forwarding, callbacks and the tests, without pulling in a full client library. `https://`
+/// goes through TLS with the system's trust roots.
 public enum HTTPPost {
+    /// A URL split into what a connection needs.
+    public struct Target: Sendable, Equatable {
+        public var secure: Bool
+        public var host: String
+        public var port: Int
+        public var path: String
+
+        /// `host:port` for labels and messages (never the path, which may carry a secret).
+        public var authority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// Splits `http://host:port/path` or `https://…` into its parts.
+    public static func target(_ url: String) throws -> Target {
+        let secure: Bool
+        let rest: Substring
+        if url.lowercased().hasPrefix("https://") {
+            secure = true
+            rest = url.dropFirst("https://".count)
+        } else if url.lowercased().hasPrefix("http://") {
+            secure = false
+            rest = url.dropFirst("http://".count)
+        } else {
+            throw Failure(description: "only http:// and https:// URLs are supported (got \(url))")
+        }
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        var authority = rest[..<slash]
+        // user:password@ is not supported and must not end up in a Host header or a label.
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        let path = slash == rest.endIndex ? "/" : String(rest[slash...])
+        var host = String(authority)
+        var port = secure ? 443 : 80
+        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
+            host = String(authority[..<colon])
+            guard let parsed = Int(authority[authority.index(after: colon)...]), (1...65_535).contains(parsed)
+            else {
+                throw Failure(description: "bad port in \(url)")
+            }
+            port = parsed
+        }
+        if host.hasPrefix("[") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw Failure(description: "no host in \(url)") }
+        return Target(secure: secure, host: host.lowercased(), port: port, path: path)
+    }
+
+    /// One client TLS context for the process: building it reads the system trust store.
+    static let tls: Result<NIOSSLContext, Error> = Result {
+        try NIOSSLContext(configuration: .makeClientConfiguration())
+    }
+
     public struct Response: Sendable {
         public var status: Int
         public var headers: [(String, String)]
@@ -15,40 +66,25 @@ public enum HTTPPost {
         public var description: String
     }
 
-    /// Splits `http://host:port/path` into its parts.
-    public static func parse(_ url: String) throws -> (host: String, port: Int, path: String) {
-        guard url.hasPrefix("http://") else {
-            throw Failure(description: "only http:// URLs are supported (got \(url)); use a local address")
-        }
-        let rest = url.dropFirst("http://".count)
-        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
-        let authority = rest[..<slash]
-        let path = slash == rest.endIndex ? "/" : String(rest[slash...])
-        var host = String(authority)
-        var port = 80
-        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
-            host = String(authority[..<colon])
-            guard let parsed = Int(authority[authority.index(after: colon)...]) else {
-                throw Failure(description: "bad port in \(url)")
-            }
-            port = parsed
-        }
-        if host.hasPrefix("[") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { throw Failure(description: "no host in \(url)") }
-        return (host, port, path)
-    }
-
     public static func post(
         url: String, body: [UInt8], contentType: String = "application/json",
         extraHeaders: [(String, String)] = [], method: String = "POST", timeout: TimeAmount = .seconds(10)
     ) async throws -> Response {
-        let (host, port, path) = try parse(url)
+        let target = try target(url)
+        let (host, port, path) = (target.host, target.port, target.path)
+        let tlsContext = try target.secure ? tls.get() : nil
+        // SNI takes names only, never address literals.
+        let serverName = host.allSatisfy({ $0.isNumber || $0 == "." || $0 == ":" }) ? nil : host
         let group = MultiThreadedEventLoopGroup.singleton
         let promise = group.next().makePromise(of: Response.self)
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tlsContext {
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tlsContext, serverHostname: serverName))
+                    }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
                 }
@@ -68,8 +104,11 @@ public enum HTTPPost {
             channel.close(promise: nil)
         }
         var headers = HTTPHeaders()
-        headers.add(name: "Host", value: port == 80 ? host : "\(host):\(port)")
-        headers.add(name: "User-Agent", value: "hubtop")
+        let defaultPort = target.secure ? 443 : 80
+        headers.add(name: "Host", value: port == defaultPort ? host : "\(host):\(port)")
+        if !extraHeaders.contains(where: { $0.0.lowercased() == "user-agent" }) {
+            headers.add(name: "User-Agent", value: "hubtop")
+        }
         headers.add(name: "Content-Type", value: contentType)
         headers.add(name: "Content-Length", value: String(body.count))
         headers.add(name: "Connection", value: "close")

@@ -21,6 +21,17 @@ public struct ListenerConfiguration: Sendable {
     public var maxURIBytes = 8192
     public var maxHeaderCount = 100
     public var maxHeaderBytes = 32_768
+    /// `--trust-proxy`: believe `X-Forwarded-For` for the client address.
+    public var trustProxy = false
+    /// Prometheus metrics for `GET /metrics`; nil: no such endpoint.
+    public var metrics: ListenerMetrics?
+    /// `--metrics-public`: serve `/metrics` without the bearer token.
+    public var metricsPublic = false
+    /// `--forward`: relays accepted deliveries.
+    public var forwarder: Forwarder?
+    /// Legacy callbacks; with `autoCallback` set, each new event's callback is called with it.
+    public var callbacks: CallbackSender?
+    public var autoCallback: CallbackSender.State?
 
     public init(
         host: String = "127.0.0.1", port: Int = 9876, token: String, maxBodyBytes: Int = 1 << 20,

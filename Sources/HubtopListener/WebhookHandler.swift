@@ -1,6 +1,17 @@
 import HubtopCore
 import NIOCore
 import NIOHTTP1
+import Synchronization
+
+/// Ids for deliveries: a random prefix per process and a sequence number.
+enum DeliveryIDs {
+    static let prefix = String(WebhookToken.random().prefix(8))
+    static let sequence = Atomic<UInt64>(0)
+
+    static func next() -> String {
+        "\(prefix)-\(sequence.wrappingAdd(1, ordering: .relaxed).newValue)"
+    }
+}
 
 /// Routes and answers one connection's requests. Bodies are collected up to the limit and then
 /// handed to the shared `Ingestor`; anything refused gets a JSON error body.
@@ -11,6 +22,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     private enum Route {
         case hook
         case health
+        case metrics
         /// Answer this once the request ends, ignoring its body.
         case refuse(HTTPResponseStatus, reason: String, detail: String, headers: [(String, String)])
     }
@@ -69,6 +81,24 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func route(for head: HTTPRequestHead) -> Route {
         var path = head.uri[...]
         if let query = path.firstIndex(of: "?") { path = path[..<query] }
+        if path == "/metrics", configuration.metrics != nil {
+            guard head.method == .GET || head.method == .HEAD else {
+                return .refuse(
+                    .methodNotAllowed, reason: "method_not_allowed", detail: "use GET",
+                    headers: [("Allow", "GET")])
+            }
+            if !configuration.metricsPublic {
+                let credentials = head.headers.first(name: "authorization") ?? ""
+                let token = credentials.lowercased().hasPrefix("bearer ") ? credentials.dropFirst(7) : ""
+                guard WebhookToken.matches(token, configuration.token) else {
+                    return .refuse(
+                        .unauthorized, reason: "unauthorized",
+                        detail: "/metrics needs Authorization: Bearer <webhook token> (or --metrics-public)",
+                        headers: [("WWW-Authenticate", "Bearer")])
+                }
+            }
+            return .metrics
+        }
         if path == "/healthz" {
             if head.method == .GET || head.method == .HEAD { return .health }
             return .refuse(
@@ -125,6 +155,14 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
             writer.endObject()
             writer.endObject()
             respond(context: context, head: head, status: .ok, json: writer.text)
+        case .metrics:
+            let text =
+                configuration.metrics?.render(
+                    store: ingestor.store, rejections: ingestor.rejections,
+                    forwardQueued: configuration.forwarder?.queued ?? [:]) ?? []
+            respond(
+                context: context, head: head, status: .ok, body: text,
+                contentType: "text/plain; version=0.0.4; charset=utf-8")
         case .refuse(let status, let reason, let detail, let headers):
             ingestor.rejections.count(reason)
             respond(
@@ -133,23 +171,32 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .hook:
             let received = WallClock.now()
             let source = context.channel.remoteAddress?.ipAddress
+            let delivery = DeliveryInfo(
+                origin: .webhook, source: source, userAgent: head.headers.first(name: "user-agent"),
+                forwardedFor: head.headers.first(name: "x-forwarded-for"),
+                forwardedForTrusted: configuration.trustProxy, deliveryID: DeliveryIDs.next())
             let outcome: Ingestor.Outcome
             if let body, body.readableBytes > 0 {
                 outcome = body.withUnsafeReadableBytes { raw in
                     let bytes = raw.bindMemory(to: UInt8.self)
                     guard let journal = configuration.journal else {
-                        switch ingestor.ingest(bytes, receivedAt: received) {
+                        switch ingestor.ingest(bytes, receivedAt: received, delivery: delivery) {
                         case .success(let change): return .stored(change)
                         case .failure(let error): return .refused(error)
                         }
                     }
-                    return ingestor.ingest(bytes, receivedAt: received) { body in
+                    return ingestor.ingest(bytes, receivedAt: received, delivery: delivery) { body in
                         try journal.append(body: body, receivedAt: received, source: source)
                     }
                 }
             } else {
                 outcome = .refused(PayloadError(.invalidJSON, "empty body"))
                 ingestor.rejections.count(PayloadError.Kind.invalidJSON.rawValue)
+            }
+            if case .stored(let change) = outcome {
+                afterStoring(change, delivery: delivery, head: head, received: received)
+            } else if case .notPersisted = outcome {
+                configuration.metrics?.journalError()
             }
             body = nil
             switch outcome {
@@ -159,9 +206,12 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
                 respond(
                     context: context, head: head, status: .ok,
                     json: "{\"ok\":true,\"id\":\(id),\"deliveries\":\(deliveries)}")
+            case .stored(.annotated):
+                break  // not an outcome of ingesting
             case .refused(let error):
                 respond(
-                    context: context, head: head, status: .badRequest,
+                    context: context, head: head,
+                    status: error.kind == .repositoryNotAllowed ? .forbidden : .badRequest,
                     json: Self.errorJSON(error.kind.rawValue, error.detail))
             case .notPersisted(let reason):
                 // Not acknowledged: Docker Hub (or any sender) should retry later.
@@ -172,6 +222,34 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         self.route = nil
         self.head = nil
+    }
+
+    /// Metrics, forwarding and the automatic callback: all off the response's path.
+    private func afterStoring(
+        _ change: StoreChange, delivery: DeliveryInfo, head: HTTPRequestHead, received: Double
+    ) {
+        let id: UInt64
+        switch change {
+        case .appended(let appended): id = appended
+        case .folded(let folded, _): id = folded
+        case .annotated: return
+        }
+        if let metrics = configuration.metrics, let event = ingestor.store.event(id: id) {
+            metrics.accepted(repository: event.repoName)
+        }
+        if let forwarder = configuration.forwarder, let body {
+            forwarder.enqueue(
+                Forwarder.Delivery(
+                    eventID: id, deliveryID: delivery.deliveryID ?? DeliveryIDs.next(),
+                    body: Array(body.readableBytesView),
+                    contentType: head.headers.first(name: "content-type") ?? "application/json"),
+                now: received)
+        }
+        if case .appended = change, let callbacks = configuration.callbacks,
+            let state = configuration.autoCallback
+        {
+            Task { await callbacks.send(eventID: id, state: state) }
+        }
     }
 
     private struct Refusal {
@@ -254,19 +332,29 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, json: String,
         extra: [(String, String)] = [], forceClose: Bool = false
     ) {
+        respond(
+            context: context, head: head, status: status, body: Array(json.utf8),
+            contentType: "application/json",
+            extra: extra, forceClose: forceClose)
+    }
+
+    private func respond(
+        context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, body: [UInt8],
+        contentType: String, extra: [(String, String)] = [], forceClose: Bool = false
+    ) {
         let keepAlive = head.isKeepAlive && !forceClose && !quiescing
         var headers = HTTPHeaders()
         headers.reserveCapacity(4 + extra.count)
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Content-Length", value: String(json.utf8.count))
+        headers.add(name: "Content-Type", value: contentType)
+        headers.add(name: "Content-Length", value: String(body.count))
         for (name, value) in extra { headers.add(name: name, value: value) }
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         var response = HTTPResponseHead(version: head.version, status: status, headers: headers)
         response.headers = headers
         context.write(wrapOutboundOut(.head(response)), promise: nil)
         if head.method != .HEAD {
-            var buffer = context.channel.allocator.buffer(capacity: json.utf8.count)
-            buffer.writeString(json)
+            var buffer = context.channel.allocator.buffer(capacity: body.count)
+            buffer.writeBytes(body)
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))

@@ -85,6 +85,41 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Ring the terminal bell on new events that match the filter (b toggles it).")
     var bell = false
 
+    @Option(
+        name: .customLong("forward"),
+        help:
+            "Relay each accepted delivery to this URL (repeatable), with retries, never delaying the answer.")
+    var forwardURLs: [String] = []
+
+    @Option(help: "With --forward: deliveries waiting per target before new ones are dropped.")
+    var forwardQueue = 1000
+
+    @Option(
+        help: "With --forward: attempts per delivery (with exponential backoff from 0.5 s, at most 30 s).")
+    var forwardAttempts = 5
+
+    @Option(
+        name: .customLong("allow-repo"),
+        help: "Accept deliveries only for repositories matching this glob (repeatable); others get 403.")
+    var allowedRepositories: [String] = []
+
+    @Flag(help: "Believe X-Forwarded-For for the client address (only behind a proxy you run).")
+    var trustProxy = false
+
+    @Flag(help: "Serve GET /metrics without the bearer token (it names your repositories).")
+    var metricsPublic = false
+
+    @Option(help: "Legacy callbacks: success (report each new event to its callback_url) or off.")
+    var callback = "off"
+
+    @Option(
+        name: .customLong("callback-host"),
+        help: "Hosts callbacks may go to, over https (repeatable; default registry.hub.docker.com).")
+    var callbackHosts: [String] = []
+
+    @Flag(help: .hidden)
+    var callbackAllowHTTP = false
+
     func validate() throws {
         guard ListenerConfiguration.parseListenAddress(listen) != nil else {
             throw ValidationError("--listen wants HOST:PORT, got '\(listen)'")
@@ -106,6 +141,15 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError(
                 "--group-window wants a duration such as 2m, 90s or 0; got '\(groupWindow)'")
         }
+        guard callback == "off" || callback == "success" else {
+            throw ValidationError("--callback takes success or off")
+        }
+        for url in forwardURLs {
+            do { _ = try HTTPPost.target(url) } catch { throw ValidationError("--forward \(url): \(error)") }
+        }
+        guard forwardQueue > 0, forwardAttempts > 0 else {
+            throw ValidationError("--forward-queue and --forward-attempts must be positive")
+        }
         if let stale, (DurationText.seconds(stale) ?? 0) <= 0 {
             throw ValidationError("--stale wants a positive duration such as 6h or 7d; got '\(stale)'")
         }
@@ -119,13 +163,31 @@ struct RunCommand: AsyncParsableCommand {
             token ?? Environment.value("HUBTOP_TOKEN").flatMap { $0.isEmpty ? nil : $0 }
             ?? WebhookToken.random()
         let store = EventStore(capacity: maxEvents, groupWindow: DurationText.seconds(groupWindow) ?? 120)
-        let ingestor = Ingestor(store: store)
+        let allowlist = allowedRepositories.isEmpty ? nil : RepositoryAllowlist(allowedRepositories)
+        let ingestor = Ingestor(store: store, allowlist: allowlist)
+        let metrics = ListenerMetrics()
         var configuration = ListenerConfiguration(
             host: address.host, port: address.port, token: secret, maxBodyBytes: maxBody,
             idleTimeout: .seconds(Int64(idleTimeout)))
         configuration.requestTimeout = .seconds(Int64(requestTimeout))
         configuration.maxConnections = maxConnections
         configuration.rateLimit = rateLimit > 0 ? rateLimit : nil
+        configuration.trustProxy = trustProxy
+        configuration.metrics = metrics
+        configuration.metricsPublic = metricsPublic
+        var forwardPolicy = Forwarder.Policy()
+        forwardPolicy.queueLimit = forwardQueue
+        forwardPolicy.maxAttempts = forwardAttempts
+        let forwarder =
+            forwardURLs.isEmpty
+            ? nil : try Forwarder(urls: forwardURLs, policy: forwardPolicy, store: store, metrics: metrics)
+        configuration.forwarder = forwarder
+        var callbackPolicy = CallbackSender.Policy()
+        if !callbackHosts.isEmpty { callbackPolicy.allowedHosts = Set(callbackHosts.map { $0.lowercased() }) }
+        callbackPolicy.allowPlainHTTP = callbackAllowHTTP
+        let callbacks = CallbackSender(policy: callbackPolicy, store: store, metrics: metrics)
+        configuration.callbacks = callbacks
+        configuration.autoCallback = callback == "success" ? .success : nil
         if let journal {
             try JournalRestore.replay(journal, into: ingestor)
             do {
@@ -147,6 +209,7 @@ struct RunCommand: AsyncParsableCommand {
         let hostForURL = address.host.contains(":") ? "[\(address.host)]" : address.host
         let webhookURL = "http://\(hostForURL):\(port)/hook/\(secret)"
         let demoTask = demo ? DemoRunner.start(ingestor: ingestor, rate: demoRate) : nil
+        forwarder?.start()
 
         if headless {
             Console.error("hubtop: listening; webhook URL: \(webhookURL)")
@@ -168,6 +231,10 @@ struct RunCommand: AsyncParsableCommand {
                 startupMessage: selection.problem)
             dashboard.staleAfter = stale.flatMap(DurationText.seconds)
             dashboard.bell = bell
+            dashboard.sendCallback = { id, state in
+                guard let state = CallbackSender.State(rawValue: state) else { return }
+                Task { await callbacks.send(eventID: id, state: state) }
+            }
             let notices = Dashboard.run(store: store, rejections: ingestor.rejections, options: dashboard)
             for notice in notices { Console.error(notice) }
             // Said again now that the screen is back: the dashboard covered the first telling.
@@ -176,5 +243,6 @@ struct RunCommand: AsyncParsableCommand {
         }
         demoTask?.cancel()
         await server.shutdown()
+        forwarder?.stop()
     }
 }

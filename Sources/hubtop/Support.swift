@@ -83,11 +83,15 @@ struct HeadlessPrinter: Sendable {
         switch change {
         case .appended(let appended): id = appended
         case .folded(let folded, _): id = folded
+        case .annotated: return
         }
         guard let event = store.event(id: id) else { return }
         Console.out(json ? EventFormatter.json(event) : EventFormatter.line(event))
     }
 }
+
+let demoOrigin = DeliveryInfo(origin: .demo)
+let journalOrigin = DeliveryInfo(origin: .journal)
 
 /// The write end of the pipe signal handlers report to; a handler may only touch plain globals.
 nonisolated(unsafe) private var signalPipeWriteEnd: Int32 = -1
@@ -170,7 +174,7 @@ enum DemoRunner {
             let start = WallClock.now()
             for index in 0..<30 {
                 let body = feed.next(now: start - Double(30 - index) * 45)
-                _ = ingestor.ingest(body, receivedAt: start - Double(30 - index) * 45)
+                _ = ingestor.ingest(body, receivedAt: start - Double(30 - index) * 45, delivery: demoOrigin)
             }
             let interval = 1.0 / rate
             while !Task.isCancelled {
@@ -178,7 +182,7 @@ enum DemoRunner {
                 let pause = interval * Double.random(in: 0.3...1.7)
                 try? await Task.sleep(nanoseconds: UInt64(pause * 1e9))
                 let now = WallClock.now()
-                _ = ingestor.ingest(feed.next(now: now), receivedAt: now)
+                _ = ingestor.ingest(feed.next(now: now), receivedAt: now, delivery: demoOrigin)
             }
         }
     }
@@ -200,7 +204,7 @@ enum JournalRestore {
         let report: JournalReader.Report
         do {
             report = try JournalReader.read(path, progress: progress) { entry in
-                _ = ingestor.ingest(entry.body, receivedAt: entry.receivedAt)
+                _ = ingestor.ingest(entry.body, receivedAt: entry.receivedAt, delivery: journalOrigin)
                 return true
             }
         } catch {

@@ -130,8 +130,11 @@ import Testing
         }
         try await checkIntact("the lists")
         try tmux.keys("4", "Enter")
-        try await tmux.waitForText("callback URL")
+        try await tmux.waitForText("user agent")
         try await checkIntact("the event detail")
+        try tmux.keys("NPage")
+        try await tmux.waitForText("callback URL")
+        try await checkIntact("the event detail, scrolled")
         try tmux.keys("d")
         try await tmux.waitForText("FROM alpine")
         try await checkIntact("the Dockerfile viewer")

@@ -9,19 +9,11 @@ func withListener(
     token: String = "secret", maxBody: Int = 1 << 20, capacity: Int = 1000,
     _ body: (_ base: String, _ ingestor: Ingestor) async throws -> Void
 ) async throws {
-    let ingestor = Ingestor(store: EventStore(capacity: capacity))
-    let server = WebhookServer(
-        configuration: ListenerConfiguration(
-            port: 0, token: token, maxBodyBytes: maxBody, eventLoopThreads: 1),
-        ingestor: ingestor)
-    let port = try await server.start()
-    do {
-        try await body("http://127.0.0.1:\(port)", ingestor)
-    } catch {
-        await server.shutdown()
-        throw error
+    try await withConfiguredListener(token: token, capacity: capacity, rateLimit: 100) { configuration, _ in
+        configuration.maxBodyBytes = maxBody
+    } _: { base, ingestor in
+        try await body(base, ingestor)
     }
-    await server.shutdown()
 }
 
 func jsonObject(_ text: String) -> [String: JSONValue] {

@@ -143,3 +143,50 @@ import Testing
         #expect(fixture.state.prompt == nil)
     }
 }
+
+/// The trust panel and integration outcomes in the event detail, and `v`.
+@Suite struct TrustPanelTests {
+    @Test func detailShowsWhatWasSeenOfTheRequestAndOutcomes() {
+        var fixture = Fixture()
+        let delivery = DeliveryInfo(
+            origin: .webhook, source: "198.51.100.7", userAgent: "Docker-Hookshot\u{1B}[31m",
+            forwardedFor: "203.0.113.9", forwardedForTrusted: false, deliveryID: "ab12-1"
+        ).allowed(by: "acme/*")
+        fixture.store.ingest(
+            WebhookPayload(
+                callbackURL: "https://registry.hub.docker.com/u/acme/api/hook/x/", pushedAt: 999_000,
+                pusher: "a",
+                tag: "v1", repository: RepositoryInfo(repoName: "acme/api")),
+            receivedAt: 999_000, delivery: delivery)
+        fixture.store.annotate(
+            1,
+            IntegrationOutcome(
+                name: "forward → ci:443", state: .retrying, attempts: 2, status: 502, at: 999_001))
+        fixture.model.refresh(&fixture.state)
+        fixture.send(.key(.character("4")), .key(.enter))
+        let screen = fixture.screen
+        for text in [
+            "token", "matched", "198.51.100.7", "203.0.113.9 (ignored: no --trust-proxy)",
+            "allowed by acme/*",
+            "ab12-1", "forward        ci:443: retrying: HTTP 502 after 2 attempts",
+        ] {
+            #expect(screen.contains(text), "missing \(text)\n\(screen)")
+        }
+        #expect(!screen.contains("\u{1B}"), "payload and header text is sanitised")
+        // `v` is off unless the run wires callbacks.
+        fixture.send(.key(.character("v")))
+        #expect(fixture.state.prompt == nil)
+        #expect(fixture.state.flash?.contains("callbacks are off") == true)
+        fixture.state.callbacksAvailable = true
+        fixture.send(.key(.character("v")))
+        #expect(fixture.screen.contains("callback for #1"))
+        fixture.send(.key(.character("f")))
+        #expect(fixture.state.effects == [.callback(eventID: 1, state: "failure")])
+        // A new outcome arrives: the detail shows it after the store wakes the model.
+        fixture.store.annotate(
+            1,
+            IntegrationOutcome(name: "callback", state: .refused, detail: "failure: not https", at: 999_002))
+        fixture.send(.storeChanged)
+        #expect(fixture.screen.contains("refused at"))
+    }
+}

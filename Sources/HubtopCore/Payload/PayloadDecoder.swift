@@ -7,6 +7,8 @@ public struct PayloadError: Error, Equatable, Sendable, CustomStringConvertible 
         case missingRepository = "missing_repository"
         /// A field longer than Docker Hub allows or a number out of range.
         case fieldOutOfRange = "field_out_of_range"
+        /// A well-formed delivery for a repository outside `--allow-repo`.
+        case repositoryNotAllowed = "repository_not_allowed"
     }
 
     public var kind: Kind

@@ -28,10 +28,36 @@ public final class EventStore: Sendable {
 
     /// Stores a decoded delivery, or folds it into the event it redelivers.
     @discardableResult
-    public func ingest(_ payload: WebhookPayload, receivedAt: Double) -> StoreChange {
-        let change = state.withLock { $0.ingest(payload, receivedAt: receivedAt, capacity: capacity) }
+    public func ingest(_ payload: WebhookPayload, receivedAt: Double, delivery: DeliveryInfo? = nil)
+        -> StoreChange
+    {
+        let change = state.withLock {
+            $0.ingest(payload, receivedAt: receivedAt, delivery: delivery, capacity: capacity)
+        }
         for handler in observers.withLock({ $0 }) { handler(change) }
         return change
+    }
+
+    /// Records what became of a forward or callback of event `id`, replacing the earlier outcome
+    /// of the same name. Ignored once the event is evicted.
+    public func annotate(_ id: UInt64, _ outcome: IntegrationOutcome) {
+        let recorded = state.withLock { state -> Bool in
+            guard state.event(id: id) != nil else { return false }
+            var outcomes = state.annotations[id] ?? []
+            if let index = outcomes.firstIndex(where: { $0.name == outcome.name }) {
+                outcomes[index] = outcome
+            } else {
+                outcomes.append(outcome)
+            }
+            state.annotations[id] = outcomes
+            return true
+        }
+        guard recorded else { return }
+        for handler in observers.withLock({ $0 }) { handler(.annotated(id: id)) }
+    }
+
+    public func outcomes(of id: UInt64) -> [IntegrationOutcome] {
+        state.withLock { $0.annotations[id] ?? [] }
     }
 
     // MARK: - Queries
@@ -234,6 +260,7 @@ private struct State {
     var bursts: [UInt64: Burst] = [:]
     var perMinute = ActivityRing(bucketSeconds: 60, buckets: 60)
     var perSecond = ActivityRing(bucketSeconds: 1, buckets: 61)
+    var annotations: [UInt64: [IntegrationOutcome]] = [:]
     var nextID: UInt64 = 1
     var repositories: [Repository] = []
     var repositoryIndex: [String: Int] = [:]
@@ -265,7 +292,9 @@ private struct State {
         return index < events.count ? events[index] : nil
     }
 
-    mutating func ingest(_ incoming: WebhookPayload, receivedAt: Double, capacity: Int) -> StoreChange {
+    mutating func ingest(
+        _ incoming: WebhookPayload, receivedAt: Double, delivery: DeliveryInfo?, capacity: Int
+    ) -> StoreChange {
         accepted += 1
         version += 1
         let key = Self.foldKey(incoming)
@@ -281,7 +310,8 @@ private struct State {
         let id = nextID
         nextID += 1
         let event = StoredEvent(
-            id: id, receivedAt: receivedAt, deliveries: 1, lastDeliveredAt: receivedAt, payload: payload)
+            id: id, receivedAt: receivedAt, deliveries: 1, lastDeliveredAt: receivedAt, payload: payload,
+            delivery: delivery)
         let (repoIndex, burst) = addToIndexes(event)
         events.append(event)
         eventRepository.append(Int32(repoIndex))
@@ -385,6 +415,7 @@ private struct State {
         else { return }
         isBurstHead.removeFirst()
         evicted += 1
+        if !annotations.isEmpty { annotations[event.id] = nil }
         if let key = Self.foldKey(event.payload), foldIndex[key] == event.id { foldIndex[key] = nil }
         var repo = repositories[Int(repoIndex)]
         repo.summary.events -= 1

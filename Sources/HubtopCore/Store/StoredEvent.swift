@@ -9,6 +9,8 @@ public struct StoredEvent: Sendable, Identifiable, Equatable {
     /// When the latest delivery arrived.
     public internal(set) var lastDeliveredAt: Double
     public let payload: WebhookPayload
+    /// What hubtop saw of the request (nil for events made in-process, such as tests').
+    public let delivery: DeliveryInfo?
 
     public var repoName: String { payload.repository.repoName }
     public var tag: String? { payload.tag }
@@ -22,6 +24,8 @@ public enum StoreChange: Sendable, Equatable {
     case appended(id: UInt64)
     /// A redelivery folded into an existing event, which now has `deliveries` deliveries.
     case folded(id: UInt64, deliveries: Int)
+    /// An integration outcome (forward, callback) of the event was recorded.
+    case annotated(id: UInt64)
 }
 
 /// Per-repository aggregate, kept up to date as events arrive and are evicted.

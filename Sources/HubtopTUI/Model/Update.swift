@@ -251,6 +251,15 @@ public struct DashboardModel: Sendable {
             default: break
             }
             state.prompt = prompt
+        case .callbackState(let eventID):
+            state.prompt = nil
+            let states: [Character: String] = ["s": "success", "f": "failure", "e": "error"]
+            if case .character(let character) = key, let chosen = states[character] {
+                state.effects.append(.callback(eventID: eventID, state: chosen))
+                state.flash = "callback \(chosen) sent for #\(eventID); the outcome shows below"
+            } else {
+                state.flash = "callback cancelled"
+            }
         case .confirmOverwrite(let path):
             state.prompt = nil
             if key == .character("y") || key == .character("Y") {
@@ -334,11 +343,20 @@ public struct DashboardModel: Sendable {
         case .home, .character("g"): detail.top = 0
         case .end, .character("G"): detail.top = Int.max / 2
         case .enter: return true
+        case .character("v"):
+            if state.callbacksAvailable {
+                state.prompt = Prompt(kind: .callbackState(eventID: detail.eventID), text: "")
+            } else {
+                state.flash = "callbacks are off (start with --callback success, or see --callback-host)"
+            }
+            return true
         default: return false
         }
         if state.detail != nil {
             let inner = Layout(width: state.width, height: state.height).overlay.inner
-            let count = DetailContent.lines(for: state.data.focusedEvent, width: inner.width).count
+            let count = DetailContent.lines(
+                for: state.data.focusedEvent, outcomes: state.data.focusedOutcomes, width: inner.width
+            ).count
             detail.top = min(detail.top, max(0, count - inner.height))
             state.detail = detail
         }
@@ -522,6 +540,7 @@ public struct DashboardModel: Sendable {
 
         if let detail = state.detail {
             state.data.focusedEvent = store.event(id: detail.eventID)
+            state.data.focusedOutcomes = store.outcomes(of: detail.eventID)
         } else if let viewer = state.dockerfile {
             if let id = viewer.eventID {
                 state.data.focusedEvent = store.event(id: id)

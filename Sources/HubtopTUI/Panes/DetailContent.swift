@@ -8,7 +8,9 @@ public enum DetailContent {
         public var role: Role
     }
 
-    public static func lines(for event: StoredEvent?, width: Int) -> [Line] {
+    public static func lines(
+        for event: StoredEvent?, outcomes: [IntegrationOutcome] = [], width: Int
+    ) -> [Line] {
         guard let event else {
             return [Line(label: "", value: "this event is no longer stored", role: .muted)]
         }
@@ -45,6 +47,13 @@ public enum DetailContent {
             "deliveries",
             event.deliveries > 1
                 ? "\(event.deliveries) (last \(Timestamp.utc(event.lastDeliveredAt)))" : "1")
+        addTrust(event.delivery, add)
+        for outcome in outcomes {
+            // `forward → host:port` is too long for a label: the target leads the value.
+            let parts = outcome.name.split(separator: " → ", maxSplits: 1)
+            let value = (parts.count == 2 ? "\(parts[1]): " : "") + describe(outcome)
+            add(String(parts[0]), value, outcome.state == .delivered ? .text : .warning)
+        }
         add("namespace", info.namespace)
         add("name", info.name)
         add("owner", info.owner)
@@ -80,6 +89,43 @@ public enum DetailContent {
             }
         }
         return lines
+    }
+
+    /// The trust panel: what hubtop saw of the request. Payloads are unsigned; this is the
+    /// evidence there is.
+    static func addTrust(_ delivery: DeliveryInfo?, _ add: (String, String?, Role) -> Void) {
+        guard let delivery else { return add("trust", "no delivery record", .muted) }
+        switch delivery.origin {
+        case .webhook: add("token", "matched (delivered to the secret webhook URL)", .text)
+        case .demo: add("token", "none: a --demo event", .muted)
+        case .journal: add("token", "replayed from the journal (it matched when received)", .muted)
+        }
+        if delivery.origin == .demo { return }
+        add("source", delivery.source, .text)
+        if let forwarded = delivery.forwardedFor {
+            add(
+                "forwarded",
+                delivery.forwardedForTrusted
+                    ? "\(forwarded) (trusted: --trust-proxy)" : "\(forwarded) (ignored: no --trust-proxy)",
+                delivery.forwardedForTrusted ? .text : .warning)
+        }
+        add("user agent", delivery.userAgent, .text)
+        add(
+            "allowlist",
+            delivery.allowedBy.map { "allowed by \($0)" } ?? "not set: every repository accepted", .text)
+        if let id = delivery.deliveryID { add("delivery id", id, .muted) }
+    }
+
+    /// `delivered: HTTP 200 after 2 attempts at 12:00:01Z`
+    static func describe(_ outcome: IntegrationOutcome) -> String {
+        var text = outcome.state.rawValue
+        if let status = outcome.status { text += ": HTTP \(status)" }
+        if outcome.attempts > 0 {
+            text += " after \(outcome.attempts) attempt\(outcome.attempts == 1 ? "" : "s")"
+        }
+        text += " at \(Timestamp.timeOfDay(outcome.at))"
+        if let detail = outcome.detail { text += " — \(detail)" }
+        return text
     }
 
     /// Greedy word wrap by display width; paragraphs (newlines) are kept.

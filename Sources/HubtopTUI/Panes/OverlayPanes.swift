@@ -146,7 +146,8 @@ enum DetailPane {
         buffer.box(rect, style: Style(.borderFocused), title: title, titleStyle: Style(.titleFocused))
         let inner = rect.inner
         guard inner.width > 0, inner.height > 0 else { return }
-        let lines = DetailContent.lines(for: state.data.focusedEvent, width: inner.width)
+        let lines = DetailContent.lines(
+            for: state.data.focusedEvent, outcomes: state.data.focusedOutcomes, width: inner.width)
         let top = min(detail.top, max(0, lines.count - inner.height))
         let labelWidth = 14
         for row in 0..<inner.height {

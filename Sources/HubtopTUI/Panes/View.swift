@@ -147,6 +147,9 @@ enum FooterView {
             case .confirmOverwrite(let path):
                 question = " \(TerminalSanitizer.line(path)) exists — overwrite? "
                 hint = "y yes · any other key no"
+            case .callbackState(let eventID):
+                question = " callback for #\(eventID): "
+                hint = "s success · f failure · e error · any other key cancels"
             }
             let x = buffer.write(question, x: 0, y: rect.y, maxWidth: rect.width, style: Style(.key))
             let shown = buffer.write(
@@ -178,7 +181,7 @@ enum FooterView {
     static func hints(_ state: DashboardState) -> [(String, String)] {
         if state.showHelp { return [("Esc", "close help"), ("q", "close")] }
         if state.detail != nil {
-            return [("↑↓", "scroll"), ("d", "Dockerfile"), ("Esc", "back"), ("q", "quit")]
+            return [("↑↓", "scroll"), ("d", "Dockerfile"), ("v", "callback"), ("Esc", "back"), ("q", "quit")]
         }
         if state.dockerfile != nil {
             return [
@@ -219,6 +222,7 @@ enum HelpOverlay {
         ("p / Space", "pause / resume live following"),
         ("e", "export the filtered history (NDJSON, or CSV for a .csv path)"),
         ("b", "bell on new events matching the filter, on / off"),
+        ("v", "in the event detail: report a state to the event's callback_url"),
         ("T", "next colour theme"),
         ("?", "this help"),
         ("q / Ctrl-C", "quit"),

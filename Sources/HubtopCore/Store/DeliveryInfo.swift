@@ -1,0 +1,108 @@
+/// How far to trust an event: what hubtop saw of the request that delivered it. Payloads are
+/// unsigned, so this is all there is to go on. A class, so that events without it (and the
+/// many that share nothing) cost one pointer.
+public final class DeliveryInfo: Sendable, Equatable {
+    public enum Origin: String, Sendable {
+        /// POSTed to the webhook URL: the path token matched.
+        case webhook
+        case demo
+        /// Replayed from the journal at start.
+        case journal
+    }
+
+    public let origin: Origin
+    /// The peer address of the connection.
+    public let source: String?
+    public let userAgent: String?
+    /// `X-Forwarded-For` as sent; believed only when `forwardedForTrusted` (`--trust-proxy`).
+    public let forwardedFor: String?
+    public let forwardedForTrusted: Bool
+    /// The `--allow-repo` pattern the repository matched; nil when no allowlist is set.
+    public let allowedBy: String?
+    /// hubtop's id for this delivery, sent on as `X-Hubtop-Delivery` when forwarding.
+    public let deliveryID: String?
+
+    public init(
+        origin: Origin, source: String? = nil, userAgent: String? = nil, forwardedFor: String? = nil,
+        forwardedForTrusted: Bool = false, allowedBy: String? = nil, deliveryID: String? = nil
+    ) {
+        self.origin = origin
+        self.source = source
+        self.userAgent = userAgent
+        self.forwardedFor = forwardedFor
+        self.forwardedForTrusted = forwardedForTrusted
+        self.allowedBy = allowedBy
+        self.deliveryID = deliveryID
+    }
+
+    /// The same, admitted by `pattern` of the allowlist.
+    public func allowed(by pattern: String) -> DeliveryInfo {
+        DeliveryInfo(
+            origin: origin, source: source, userAgent: userAgent, forwardedFor: forwardedFor,
+            forwardedForTrusted: forwardedForTrusted, allowedBy: pattern, deliveryID: deliveryID)
+    }
+
+    /// The client address to believe: the first `X-Forwarded-For` hop behind a trusted proxy.
+    public var clientAddress: String? {
+        if forwardedForTrusted, let first = forwardedFor?.split(separator: ",").first {
+            return String(String(first).trimmingASCIIWhitespace())
+        }
+        return source
+    }
+
+    public static func == (lhs: DeliveryInfo, rhs: DeliveryInfo) -> Bool {
+        lhs.origin == rhs.origin && lhs.source == rhs.source && lhs.userAgent == rhs.userAgent
+            && lhs.forwardedFor == rhs.forwardedFor && lhs.forwardedForTrusted == rhs.forwardedForTrusted
+            && lhs.allowedBy == rhs.allowedBy && lhs.deliveryID == rhs.deliveryID
+    }
+}
+
+/// What became of something hubtop did with an event afterwards: a forward to one target, or a
+/// legacy callback. Kept beside the event for the detail view.
+public struct IntegrationOutcome: Sendable, Equatable {
+    public enum State: String, Sendable {
+        case pending
+        /// Failed, and another attempt is scheduled.
+        case retrying
+        case delivered
+        /// Gave up after the last attempt.
+        case failed
+        /// Not attempted: the target's queue was full.
+        case dropped
+        /// Not attempted: not allowed (a callback to a host off the allowlist).
+        case refused
+    }
+
+    /// `forward → host:port` or `callback`.
+    public var name: String
+    public var state: State
+    public var attempts: Int
+    public var status: Int?
+    public var detail: String?
+    public var at: Double
+
+    public init(
+        name: String, state: State, attempts: Int = 0, status: Int? = nil, detail: String? = nil, at: Double
+    ) {
+        self.name = name
+        self.state = state
+        self.attempts = attempts
+        self.status = status
+        self.detail = detail
+        self.at = at
+    }
+}
+
+/// `--allow-repo`: deliveries for repositories matching none of the globs are refused.
+public struct RepositoryAllowlist: Sendable {
+    public let patterns: [GlobPattern]
+
+    public init(_ patterns: [String]) {
+        self.patterns = patterns.map(GlobPattern.init)
+    }
+
+    /// The pattern that admits `repository`, or nil when none does.
+    public func admit(_ repository: String) -> GlobPattern? {
+        patterns.first { $0.matches(repository) }
+    }
+}

@@ -1,0 +1,169 @@
+import DequeModule
+import HubtopCore
+import Synchronization
+
+/// `--forward URL`: relays each accepted delivery to downstream services, in the background.
+///
+/// Each target has its own bounded queue and one worker that sends in order, retrying with
+/// exponential backoff. Enqueuing never blocks the listener: a full queue drops the delivery
+/// (counted and shown on the event). Outcomes are recorded on the event in the store.
+public final class Forwarder: Sendable {
+    public struct Policy: Sendable {
+        /// Deliveries waiting per target; beyond this new ones are dropped.
+        public var queueLimit = 1000
+        /// Attempts per delivery, the first included.
+        public var maxAttempts = 5
+        /// Wait before the second attempt; doubled each time, up to `maxDelay`.
+        public var baseDelay: Duration = .milliseconds(500)
+        public var maxDelay: Duration = .seconds(30)
+        /// Per attempt.
+        public var timeout: Int64 = 10
+
+        public init() {}
+    }
+
+    /// One delivery to relay.
+    public struct Delivery: Sendable {
+        public var eventID: UInt64
+        public var deliveryID: String
+        public var body: [UInt8]
+        public var contentType: String
+    }
+
+    final class Target: Sendable {
+        let url: String
+        /// `host:port`: the label and the name shown (the path may hold a secret).
+        let name: String
+        let queue = Mutex<Deque<Delivery>>([])
+        let wake: AsyncStream<Void>.Continuation
+        let signals: AsyncStream<Void>
+
+        init(url: String, name: String) {
+            self.url = url
+            self.name = name
+            (signals, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        }
+    }
+
+    let targets: [Target]
+    let policy: Policy
+    let store: EventStore
+    let metrics: ListenerMetrics?
+    private let workers = Mutex<[Task<Void, Never>]>([])
+
+    /// Throws when a URL is not http(s).
+    public init(urls: [String], policy: Policy = Policy(), store: EventStore, metrics: ListenerMetrics?)
+        throws
+    {
+        var targets: [Target] = []
+        for url in urls {
+            let parsed = try HTTPPost.target(url)
+            targets.append(Target(url: url, name: parsed.authority))
+        }
+        self.targets = targets
+        self.policy = policy
+        self.store = store
+        self.metrics = metrics
+    }
+
+    /// Starts one worker per target.
+    public func start() {
+        workers.withLock { workers in
+            guard workers.isEmpty else { return }
+            workers = targets.map { target in Task { await self.run(target) } }
+        }
+    }
+
+    /// Stops the workers; deliveries still queued are not sent.
+    public func stop() {
+        for target in targets { target.wake.finish() }
+        workers.withLock { workers in
+            for worker in workers { worker.cancel() }
+            workers.removeAll()
+        }
+    }
+
+    /// Deliveries waiting, by target name.
+    public var queued: [String: Int] {
+        Dictionary(targets.map { ($0.name, $0.queue.withLock { $0.count }) }) { $0 + $1 }
+    }
+
+    public func outcomeName(_ target: String) -> String { "forward → \(target)" }
+
+    /// Queues `delivery` for every target; returns at once.
+    public func enqueue(_ delivery: Delivery, now: Double) {
+        for target in targets {
+            let accepted = target.queue.withLock { queue -> Bool in
+                guard queue.count < policy.queueLimit else { return false }
+                queue.append(delivery)
+                return true
+            }
+            if accepted {
+                record(delivery, target, IntegrationOutcome.State.pending, attempts: 0, now: now)
+                target.wake.yield()
+            } else {
+                record(
+                    delivery, target, .dropped, attempts: 0,
+                    detail: "queue full (\(policy.queueLimit) waiting)",
+                    now: now)
+                metrics?.forwarded(target: target.name, outcome: .dropped)
+            }
+        }
+    }
+
+    private func record(
+        _ delivery: Delivery, _ target: Target, _ state: IntegrationOutcome.State, attempts: Int,
+        status: Int? = nil, detail: String? = nil, now: Double
+    ) {
+        store.annotate(
+            delivery.eventID,
+            IntegrationOutcome(
+                name: outcomeName(target.name), state: state, attempts: attempts, status: status,
+                detail: detail,
+                at: now))
+    }
+
+    private func run(_ target: Target) async {
+        for await _ in target.signals {
+            while !Task.isCancelled, let delivery = target.queue.withLock({ $0.popFirst() }) {
+                await send(delivery, to: target)
+            }
+        }
+    }
+
+    /// Sends with retries: a 2xx is delivered; anything else (status or error) is retried until
+    /// the attempts run out.
+    private func send(_ delivery: Delivery, to target: Target) async {
+        var delay = policy.baseDelay
+        for attempt in 1...max(1, policy.maxAttempts) {
+            var status: Int?
+            var problem: String
+            do {
+                let response = try await HTTPPost.post(
+                    url: target.url, body: delivery.body, contentType: delivery.contentType,
+                    extraHeaders: [("X-Hubtop-Delivery", delivery.deliveryID)],
+                    timeout: .seconds(policy.timeout))
+                status = response.status
+                if (200..<300).contains(response.status) {
+                    record(
+                        delivery, target, .delivered, attempts: attempt, status: response.status,
+                        now: WallClock.now())
+                    metrics?.forwarded(target: target.name, outcome: .delivered)
+                    return
+                }
+                problem = "HTTP \(response.status)"
+            } catch {
+                problem = "\(error)"
+            }
+            let last = attempt == policy.maxAttempts || Task.isCancelled
+            record(
+                delivery, target, last ? .failed : .retrying, attempts: attempt, status: status,
+                detail: problem,
+                now: WallClock.now())
+            metrics?.forwarded(target: target.name, outcome: last ? .failed : .retrying)
+            if last { return }
+            try? await Task.sleep(for: delay)
+            delay = min(policy.maxDelay, delay * 2)
+        }
+    }
+}

@@ -1,0 +1,333 @@
+import HubtopCore
+import Testing
+
+@testable import HubtopListener
+
+/// Starts a listener whose configuration `configure` adjusts (forwarding, metrics, allowlist…).
+func withConfiguredListener(
+    token: String = "secret", capacity: Int = 1000, rateLimit: Double? = nil, allowlist: [String] = [],
+    configure: (inout ListenerConfiguration, EventStore) throws -> Void,
+    _ body: (_ base: String, _ ingestor: Ingestor) async throws -> Void
+) async throws {
+    let store = EventStore(capacity: capacity)
+    let ingestor = Ingestor(
+        store: store, allowlist: allowlist.isEmpty ? nil : RepositoryAllowlist(allowlist))
+    var configuration = ListenerConfiguration(port: 0, token: token, eventLoopThreads: 1)
+    configuration.rateLimit = rateLimit
+    try configure(&configuration, store)
+    configuration.forwarder?.start()
+    let server = WebhookServer(configuration: configuration, ingestor: ingestor)
+    let port = try await server.start()
+    defer { configuration.forwarder?.stop() }
+    do {
+        try await body("http://127.0.0.1:\(port)", ingestor)
+    } catch {
+        await server.shutdown()
+        throw error
+    }
+    await server.shutdown()
+}
+
+/// Polls `condition` every 20 ms until it holds or `seconds` pass.
+func waitUntil(_ what: String, within seconds: Double = 10, _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("timed out waiting for \(what)")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
+func examplePayload(
+    repo: String = "svendowideit/testhook", pushedAt: Double = 1_417_566_161, callback: String? = nil
+)
+    throws -> [UInt8]
+{
+    var body = Array(DockerHubExample.body.utf8)
+    body = try JSONPatcher.set(["repository", "repo_name"], to: JSONValue.string(repo).jsonText, in: body)
+    body = try JSONPatcher.set(["push_data", "pushed_at"], to: JSONValue.number(pushedAt).jsonText, in: body)
+    if let callback {
+        body = try JSONPatcher.set(["callback_url"], to: JSONValue.string(callback).jsonText, in: body)
+    }
+    return body
+}
+
+@Suite(.serialized) struct ForwardingTests {
+    func fastPolicy(attempts: Int = 5, queue: Int = 1000, delay: Duration = .milliseconds(30))
+        -> Forwarder.Policy
+    {
+        var policy = Forwarder.Policy()
+        policy.maxAttempts = attempts
+        policy.queueLimit = queue
+        policy.baseDelay = delay
+        policy.timeout = 5
+        return policy
+    }
+
+    @Test func relaysTheSameBodyWithAnIdAndRetriesUntilTheReceiverRecovers() async throws {
+        let receiver = TestReceiver(statuses: [500, 503, 200])
+        let port = try await receiver.start()
+        let metrics = ListenerMetrics()
+        try await withConfiguredListener { configuration, store in
+            configuration.metrics = metrics
+            configuration.forwarder = try Forwarder(
+                urls: ["http://127.0.0.1:\(port)/downstream/path?x=1"], policy: fastPolicy(), store: store,
+                metrics: metrics)
+        } _: { base, ingestor in
+            let body = try examplePayload()
+            let response = try await HTTPPost.post(
+                url: base + "/hook/secret", body: body, contentType: "application/json; charset=utf-8")
+            #expect(response.status == 200)
+            try await waitUntil("three attempts") { receiver.received.count == 3 }
+            try await waitUntil("the outcome") { ingestor.store.outcomes(of: 1).first?.state == .delivered }
+            let requests = receiver.received
+            #expect(requests.allSatisfy { $0.body == body }, "the body is relayed byte for byte")
+            #expect(requests.allSatisfy { $0.uri == "/downstream/path?x=1" && $0.method == "POST" })
+            #expect(requests.allSatisfy { $0.header("Content-Type") == "application/json; charset=utf-8" })
+            let ids = Set(requests.compactMap { $0.header("X-Hubtop-Delivery") })
+            #expect(ids.count == 1, "retries carry the same delivery id")
+            #expect(ids.first == ingestor.store.event(id: 1)?.delivery?.deliveryID)
+            let outcome = try #require(ingestor.store.outcomes(of: 1).first)
+            #expect(outcome.name == "forward → 127.0.0.1:\(port)")
+            #expect(outcome.attempts == 3)
+            #expect(outcome.status == 200)
+            let text = String(
+                decoding: metrics.render(
+                    store: ingestor.store, rejections: ingestor.rejections, forwardQueued: [:]),
+                as: UTF8.self)
+            #expect(
+                text.contains("hubtop_forward_total{target=\"127.0.0.1:\(port)\",outcome=\"retrying\"} 2"))
+            #expect(
+                text.contains("hubtop_forward_total{target=\"127.0.0.1:\(port)\",outcome=\"delivered\"} 1"))
+        }
+        await receiver.stop()
+    }
+
+    @Test func aTargetThatStaysDownFailsAfterItsAttemptsAndAFullQueueDrops() async throws {
+        // A port with nobody listening: every attempt fails at once.
+        let receiver = TestReceiver()
+        let deadPort = try await receiver.start()
+        await receiver.stop()
+        try await withConfiguredListener { configuration, store in
+            configuration.forwarder = try Forwarder(
+                urls: ["http://127.0.0.1:\(deadPort)/"],
+                policy: fastPolicy(attempts: 3, queue: 2, delay: .seconds(1)),
+                store: store, metrics: nil)
+        } _: { base, ingestor in
+            for index in 0..<5 {
+                let started = ContinuousClock.now
+                let response = try await HTTPPost.post(
+                    url: base + "/hook/secret",
+                    body: try examplePayload(pushedAt: Double(1_417_566_161 + index)))
+                #expect(response.status == 200, "forwarding never fails the answer")
+                #expect(ContinuousClock.now - started < .seconds(1), "nor delays it")
+            }
+            // The first is being retried, two wait, two did not fit.
+            let states = (1...5).map { ingestor.store.outcomes(of: UInt64($0)).first?.state }
+            #expect(states.filter { $0 == .dropped }.count == 2, "\(states)")
+            try await waitUntil("the first to give up", within: 10) {
+                ingestor.store.outcomes(of: 1).first?.state == .failed
+            }
+            let failed = try #require(ingestor.store.outcomes(of: 1).first)
+            #expect(failed.attempts == 3)
+            #expect(failed.detail?.contains("cannot connect") == true)
+        }
+    }
+}
+
+@Suite struct MetricsTests {
+    @Test func metricsEndpointSpeaksPrometheusAndNeedsTheToken() async throws {
+        try await withConfiguredListener { configuration, _ in
+            configuration.metrics = ListenerMetrics()
+        } _: { base, _ in
+            _ = try await HTTPPost.post(url: base + "/hook/secret", body: try examplePayload())
+            _ = try await HTTPPost.post(url: base + "/hook/secret", body: try examplePayload())  // folded
+            _ = try await HTTPPost.post(url: base + "/hook/secret", body: Array("not json".utf8))
+            let refused = try await HTTPPost.post(url: base + "/metrics", body: [], method: "GET")
+            #expect(refused.status == 401)
+            #expect(jsonObject(refused.body)["error"] == .string("unauthorized"))
+            let response = try await HTTPPost.post(
+                url: base + "/metrics", body: [], extraHeaders: [("Authorization", "Bearer secret")],
+                method: "GET")
+            #expect(response.status == 200)
+            #expect(
+                response.headers.first { $0.0.lowercased() == "content-type" }?.1.hasPrefix("text/plain")
+                    == true)
+            let samples = Self.samples(response.body)
+            #expect(samples["hubtop_events_accepted_total{repository=\"svendowideit/testhook\"}"] == 2)
+            #expect(samples["hubtop_rejections_total{reason=\"invalid_payload\"}"] == 1)
+            #expect(samples["hubtop_rejections_total{reason=\"unauthorized\"}"] == 1)
+            #expect(samples["hubtop_deliveries_folded_total"] == 1)
+            #expect(samples["hubtop_store_events"] == 1)
+            #expect(samples["hubtop_store_repositories"] == 1)
+            // Scraping again does not count twice.
+            let again = try await HTTPPost.post(
+                url: base + "/metrics", body: [], extraHeaders: [("Authorization", "Bearer secret")],
+                method: "GET")
+            #expect(Self.samples(again.body)["hubtop_rejections_total{reason=\"invalid_payload\"}"] == 1)
+            // Every line is a comment or `name{labels} value`.
+            for line in response.body.split(separator: "\n") where !line.hasPrefix("#") {
+                #expect(
+                    line.split(separator: " ").count == 2 && Double(line.split(separator: " ")[1]) != nil,
+                    "\(line)")
+            }
+        }
+    }
+
+    @Test func repositoryLabelsAreBounded() {
+        let metrics = ListenerMetrics()
+        for index in 0..<(ListenerMetrics.repositoryLabelLimit + 20) {
+            metrics.accepted(repository: "r/\(index)")
+        }
+        metrics.accepted(repository: "r/0")
+        let text = String(
+            decoding: metrics.render(store: EventStore(), rejections: RejectionCounter(), forwardQueued: [:]),
+            as: UTF8.self)
+        let samples = Self.samples(text)
+        let labels = samples.keys.filter { $0.hasPrefix("hubtop_events_accepted_total{") }
+        #expect(labels.count == ListenerMetrics.repositoryLabelLimit + 1)
+        #expect(samples["hubtop_events_accepted_total{repository=\"_other\"}"] == 20)
+        #expect(samples["hubtop_events_accepted_total{repository=\"r/0\"}"] == 2)
+    }
+
+    @Test func publicMetricsNeedNoToken() async throws {
+        try await withConfiguredListener { configuration, _ in
+            configuration.metrics = ListenerMetrics()
+            configuration.metricsPublic = true
+        } _: { base, _ in
+            let response = try await HTTPPost.post(url: base + "/metrics", body: [], method: "GET")
+            #expect(response.status == 200)
+            #expect(response.body.contains("hubtop_store_events 0"))
+        }
+    }
+
+    /// `name{labels}` → value, from the text format.
+    static func samples(_ text: String) -> [String: Double] {
+        var result: [String: Double] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...])
+            else {
+                continue
+            }
+            result[String(line[..<space])] = value
+        }
+        return result
+    }
+}
+
+@Suite struct TrustTests {
+    @Test func theAllowlistRefusesOtherRepositoriesWith403() async throws {
+        try await withConfiguredListener(allowlist: ["acme/*", "library/nginx"]) { _, _ in
+        } _: { base, ingestor in
+            let refused = try await HTTPPost.post(url: base + "/hook/secret", body: try examplePayload())
+            #expect(refused.status == 403)
+            #expect(jsonObject(refused.body)["error"] == .string("repository_not_allowed"))
+            #expect(ingestor.store.totals.events == 0)
+            #expect(ingestor.rejections.byReason["repository_not_allowed"] == 1)
+            let allowed = try await HTTPPost.post(
+                url: base + "/hook/secret", body: try examplePayload(repo: "acme/api"),
+                extraHeaders: [
+                    ("User-Agent", "Docker-Hookshot/1.0"), ("X-Forwarded-For", "203.0.113.9, 10.0.0.1"),
+                ])
+            #expect(allowed.status == 200)
+            let event = try #require(ingestor.store.event(id: 1))
+            let delivery = try #require(event.delivery)
+            #expect(delivery.allowedBy == "acme/*")
+            #expect(delivery.origin == .webhook)
+            #expect(delivery.userAgent == "Docker-Hookshot/1.0")
+            #expect(delivery.source == "127.0.0.1")
+            #expect(delivery.forwardedFor == "203.0.113.9, 10.0.0.1")
+            #expect(!delivery.forwardedForTrusted)
+            #expect(delivery.clientAddress == "127.0.0.1", "X-Forwarded-For is not believed by default")
+        }
+    }
+
+    @Test func forwardedForIsBelievedOnlyWithTrustProxy() async throws {
+        try await withConfiguredListener { configuration, _ in
+            configuration.trustProxy = true
+        } _: { base, ingestor in
+            _ = try await HTTPPost.post(
+                url: base + "/hook/secret", body: try examplePayload(),
+                extraHeaders: [("X-Forwarded-For", "203.0.113.9, 10.0.0.1")])
+            let delivery = try #require(ingestor.store.event(id: 1)?.delivery)
+            #expect(delivery.forwardedForTrusted)
+            #expect(delivery.clientAddress == "203.0.113.9")
+            #expect(delivery.allowedBy == nil)
+        }
+    }
+}
+
+@Suite(.serialized) struct CallbackTests {
+    @Test func callbacksGoOnlyToAllowedHosts() async throws {
+        let receiver = TestReceiver(statuses: [200])
+        let port = try await receiver.start()
+        let store = EventStore()
+        let callbackURL = "http://127.0.0.1:\(port)/u/svendowideit/testhook/hook/abc/"
+        for (index, url) in [callbackURL, "https://evil.example/steal", "http://127.0.0.1:\(port)/x"]
+            .enumerated()
+        {
+            let payload = try PayloadDecoder.decode(
+                examplePayload(pushedAt: 1000 + Double(index), callback: url))
+            store.ingest(payload, receivedAt: 1)
+        }
+        // Default policy: only https to registry.hub.docker.com.
+        let strict = CallbackSender(store: store)
+        await strict.send(eventID: 1, state: .success)
+        #expect(store.outcomes(of: 1).first?.state == .refused)
+        #expect(store.outcomes(of: 1).first?.detail?.contains("not https") == true)
+        await strict.send(eventID: 2, state: .success)
+        #expect(
+            store.outcomes(of: 2).first?.detail?.contains("evil.example is not in --callback-host") == true)
+        #expect(receiver.received.isEmpty, "nothing was called")
+
+        var policy = CallbackSender.Policy()
+        policy.allowedHosts = ["127.0.0.1"]
+        policy.allowPlainHTTP = true
+        let allowed = CallbackSender(policy: policy, store: store)
+        await allowed.send(eventID: 1, state: .failure)
+        let outcome = try #require(store.outcomes(of: 1).first)
+        #expect(outcome.state == .delivered)
+        #expect(outcome.status == 200)
+        let request = try #require(receiver.received.first)
+        #expect(request.uri == "/u/svendowideit/testhook/hook/abc/")
+        let body = jsonObject(String(decoding: request.body, as: UTF8.self))
+        #expect(body["state"] == .string("failure"))
+        #expect(body["context"] == .string("hubtop"))
+        #expect(body["target_url"] == .string("https://registry.hub.docker.com/u/svendowideit/testhook/"))
+        if case .string(let description)? = body["description"] {
+            #expect(description.count <= 255 && description.contains("svendowideit/testhook:latest"))
+        } else {
+            Issue.record("no description")
+        }
+        // A host on the list but a hostile payload's other host is still refused.
+        await allowed.send(eventID: 2, state: .success)
+        #expect(store.outcomes(of: 2).first?.state == .refused)
+        #expect(receiver.received.count == 1)
+        await receiver.stop()
+    }
+
+    @Test func withCallbackSuccessEachNewEventIsReported() async throws {
+        let receiver = TestReceiver(statuses: [200])
+        let port = try await receiver.start()
+        try await withConfiguredListener { configuration, store in
+            var policy = CallbackSender.Policy()
+            policy.allowedHosts = ["127.0.0.1"]
+            policy.allowPlainHTTP = true
+            configuration.callbacks = CallbackSender(policy: policy, store: store)
+            configuration.autoCallback = .success
+        } _: { base, ingestor in
+            let body = try examplePayload(callback: "http://127.0.0.1:\(port)/cb")
+            _ = try await HTTPPost.post(url: base + "/hook/secret", body: body)
+            // A redelivery: no second callback.
+            _ = try await HTTPPost.post(url: base + "/hook/secret", body: body)
+            try await waitUntil("the callback") { ingestor.store.outcomes(of: 1).first?.state == .delivered }
+            #expect(receiver.received.count == 1)
+            #expect(
+                jsonObject(String(decoding: receiver.received[0].body, as: UTF8.self))["state"]
+                    == .string("success"))
+        }
+        await receiver.stop()
+    }
+}
