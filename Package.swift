@@ -5,7 +5,11 @@ let package = Package(
     name: "hubtop",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "hubtop", targets: ["hubtop"])
+        .executable(name: "hubtop", targets: ["hubtop"]),
+        // For the benchmark package in Benchmarks/.
+        .library(name: "HubtopCore", targets: ["HubtopCore"]),
+        .library(name: "HubtopListener", targets: ["HubtopListener"]),
+        .library(name: "HubtopTUI", targets: ["HubtopTUI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),

@@ -7,9 +7,16 @@ public struct WebhookPayload: Sendable, Equatable {
     public var pushedAt: Double?
     public var pusher: String?
     public var tag: String?
-    /// Image ids/digests; placeholder entries such as `"..."` are dropped.
-    public var images: [String]
-    public var repository: RepositoryInfo
+    /// Image ids/digests; placeholder entries such as `"..."` are dropped. Packed: a store holds
+    /// a million of these.
+    public var images: ImageList
+    /// Shared between events while it stays the same (the store keeps one per repository):
+    /// most pushes repeat their repository's description, Dockerfile and flags.
+    public var repository: RepositoryInfo {
+        get { repositoryBox.value }
+        set { repositoryBox = RepositoryBox(newValue) }
+    }
+    var repositoryBox: RepositoryBox
     /// Fields hubtop does not interpret, by dotted path (`push_data.media_type`), kept for display.
     public var extras: [ExtraField]
     /// What was repaired or coerced while decoding, in short phrases.
@@ -23,8 +30,8 @@ public struct WebhookPayload: Sendable, Equatable {
         self.pushedAt = pushedAt
         self.pusher = pusher
         self.tag = tag
-        self.images = images
-        self.repository = repository
+        self.images = ImageList(images)
+        self.repositoryBox = RepositoryBox(repository)
         self.extras = extras
         self.repairs = repairs
     }
@@ -62,5 +69,18 @@ public struct ExtraField: Sendable, Equatable {
     public init(path: String, value: JSONValue) {
         self.path = path
         self.value = value
+    }
+}
+
+/// An immutable, shared `RepositoryInfo`; compared by value.
+final class RepositoryBox: Sendable, Equatable {
+    let value: RepositoryInfo
+
+    init(_ value: RepositoryInfo) {
+        self.value = value
+    }
+
+    static func == (lhs: RepositoryBox, rhs: RepositoryBox) -> Bool {
+        lhs === rhs || lhs.value == rhs.value
     }
 }

@@ -11,14 +11,14 @@ public final class EventStore: Sendable {
     /// Deliveries for the same repository and tag received within this many seconds of a burst's
     /// first delivery join that burst (a multi-arch push sends several); 0 turns grouping off.
     public let groupWindow: Double
-    private let state: Mutex<State>
+    private let state: Mutex<StoreState>
     private let observers = Mutex<[@Sendable (StoreChange) -> Void]>([])
 
     public init(capacity: Int = 100_000, groupWindow: Double = 120) {
         precondition(capacity > 0, "capacity must be positive")
         self.capacity = capacity
         self.groupWindow = max(0, groupWindow)
-        self.state = Mutex(State(groupWindow: max(0, groupWindow)))
+        self.state = Mutex(StoreState(groupWindow: max(0, groupWindow)))
     }
 
     /// Registers a handler called after every change, on the writer's thread.
@@ -225,7 +225,7 @@ public final class EventStore: Sendable {
 }
 
 /// Everything behind the store's lock.
-private struct State {
+struct StoreState {
     struct Repository {
         var summary: RepositorySummary
         let lowercasedName: String
@@ -235,6 +235,8 @@ private struct State {
         var openBursts: [TagKey: UInt64] = [:]
         /// Events received per minute over the last hour.
         var activity = ActivityRing(bucketSeconds: 60, buckets: 60)
+        /// The latest repository info, shared by the events that repeat it.
+        var info: RepositoryBox?
     }
 
     /// Deliveries of one repository and tag that arrived close together. Its id is the id of
@@ -261,12 +263,16 @@ private struct State {
     var perMinute = ActivityRing(bucketSeconds: 60, buckets: 60)
     var perSecond = ActivityRing(bucketSeconds: 1, buckets: 61)
     var annotations: [UInt64: [IntegrationOutcome]] = [:]
+    /// The info of a repository seen for the first time, until `addToIndexes` creates it.
+    var pendingInfo: RepositoryBox?
     var nextID: UInt64 = 1
     var repositories: [Repository] = []
     var repositoryIndex: [String: Int] = [:]
     var liveRepositories = 0
     var pushers: [String: PusherSummary] = [:]
-    var foldIndex: [String: UInt64] = [:]
+    /// Redeliveries: a 64-bit hash of the fold key → event id (a key string per event would
+    /// cost more than the event). A hit is confirmed against the stored event.
+    var foldIndex: [UInt64: UInt64] = [:]
     var interner = StringInterner()
     var evicted = 0
     var folded = 0
@@ -277,13 +283,30 @@ private struct State {
         self.groupWindow = groupWindow
     }
 
-    /// The key that identifies a redelivery; nil when the payload has no push time to compare.
-    static func foldKey(_ payload: WebhookPayload) -> String? {
+    /// The hash of what identifies a redelivery — the callback URL and push time, else the
+    /// repository, tag and push time; nil when the payload has no push time to compare.
+    static func foldHash(_ payload: WebhookPayload) -> UInt64? {
         guard let pushedAt = payload.pushedAt else { return nil }
+        var hasher = Hasher()
         if let callback = payload.callbackURL, !callback.isEmpty {
-            return "c\u{0}\(callback)\u{0}\(pushedAt)"
+            hasher.combine(0 as UInt8)
+            hasher.combine(callback)
+        } else {
+            hasher.combine(1 as UInt8)
+            hasher.combine(payload.repository.repoName)
+            hasher.combine(payload.tag)
         }
-        return "r\u{0}\(payload.repository.repoName)\u{0}\(payload.tag ?? "\u{1}")\u{0}\(pushedAt)"
+        hasher.combine(pushedAt)
+        return UInt64(bitPattern: Int64(hasher.finalize()))
+    }
+
+    /// Whether two payloads are the same push by the rule `foldHash` hashes.
+    static func sameFoldKey(_ a: WebhookPayload, _ b: WebhookPayload) -> Bool {
+        guard a.pushedAt == b.pushedAt, a.pushedAt != nil else { return false }
+        let aCallback = a.callbackURL.flatMap { $0.isEmpty ? nil : $0 }
+        let bCallback = b.callbackURL.flatMap { $0.isEmpty ? nil : $0 }
+        if aCallback != nil || bCallback != nil { return aCallback == bCallback }
+        return a.repository.repoName == b.repository.repoName && a.tag == b.tag
     }
 
     func event(id: UInt64) -> StoredEvent? {
@@ -297,8 +320,10 @@ private struct State {
     ) -> StoreChange {
         accepted += 1
         version += 1
-        let key = Self.foldKey(incoming)
-        if let key, let id = foldIndex[key], let first = events.first?.id {
+        let key = Self.foldHash(incoming)
+        if let key, let id = foldIndex[key], let first = events.first?.id,
+            Self.sameFoldKey(events[Int(id - first)].payload, incoming)
+        {
             let index = Int(id - first)
             events[index].deliveries += 1
             events[index].lastDeliveredAt = receivedAt
@@ -307,6 +332,7 @@ private struct State {
         }
         var payload = incoming
         interner.intern(&payload)
+        shareRepositoryInfo(&payload)
         let id = nextID
         nextID += 1
         let event = StoredEvent(
@@ -324,6 +350,21 @@ private struct State {
         return .appended(id: id)
     }
 
+    /// Uses the repository's previous info when this payload's is the same, so that a million
+    /// events of a few hundred repositories hold a few hundred copies.
+    mutating func shareRepositoryInfo(_ payload: inout WebhookPayload) {
+        let name = payload.repository.repoName
+        if let index = repositoryIndex[name], let shared = repositories[index].info,
+            shared == payload.repositoryBox
+        {
+            payload.repositoryBox = shared
+        } else if let index = repositoryIndex[name] {
+            repositories[index].info = payload.repositoryBox
+        } else {
+            pendingInfo = payload.repositoryBox
+        }
+    }
+
     /// Counts the event in its repository, tag and pusher aggregates and puts it in a burst.
     /// Returns the repository index and the burst id.
     mutating func addToIndexes(_ event: StoredEvent) -> (Int, UInt64) {
@@ -338,7 +379,9 @@ private struct State {
             let summary = RepositorySummary(
                 name: info.repoName, events: 0, lastPushedAt: time, lastReceivedAt: event.receivedAt,
                 lastEventID: event.id, isPrivate: false, isOfficial: false, isTrusted: false, tagCount: 0)
-            repositories.append(Repository(summary: summary, lowercasedName: info.repoName.lowercased()))
+            repositories.append(
+                Repository(summary: summary, lowercasedName: info.repoName.lowercased(), info: pendingInfo))
+            pendingInfo = nil
         }
         var repo = repositories[index]
         if repo.summary.events == 0 { liveRepositories += 1 }
@@ -416,7 +459,7 @@ private struct State {
         isBurstHead.removeFirst()
         evicted += 1
         if !annotations.isEmpty { annotations[event.id] = nil }
-        if let key = Self.foldKey(event.payload), foldIndex[key] == event.id { foldIndex[key] = nil }
+        if let key = Self.foldHash(event.payload), foldIndex[key] == event.id { foldIndex[key] = nil }
         var repo = repositories[Int(repoIndex)]
         repo.summary.events -= 1
         if repo.summary.events == 0 { liveRepositories -= 1 }

@@ -1,0 +1,100 @@
+/// A delivery's image digests, packed: a `sha256:` digest takes 33 bytes (a marker and the 32
+/// bytes it spells in hex) instead of a 71-character string with its own allocation. Anything
+/// else is kept as its UTF-8 text. Reads as a collection of strings, as given.
+public struct ImageList: Sendable, Hashable, RandomAccessCollection, ExpressibleByArrayLiteral {
+    /// Entries back to back: `0` + 32 digest bytes, or `1` + a 2-byte length + UTF-8 text.
+    private var packed: [UInt8] = []
+    /// Where each entry starts in `packed`; kept only when some entry is not a digest.
+    private var offsets: [Int32]?
+    public private(set) var count = 0
+
+    static let digestMarker: UInt8 = 0
+    static let textMarker: UInt8 = 1
+    static let prefix = Array("sha256:".utf8)
+
+    public init() {}
+
+    public init(_ images: [String]) {
+        for image in images { append(image) }
+    }
+
+    public init(arrayLiteral elements: String...) {
+        self.init(elements)
+    }
+
+    public var startIndex: Int { 0 }
+    public var endIndex: Int { count }
+
+    public subscript(position: Int) -> String {
+        precondition(position >= 0 && position < count, "image index out of range")
+        let start = offsets.map { Int($0[position]) } ?? position * 33
+        if packed[start] == Self.digestMarker {
+            var text = "sha256:"
+            text.reserveCapacity(71)
+            let digits: [Character] = Array("0123456789abcdef")
+            for byte in packed[(start + 1)..<(start + 33)] {
+                text.append(digits[Int(byte >> 4)])
+                text.append(digits[Int(byte & 0x0F)])
+            }
+            return text
+        }
+        let length = Int(packed[start + 1]) << 8 | Int(packed[start + 2])
+        return String(decoding: packed[(start + 3)..<(start + 3 + length)], as: UTF8.self)
+    }
+
+    public mutating func append(_ image: String) {
+        let start = packed.count
+        if let digest = Self.digestBytes(image) {
+            packed.append(Self.digestMarker)
+            packed.append(contentsOf: digest)
+            offsets?.append(Int32(start))
+        } else {
+            let bytes = Array(image.utf8.prefix(65_535))
+            if offsets == nil { offsets = (0..<count).map { Int32($0 * 33) } }
+            packed.append(Self.textMarker)
+            packed.append(UInt8(bytes.count >> 8))
+            packed.append(UInt8(bytes.count & 0xFF))
+            packed.append(contentsOf: bytes)
+            offsets?.append(Int32(start))
+        }
+        count += 1
+    }
+
+    /// The 32 bytes of `sha256:` + 64 lowercase hex digits, else nil (kept as text, so that
+    /// every entry reads back exactly as given).
+    static func digestBytes(_ image: String) -> [UInt8]? {
+        let utf8 = image.utf8
+        guard utf8.count == 71, utf8.starts(with: prefix) else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(32)
+        var high: UInt8?
+        for character in utf8.dropFirst(7) {
+            let value: UInt8
+            switch character {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = character - UInt8(ascii: "a") + 10
+            default: return nil
+            }
+            if let pending = high {
+                bytes.append(pending << 4 | value)
+                high = nil
+            } else {
+                high = value
+            }
+        }
+        return bytes
+    }
+
+    public static func == (lhs: ImageList, rhs: ImageList) -> Bool {
+        lhs.count == rhs.count && lhs.elementsEqual(rhs)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(count)
+        for image in self { hasher.combine(image) }
+    }
+}
+
+extension ImageList: CustomStringConvertible {
+    public var description: String { Array(self).description }
+}
