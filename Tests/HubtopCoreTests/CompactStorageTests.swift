@@ -11,8 +11,9 @@ import Testing
             for _ in 0..<Int(random.next() % 5) {
                 switch random.next() % 5 {
                 case 0: images.append("sha256:" + String(repeating: "ab12", count: 16))
-                case 1: images.append("sha256:" + String(repeating: "AB12", count: 16))  // upper case: kept as text
-                case 2: images.append("sha256:" + String(repeating: "0", count: 63))  // short: text
+                // Upper case and short digests are kept as text.
+                case 1: images.append("sha256:" + String(repeating: "AB12", count: 16))
+                case 2: images.append("sha256:" + String(repeating: "0", count: 63))
                 case 3: images.append("ubuntu@sha256:deadbeef")
                 default: images.append("")
                 }
