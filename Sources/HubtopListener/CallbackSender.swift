@@ -62,7 +62,7 @@ public final class CallbackSender: Sendable {
             writer.string(url)
         }
         writer.endObject()
-        return Array(writer.text.utf8)
+        return writer.bytes
     }
 
     /// Calls the event's `callback_url` with `state` and records the outcome on the event.

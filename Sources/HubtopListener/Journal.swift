@@ -72,7 +72,7 @@ public final class Journal: Sendable {
         writer.key("body")
         writer.string(String(decoding: body, as: UTF8.self))
         writer.endObject()
-        return Array((writer.text + "\n").utf8)
+        return writer.bytes + [UInt8(ascii: "\n")]
     }
 
     /// Appends one delivery; throws when it could not be written (and synced, with `always`).

@@ -161,7 +161,8 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
                     store: ingestor.store, rejections: ingestor.rejections,
                     forwardQueued: configuration.forwarder?.queued ?? [:]) ?? []
             respond(
-                context: context, head: head, status: .ok, body: text,
+                context: context, head: head, status: .ok,
+                body: context.channel.allocator.buffer(bytes: text),
                 contentType: "text/plain; version=0.0.4; charset=utf-8")
         case .refuse(let status, let reason, let detail, let headers):
             ingestor.rejections.count(reason)
@@ -333,29 +334,26 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         extra: [(String, String)] = [], forceClose: Bool = false
     ) {
         respond(
-            context: context, head: head, status: status, body: Array(json.utf8),
-            contentType: "application/json",
-            extra: extra, forceClose: forceClose)
+            context: context, head: head, status: status,
+            body: context.channel.allocator.buffer(string: json),
+            contentType: "application/json", extra: extra, forceClose: forceClose)
     }
 
     private func respond(
-        context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, body: [UInt8],
+        context: ChannelHandlerContext, head: HTTPRequestHead, status: HTTPResponseStatus, body: ByteBuffer,
         contentType: String, extra: [(String, String)] = [], forceClose: Bool = false
     ) {
         let keepAlive = head.isKeepAlive && !forceClose && !quiescing
         var headers = HTTPHeaders()
         headers.reserveCapacity(4 + extra.count)
         headers.add(name: "Content-Type", value: contentType)
-        headers.add(name: "Content-Length", value: String(body.count))
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
         for (name, value) in extra { headers.add(name: name, value: value) }
         if !keepAlive { headers.add(name: "Connection", value: "close") }
-        var response = HTTPResponseHead(version: head.version, status: status, headers: headers)
-        response.headers = headers
+        let response = HTTPResponseHead(version: head.version, status: status, headers: headers)
         context.write(wrapOutboundOut(.head(response)), promise: nil)
         if head.method != .HEAD {
-            var buffer = context.channel.allocator.buffer(capacity: body.count)
-            buffer.writeBytes(body)
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
         }
         let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         deadline?.requestCompleted()

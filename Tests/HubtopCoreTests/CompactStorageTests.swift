@@ -63,3 +63,59 @@ import Testing
         #expect(store.event(id: 3)?.payload.repository.dockerfile == "FROM b")
     }
 }
+
+/// The string scanner reads eight bytes at a time; whatever the alignment, mix or length, it
+/// must give back exactly what was written.
+@Suite struct StringScanningTests {
+    @Test func stringsRoundTripThroughWriterAndScanner() throws {
+        var random = SplitMix64(seed: 9)
+        let pieces = [
+            "a", "Z", " ", "\"", "\\", "/", "\n", "\t", "\u{1}", "é", "漢", "😀", "\u{7F}", "0123456789",
+            "\u{2028}", "\u{2029}", "\r",
+        ]
+        for _ in 0..<2000 {
+            var text = ""
+            for _ in 0..<Int(random.next() % 40) { text += pieces[Int(random.next() % UInt64(pieces.count))] }
+            var writer = JSONWriter()
+            writer.beginArray()
+            writer.string(text)
+            writer.endArray()
+            let bytes = Array(writer.text.utf8)
+            let decoded = try bytes.withUnsafeBufferPointer { buffer throws(JSONError) -> String in
+                var scanner = JSONScanner(bytes: buffer)
+                try scanner.beginArray()
+                var first = true
+                _ = try scanner.nextElement(first: &first)
+                return try scanner.readStringLiteral()
+            }
+            #expect(decoded == text)
+        }
+    }
+
+    @Test func theWriterEscapesWhatJSONAndJavaScriptNeed() {
+        #expect(
+            JSONWriter.quoted("a\"b\\c\n\r\t\u{1}\u{7F}\u{2028}\u{2029}é")
+                == #""a\"b\\c\n\r\t\u0001\u007f\u2028\u2029é""#)
+    }
+
+    @Test func rawControlsAreKeptAndNonUTF8IsRefused() throws {
+        for (input, expected) in [
+            ("\"a\u{1}b\"", "a\u{1}b"),
+            ("\"long enough to use words\u{2}x\\ny\"", "long enough to use words\u{2}x\ny"),
+        ] {
+            let bytes = Array(input.utf8)
+            let value = try bytes.withUnsafeBufferPointer { buffer throws(JSONError) -> String in
+                var scanner = JSONScanner(bytes: buffer)
+                return try scanner.readStringLiteral()
+            }
+            #expect(value == expected)
+        }
+        let invalid: [UInt8] = Array("\"abcdefghijkl".utf8) + [0xFF] + Array("mnop\"".utf8)
+        #expect(throws: JSONError.self) {
+            try invalid.withUnsafeBufferPointer { buffer throws(JSONError) in
+                var scanner = JSONScanner(bytes: buffer)
+                _ = try scanner.readStringLiteral()
+            }
+        }
+    }
+}

@@ -259,66 +259,101 @@ public struct JSONScanner {
         }
         position += 1
         let start = position
-        // Fast path: no escapes; validate UTF-8 once over the slice.
-        while position < bytes.count {
-            let byte = bytes[position]
+        // Fast path: no escapes; validate UTF-8 once over the slice (not at all when ASCII).
+        let bytes = self.bytes
+        var cursor = position
+        var ascii = true
+        while cursor < bytes.count {
+            let (stop, plainASCII) = Self.skipPlain(bytes, from: cursor, to: bytes.count)
+            ascii = ascii && plainASCII
+            cursor = stop
+            guard cursor < bytes.count else { break }
+            let byte = bytes[cursor]
             if byte == UInt8(ascii: "\"") {
-                let slice = UnsafeBufferPointer(rebasing: bytes[start..<position])
-                position += 1
-                return try Self.validatedString(slice, at: start)
+                let slice = UnsafeBufferPointer(rebasing: bytes[start..<cursor])
+                position = cursor + 1
+                return try Self.validatedString(slice, at: start, knownASCII: ascii)
             }
             if byte == UInt8(ascii: "\\") { break }
-            if byte < 0x20 { addRepair("raw control character in a string") }
-            position += 1
+            addRepair("raw control character in a string")
+            cursor += 1
         }
+        position = cursor
         guard position < bytes.count else {
             position = start - 1
             throw error("unterminated string")
         }
-        // Slow path: escapes present.
-        var decoded: [UInt8] = Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
-        decoded.reserveCapacity(decoded.count + 32)
-        while position < bytes.count {
-            let byte = bytes[position]
-            if byte == UInt8(ascii: "\"") {
-                position += 1
-                return try decoded.withUnsafeBufferPointer { buffer throws(JSONError) in
-                    try Self.validatedString(buffer, at: start)
-                }
-            }
-            if byte == UInt8(ascii: "\\") {
-                position += 1
-                guard position < bytes.count else { break }
-                let escaped = bytes[position]
-                position += 1
-                switch escaped {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): decoded.append(escaped)
-                case UInt8(ascii: "b"): decoded.append(0x08)
-                case UInt8(ascii: "f"): decoded.append(0x0C)
-                case UInt8(ascii: "n"): decoded.append(0x0A)
-                case UInt8(ascii: "r"): decoded.append(0x0D)
-                case UInt8(ascii: "t"): decoded.append(0x09)
-                case UInt8(ascii: "u"):
-                    let scalar = try readUnicodeEscape()
-                    decoded.append(contentsOf: Array(String(Character(scalar)).utf8))
-                default:
-                    // Docker Hub's documented example contains `\]`: take it literally.
-                    if escaped < 0x80 {
-                        let shown = escaped >= 0x20 && escaped < 0x7F ? String(UnicodeScalar(escaped)) : "?"
-                        addRepair("invalid escape \\\(shown) kept literally")
-                    } else {
-                        addRepair("invalid escape kept literally")
-                    }
-                    decoded.append(escaped)
-                }
+        // Slow path: escapes present. Find the closing quote first, so the decoded bytes can go
+        // into one buffer of the right size (decoding only ever shortens), copying runs whole.
+        var end = position
+        while end < bytes.count {
+            end = Self.skipPlain(bytes, from: end, to: bytes.count, stopAtControls: false).stop
+            guard end < bytes.count else { break }
+            if bytes[end] == UInt8(ascii: "\"") { break }
+            end += 2
+        }
+        guard end < bytes.count else {
+            position = start - 1
+            throw error("unterminated string")
+        }
+        let out = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: end - start)
+        defer { out.deallocate() }
+        var written = position - start
+        _ = out.initialize(from: UnsafeBufferPointer(rebasing: bytes[start..<position]))
+        var outputASCII = ascii
+        while position < end {
+            let (run, runASCII) = Self.skipPlain(bytes, from: position, to: end)
+            outputASCII = outputASCII && runASCII
+            if run > position {
+                UnsafeMutableRawPointer(out.baseAddress! + written).copyMemory(
+                    from: bytes.baseAddress! + position, byteCount: run - position)
+                written += run - position
+                position = run
                 continue
             }
-            if byte < 0x20 { addRepair("raw control character in a string") }
-            decoded.append(byte)
+            let byte = bytes[position]
             position += 1
+            guard byte == UInt8(ascii: "\\") else {
+                addRepair("raw control character in a string")
+                out[written] = byte
+                written += 1
+                continue
+            }
+            let escaped = bytes[position]
+            position += 1
+            var replacement: UInt8
+            switch escaped {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): replacement = escaped
+            case UInt8(ascii: "b"): replacement = 0x08
+            case UInt8(ascii: "f"): replacement = 0x0C
+            case UInt8(ascii: "n"): replacement = 0x0A
+            case UInt8(ascii: "r"): replacement = 0x0D
+            case UInt8(ascii: "t"): replacement = 0x09
+            case UInt8(ascii: "u"):
+                let scalar = try readUnicodeEscape()
+                outputASCII = outputASCII && scalar.isASCII
+                for unit in String(Character(scalar)).utf8 {
+                    out[written] = unit
+                    written += 1
+                }
+                continue
+            default:
+                // Docker Hub's documented example contains `\]`: take it literally.
+                if escaped < 0x80 {
+                    let shown = escaped >= 0x20 && escaped < 0x7F ? String(UnicodeScalar(escaped)) : "?"
+                    addRepair("invalid escape \\\(shown) kept literally")
+                } else {
+                    addRepair("invalid escape kept literally")
+                }
+                replacement = escaped
+                outputASCII = outputASCII && escaped < 0x80
+            }
+            out[written] = replacement
+            written += 1
         }
-        position = start - 1
-        throw error("unterminated string")
+        position = end + 1
+        return try Self.validatedString(
+            UnsafeBufferPointer(rebasing: out[0..<written]), at: start, knownASCII: outputASCII)
     }
 
     mutating func readHex4() throws(JSONError) -> UInt32 {
@@ -365,9 +400,42 @@ public struct JSONScanner {
         return Unicode.Scalar(first) ?? "\u{FFFD}"
     }
 
-    static func validatedString(_ slice: UnsafeBufferPointer<UInt8>, at start: Int) throws(JSONError)
-        -> String
-    {
+    /// The first index in `from..<to` holding `"`, `\\` or (with `stopAtControls`) a byte below
+    /// 0x20, or `to`; and whether the bytes skipped were all ASCII. Eight bytes at a time.
+    @inline(__always)
+    static func skipPlain(
+        _ bytes: UnsafeBufferPointer<UInt8>, from: Int, to: Int, stopAtControls: Bool = true
+    ) -> (stop: Int, ascii: Bool) {
+        guard let base = bytes.baseAddress else { return (to, true) }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var index = from
+        var high: UInt64 = 0
+        while index + 8 <= to {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            var hits = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+            if stopAtControls { hits |= (word &- ones &* 0x20) & ~word }
+            if hits & highs != 0 { break }
+            high |= word
+            index += 8
+        }
+        while index < to {
+            let byte = base[index]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || (stopAtControls && byte < 0x20) {
+                break
+            }
+            high |= UInt64(byte)
+            index += 1
+        }
+        return (index, high & highs == 0)
+    }
+
+    static func validatedString(
+        _ slice: UnsafeBufferPointer<UInt8>, at start: Int, knownASCII: Bool = false
+    ) throws(JSONError) -> String {
+        if knownASCII { return String(decoding: slice, as: UTF8.self) }
         // ASCII is the common case and needs no validation.
         var ascii = true
         for byte in slice where byte >= 0x80 {

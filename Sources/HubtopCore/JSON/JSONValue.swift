@@ -47,7 +47,9 @@ public indirect enum JSONValue: Equatable, Sendable {
 
 /// Builds JSON text by hand: small, allocation-light, and independent of Foundation.
 public struct JSONWriter {
-    public private(set) var text = ""
+    /// The UTF-8 written so far.
+    public private(set) var bytes: [UInt8] = []
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
     /// One entry per open container: whether it already holds an element.
     private var hasElement: [Bool] = [false]
     private var afterKey = false
@@ -60,70 +62,70 @@ public struct JSONWriter {
             afterKey = false
             return
         }
-        if hasElement[hasElement.count - 1] { text.append(",") }
+        if hasElement[hasElement.count - 1] { bytes.append(UInt8(ascii: ",")) }
         hasElement[hasElement.count - 1] = true
     }
 
     public mutating func beginObject() {
         prefix()
-        text.append("{")
+        bytes.append(UInt8(ascii: "{"))
         hasElement.append(false)
     }
 
     public mutating func endObject() {
         hasElement.removeLast()
-        text.append("}")
+        bytes.append(UInt8(ascii: "}"))
     }
 
     public mutating func beginArray() {
         prefix()
-        text.append("[")
+        bytes.append(UInt8(ascii: "["))
         hasElement.append(false)
     }
 
     public mutating func endArray() {
         hasElement.removeLast()
-        text.append("]")
+        bytes.append(UInt8(ascii: "]"))
     }
 
     /// Writes `"key":`; the next value belongs to it.
     public mutating func key(_ name: String) {
         prefix()
-        Self.appendQuoted(name, to: &text)
-        text.append(":")
+        Self.appendQuoted(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
         afterKey = true
     }
 
     public mutating func string(_ value: String?) {
         guard let value else { return null() }
         prefix()
-        Self.appendQuoted(value, to: &text)
+        Self.appendQuoted(value, to: &bytes)
     }
 
     public mutating func number(_ value: Double?) {
         guard let value, value.isFinite else { return null() }
         prefix()
         if value == value.rounded(), abs(value) < 1e15 {
-            text.append(String(Int64(value)))
+            bytes.append(contentsOf: String(Int64(value)).utf8)
         } else {
-            text.append(String(value))
+            bytes.append(contentsOf: String(value).utf8)
         }
     }
 
     public mutating func integer(_ value: Int) {
         prefix()
-        text.append(String(value))
+        bytes.append(contentsOf: String(value).utf8)
     }
 
     public mutating func bool(_ value: Bool?) {
         guard let value else { return null() }
         prefix()
-        text.append(value ? "true" : "false")
+        bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
     public mutating func null() {
         prefix()
-        text.append("null")
+        bytes.append(contentsOf: "null".utf8)
     }
 
     public mutating func value(_ value: JSONValue) {
@@ -147,30 +149,64 @@ public struct JSONWriter {
     }
 
     public static func quoted(_ string: String) -> String {
-        var out = ""
+        var out: [UInt8] = []
         appendQuoted(string, to: &out)
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
-    public static func appendQuoted(_ string: String, to out: inout String) {
-        out.append("\"")
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out.append("\\\"")
-            case "\\": out.append("\\\\")
-            case "\n": out.append("\\n")
-            case "\r": out.append("\\r")
-            case "\t": out.append("\\t")
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || scalar == "\u{2028}" || scalar == "\u{2029}"
-                {
-                    let hex = String(scalar.value, radix: 16)
-                    out.append("\\u" + String(repeating: "0", count: 4 - hex.count) + hex)
-                } else {
-                    out.unicodeScalars.append(scalar)
+    /// Appends `string` as a JSON string literal. Runs that need no escaping are copied whole;
+    /// controls, DEL and U+2028/U+2029 (line breaks to JavaScript) are escaped.
+    public static func appendQuoted(_ string: String, to out: inout [UInt8]) {
+        var string = string
+        out.append(UInt8(ascii: "\""))
+        string.withUTF8 { utf8 in
+            var runStart = 0
+            var index = 0
+            func flush(_ upTo: Int) {
+                if upTo > runStart {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<upTo]))
                 }
             }
+            while index < utf8.count {
+                let byte = utf8[index]
+                // The character after the backslash, for the short escapes.
+                let short: UInt8?
+                switch byte {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): short = byte
+                case UInt8(ascii: "\n"): short = UInt8(ascii: "n")
+                case UInt8(ascii: "\r"): short = UInt8(ascii: "r")
+                case UInt8(ascii: "\t"): short = UInt8(ascii: "t")
+                case 0x00..<0x20, 0x7F:
+                    flush(index)
+                    out.append(contentsOf: unicodeEscape(UInt32(byte)))
+                    index += 1
+                    runStart = index
+                    continue
+                case 0xE2
+                where index + 2 < utf8.count && utf8[index + 1] == 0x80
+                    && (utf8[index + 2] == 0xA8 || utf8[index + 2] == 0xA9):
+                    flush(index)
+                    out.append(contentsOf: unicodeEscape(utf8[index + 2] == 0xA8 ? 0x2028 : 0x2029))
+                    index += 3
+                    runStart = index
+                    continue
+                default: short = nil
+                }
+                if let short {
+                    flush(index)
+                    out.append(UInt8(ascii: "\\"))
+                    out.append(short)
+                    runStart = index + 1
+                }
+                index += 1
+            }
+            flush(utf8.count)
         }
-        out.append("\"")
+        out.append(UInt8(ascii: "\""))
+    }
+
+    static func unicodeEscape(_ value: UInt32) -> [UInt8] {
+        let hex = String(value, radix: 16)
+        return Array(("\\u" + String(repeating: "0", count: 4 - hex.count) + hex).utf8)
     }
 }

@@ -63,26 +63,27 @@ public struct ImageList: Sendable, Hashable, RandomAccessCollection, Expressible
     /// The 32 bytes of `sha256:` + 64 lowercase hex digits, else nil (kept as text, so that
     /// every entry reads back exactly as given).
     static func digestBytes(_ image: String) -> [UInt8]? {
-        let utf8 = image.utf8
-        guard utf8.count == 71, utf8.starts(with: prefix) else { return nil }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(32)
-        var high: UInt8?
-        for character in utf8.dropFirst(7) {
-            let value: UInt8
-            switch character {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = character - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = character - UInt8(ascii: "a") + 10
-            default: return nil
+        var image = image
+        return image.withUTF8 { utf8 -> [UInt8]? in
+            guard utf8.count == 71, utf8.starts(with: prefix) else { return nil }
+            var bytes = [UInt8](repeating: 0, count: 32)
+            for index in 0..<32 {
+                let high = hexValue[Int(utf8[7 + 2 * index])]
+                let low = hexValue[Int(utf8[8 + 2 * index])]
+                guard high | low < 16 else { return nil }
+                bytes[index] = high << 4 | low
             }
-            if let pending = high {
-                bytes.append(pending << 4 | value)
-                high = nil
-            } else {
-                high = value
-            }
+            return bytes
         }
-        return bytes
+    }
+
+    /// Lowercase hex digit values; 255 for anything else.
+    static let hexValue: [UInt8] = (0..<256).map { byte in
+        switch UInt8(byte) {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt8(byte) - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt8(byte) - UInt8(ascii: "a") + 10
+        default: return 255
+        }
     }
 
     public static func == (lhs: ImageList, rhs: ImageList) -> Bool {

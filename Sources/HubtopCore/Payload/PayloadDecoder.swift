@@ -129,31 +129,32 @@ public enum PayloadDecoder {
     static func decodeRepository(_ scanner: inout JSONScanner, _ state: inout DecodeState) throws(JSONError) {
         var first = true
         while let key = try scanner.nextKey(first: &first) {
-            let path = "repository." + key
             switch key {
-            case "repo_name": state.repoName = try readString(&scanner, &state, path)
-            case "namespace": state.namespace = try readString(&scanner, &state, path)
-            case "name": state.name = try readString(&scanner, &state, path)
-            case "owner": state.owner = try readString(&scanner, &state, path)
-            case "description": state.description = try readString(&scanner, &state, path)
-            case "full_description": state.fullDescription = try readString(&scanner, &state, path)
-            case "dockerfile": state.dockerfile = try readString(&scanner, &state, path)
-            case "repo_url": state.repoURL = try readString(&scanner, &state, path)
-            case "status": state.status = try readString(&scanner, &state, path)
-            case "is_official": state.isOfficial = try readBool(&scanner, &state, path)
-            case "is_private": state.isPrivate = try readBool(&scanner, &state, path)
-            case "is_trusted": state.isTrusted = try readBool(&scanner, &state, path)
-            case "comment_count": state.commentCount = try readNumber(&scanner, &state, path)
-            case "star_count": state.starCount = try readNumber(&scanner, &state, path)
-            case "date_created": state.dateCreated = try readNumber(&scanner, &state, path)
-            default: state.extras.append(ExtraField(path: path, value: try scanner.readValue()))
+            case "repo_name": state.repoName = try readString(&scanner, &state, "repository." + key)
+            case "namespace": state.namespace = try readString(&scanner, &state, "repository." + key)
+            case "name": state.name = try readString(&scanner, &state, "repository." + key)
+            case "owner": state.owner = try readString(&scanner, &state, "repository." + key)
+            case "description": state.description = try readString(&scanner, &state, "repository." + key)
+            case "full_description":
+                state.fullDescription = try readString(&scanner, &state, "repository." + key)
+            case "dockerfile": state.dockerfile = try readString(&scanner, &state, "repository." + key)
+            case "repo_url": state.repoURL = try readString(&scanner, &state, "repository." + key)
+            case "status": state.status = try readString(&scanner, &state, "repository." + key)
+            case "is_official": state.isOfficial = try readBool(&scanner, &state, "repository." + key)
+            case "is_private": state.isPrivate = try readBool(&scanner, &state, "repository." + key)
+            case "is_trusted": state.isTrusted = try readBool(&scanner, &state, "repository." + key)
+            case "comment_count": state.commentCount = try readNumber(&scanner, &state, "repository." + key)
+            case "star_count": state.starCount = try readNumber(&scanner, &state, "repository." + key)
+            case "date_created": state.dateCreated = try readNumber(&scanner, &state, "repository." + key)
+            default:
+                state.extras.append(ExtraField(path: "repository." + key, value: try scanner.readValue()))
             }
         }
     }
 
     /// `null` or an object are fine; anything else is kept as an extra and noted.
     static func acceptNullOrObject(
-        _ scanner: inout JSONScanner, _ state: inout DecodeState, _ path: String
+        _ scanner: inout JSONScanner, _ state: inout DecodeState, _ path: @autoclosure () -> String
     ) throws(JSONError) -> Bool {
         switch scanner.peek() {
         case UInt8(ascii: "{"):
@@ -163,8 +164,8 @@ public enum PayloadDecoder {
             try scanner.readLiteral("null")
             return false
         default:
-            state.extras.append(ExtraField(path: path, value: try scanner.readValue()))
-            state.repairs.append("\(path): not an object, ignored")
+            state.extras.append(ExtraField(path: path(), value: try scanner.readValue()))
+            state.repairs.append("\(path()): not an object, ignored")
             return false
         }
     }
@@ -172,26 +173,26 @@ public enum PayloadDecoder {
     // MARK: - Typed scalars with coercion
 
     static func readString(
-        _ scanner: inout JSONScanner, _ state: inout DecodeState, _ path: String
+        _ scanner: inout JSONScanner, _ state: inout DecodeState, _ path: @autoclosure () -> String
     ) throws(JSONError) -> String? {
         if scanner.peek() == UInt8(ascii: "\"") { return try scanner.readStringLiteral() }
         switch try scanner.readValue() {
         case .null: return nil
         case .number(let number):
-            state.repairs.append("\(path): number coerced to string")
+            state.repairs.append("\(path()): number coerced to string")
             return JSONValue.number(number).jsonText
         case .bool(let flag):
-            state.repairs.append("\(path): boolean coerced to string")
+            state.repairs.append("\(path()): boolean coerced to string")
             return flag ? "true" : "false"
         case let other:
-            state.extras.append(ExtraField(path: path, value: other))
-            state.repairs.append("\(path): unexpected \(other.typeName), ignored")
+            state.extras.append(ExtraField(path: path(), value: other))
+            state.repairs.append("\(path()): unexpected \(other.typeName), ignored")
             return nil
         }
     }
 
     static func readNumber(
-        _ scanner: inout JSONScanner, _ state: inout DecodeState, _ path: String
+        _ scanner: inout JSONScanner, _ state: inout DecodeState, _ path: @autoclosure () -> String
     ) throws(JSONError) -> Double? {
         switch try scanner.readValue() {
         case .null: return nil
@@ -203,48 +204,48 @@ public enum PayloadDecoder {
                     $0.isNumber || $0 == "." || $0 == "e" || $0 == "E" || $0 == "+" || $0 == "-"
                 })
             {
-                state.repairs.append("\(path): string coerced to number")
+                state.repairs.append("\(path()): string coerced to number")
                 return number
             }
             if trimmed.isEmpty { return nil }
-            state.extras.append(ExtraField(path: path, value: .string(text)))
-            state.repairs.append("\(path): not a number, ignored")
+            state.extras.append(ExtraField(path: path(), value: .string(text)))
+            state.repairs.append("\(path()): not a number, ignored")
             return nil
         case .bool(let flag):
-            state.repairs.append("\(path): boolean coerced to number")
+            state.repairs.append("\(path()): boolean coerced to number")
             return flag ? 1 : 0
         case let other:
-            state.extras.append(ExtraField(path: path, value: other))
-            state.repairs.append("\(path): unexpected \(other.typeName), ignored")
+            state.extras.append(ExtraField(path: path(), value: other))
+            state.repairs.append("\(path()): unexpected \(other.typeName), ignored")
             return nil
         }
     }
 
     static func readBool(
-        _ scanner: inout JSONScanner, _ state: inout DecodeState, _ path: String
+        _ scanner: inout JSONScanner, _ state: inout DecodeState, _ path: @autoclosure () -> String
     ) throws(JSONError) -> Bool? {
         switch try scanner.readValue() {
         case .null: return nil
         case .bool(let flag): return flag
         case .number(let number):
-            state.repairs.append("\(path): number coerced to boolean")
+            state.repairs.append("\(path()): number coerced to boolean")
             return number != 0
         case .string(let text):
             switch text.lowercased() {
             case "true", "1", "yes":
-                state.repairs.append("\(path): string coerced to boolean")
+                state.repairs.append("\(path()): string coerced to boolean")
                 return true
             case "false", "0", "no", "":
-                state.repairs.append("\(path): string coerced to boolean")
+                state.repairs.append("\(path()): string coerced to boolean")
                 return false
             default:
-                state.extras.append(ExtraField(path: path, value: .string(text)))
-                state.repairs.append("\(path): not a boolean, ignored")
+                state.extras.append(ExtraField(path: path(), value: .string(text)))
+                state.repairs.append("\(path()): not a boolean, ignored")
                 return nil
             }
         case let other:
-            state.extras.append(ExtraField(path: path, value: other))
-            state.repairs.append("\(path): unexpected \(other.typeName), ignored")
+            state.extras.append(ExtraField(path: path(), value: other))
+            state.repairs.append("\(path()): unexpected \(other.typeName), ignored")
             return nil
         }
     }

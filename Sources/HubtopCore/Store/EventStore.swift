@@ -237,6 +237,14 @@ struct StoreState {
         var activity = ActivityRing(bucketSeconds: 60, buckets: 60)
         /// The latest repository info, shared by the events that repeat it.
         var info: RepositoryBox?
+
+        /// Drops this copy's hold on the tables, so that a copy taken just before owns them
+        /// alone and changes them in place (otherwise each change copies whole tables).
+        mutating func releaseTables() {
+            tags = [:]
+            pushers = [:]
+            openBursts = [:]
+        }
     }
 
     /// Deliveries of one repository and tag that arrived close together. Its id is the id of
@@ -384,6 +392,7 @@ struct StoreState {
             pendingInfo = nil
         }
         var repo = repositories[index]
+        repositories[index].releaseTables()
         if repo.summary.events == 0 { liveRepositories += 1 }
         repo.summary.events += 1
         repo.summary.lastPushedAt = max(repo.summary.lastPushedAt, time)
@@ -461,6 +470,7 @@ struct StoreState {
         if !annotations.isEmpty { annotations[event.id] = nil }
         if let key = Self.foldHash(event.payload), foldIndex[key] == event.id { foldIndex[key] = nil }
         var repo = repositories[Int(repoIndex)]
+        repositories[Int(repoIndex)].releaseTables()
         repo.summary.events -= 1
         if repo.summary.events == 0 { liveRepositories -= 1 }
         let tagKey = TagKey(tag: event.tag)
