@@ -81,3 +81,18 @@ import Testing
         #expect(full.terminalColor(.terminalDefault) == -1)
     }
 }
+
+@Suite struct DisplayWidthFastPathTests {
+    /// The ranges answered without Unicode property lookups agree with the full rules.
+    @Test func fastPathAgreesWithTheProperties() {
+        for value in Array(0x2010...0x2027) + Array(0x2190...0x21FF) + Array(0x2500...0x25FF) {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            var slow = 1
+            switch scalar.properties.generalCategory {
+            case .nonspacingMark, .enclosingMark, .format: slow = 0
+            default: if scalar.properties.isEmojiPresentation { slow = 2 }
+            }
+            #expect(DisplayWidth.of(scalar) == slow, "U+\(String(value, radix: 16))")
+        }
+    }
+}

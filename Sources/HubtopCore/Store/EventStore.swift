@@ -144,6 +144,8 @@ public final class EventStore: Sendable {
         of key: HistoryKey, filter: EventFilter = EventFilter(), expanded: Set<UInt64> = []
     ) -> Int? {
         state.withLock { state in
+            // A row the filter hides would be looked for through the whole store.
+            guard state.mayShow(key, filter) else { return nil }
             var found: Int?
             var row = 0
             state.walkHistory(filter, expanded: expanded) { index, burst, isMember in
@@ -555,6 +557,18 @@ struct StoreState {
         }
     }
 
+    /// Whether the row's event is still stored and its repository and tag pass the filter
+    /// (a quick test before a walk).
+    func mayShow(_ key: HistoryKey, _ filter: EventFilter) -> Bool {
+        guard let first = events.first?.id else { return false }
+        let id = key.member ?? bursts[key.burst]?.lastID ?? key.burst
+        guard id >= first, id < first + UInt64(events.count) else { return false }
+        let index = Int(id - first)
+        guard matches(repositories[Int(eventRepository[index])], filter) else { return false }
+        if let tag = filter.tag, events[index].tag != tag { return false }
+        return true
+    }
+
     static func matchesWholeBursts(_ filter: EventFilter) -> Bool {
         filter.pusher == nil && filter.upToID == nil
     }
@@ -578,6 +592,10 @@ struct StoreState {
         var rows: [HistoryRow] = []
         var count = 0
         let knownTotal = historyTotalWithoutScan(filter, expanded: expanded)
+        // Nothing to show: do not walk a million events to find that out.
+        if let knownTotal, offset >= knownTotal || limit == 0 {
+            return HistoryPage(rows: [], total: knownTotal)
+        }
         walkHistory(filter, expanded: expanded) { index, burst, isMember in
             defer { count += 1 }
             if count >= offset && rows.count < limit {

@@ -13,6 +13,13 @@ public enum DisplayWidth {
     public static func of(_ scalar: Unicode.Scalar) -> Int {
         let value = scalar.value
         if value < 0x300 { return 1 }
+        // Dashes, quotes, `…`, arrows, box drawing and blocks (what the panes draw most) are
+        // narrow and need no property lookup; U+25FD/U+25FE are emoji and take the slow path.
+        if (0x2010...0x2027).contains(value) || (0x2190...0x21FF).contains(value)
+            || (0x2500...0x25FC).contains(value)
+        {
+            return 1
+        }
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format: return 0
         default: break
