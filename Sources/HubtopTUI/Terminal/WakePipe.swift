@@ -28,11 +28,13 @@ final class WakePipe: Sendable {
         _ = write(writeEnd, &byte, 1)
     }
 
-    /// Empties the pipe; later `signal()` calls write again.
+    /// Empties the pipe; later `signal()` calls write again. The bytes go first and the flag
+    /// after: clearing the flag first let a signal's byte be read here while its flag stayed
+    /// set, and every later signal then skipped its write — the loop slept through new events.
     func drain() {
-        pending.store(false, ordering: .releasing)
         var buffer = [UInt8](repeating: 0, count: 64)
         while read(readEnd, &buffer, buffer.count) > 0 {}
+        pending.store(false, ordering: .releasing)
     }
 
     deinit {
