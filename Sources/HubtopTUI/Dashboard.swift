@@ -92,25 +92,34 @@ public enum Dashboard {
 
         var nextTick = state.now + 1
         var dirty = true
+        // Store changes are read once per frame, not once per wake-up: under a flood there are
+        // thousands of wake-ups a second, and each re-query holds the store's lock.
+        var storeChanged = false
         var lastFrame = 0.0
-        let frameInterval = 1.0 / 60
+        // At least a 60th of a second between frames, and at least four times what the last
+        // frame cost, so that redrawing under load takes at most a fifth of a core.
+        var frameInterval = 1.0 / 60
         while !state.quit && signalReceived == 0 {
             let now = wallClock()
             if state.themeIndex != appliedTheme {
                 appliedTheme = state.themeIndex
                 terminal.apply(options.themes[appliedTheme])
             }
-            if !state.effects.isEmpty {
-                for message in perform(
-                    &state.effects, store: store, terminal: terminal, sendCallback: options.sendCallback)
-                {
-                    model.update(&state, message)
-                }
-                dirty = true
-            }
             if dirty && now - lastFrame >= frameInterval {
+                if storeChanged {
+                    storeChanged = false
+                    model.update(&state, .storeChanged)
+                }
+                while !state.effects.isEmpty {
+                    for message in perform(
+                        &state.effects, store: store, terminal: terminal, sendCallback: options.sendCallback)
+                    {
+                        model.update(&state, message)
+                    }
+                }
                 terminal.draw(View.render(state))
                 lastFrame = now
+                frameInterval = max(1.0 / 60, min(0.25, 4 * (wallClock() - now)))
                 dirty = false
             }
             // Sleep until input, a wake-up, the next tick, or (when a frame is owed) the frame time.
@@ -124,7 +133,7 @@ public enum Dashboard {
             if ready < 0 && errno != EINTR { return notices }
             if fds[1].revents != 0 {
                 wake.drain()
-                model.update(&state, .storeChanged)
+                storeChanged = true
                 dirty = true
             }
             if windowChanged != 0 {
@@ -134,6 +143,11 @@ public enum Dashboard {
             }
             // Always read: a resize (SIGWINCH) interrupts poll and shows up as a key.
             while let message = terminal.readInput() {
+                if storeChanged {
+                    // Keys act on what is on the store now, as the frame will show it.
+                    storeChanged = false
+                    model.update(&state, .storeChanged)
+                }
                 model.update(&state, message)
                 dirty = true
                 if state.quit { break }

@@ -222,3 +222,53 @@ import Testing
         #expect(ExportFormat(path: "out.json") == .ndjson)
     }
 }
+
+/// Filters that admit few events walk their repositories' own lists; the rows must be what the
+/// plain scan of `events(filter:)` gives (without grouping), and add up to it (with).
+@Suite struct SparseFilterTests {
+    func store(groupWindow: Double) -> EventStore {
+        var random = SplitMix64(seed: 21)
+        let store = EventStore(capacity: 3000, groupWindow: groupWindow)
+        var time = 0.0
+        for _ in 0..<6000 {
+            time += 1 + Double(random.next() % 3)
+            let rare = random.next() % 40 == 0
+            let repo = rare ? ["rare/one", "rare/two"][Int(random.next() % 2)] : "busy/\(random.next() % 30)"
+            store.ingest(
+                makePayload(
+                    repo: repo, tag: ["a", "b"][Int(random.next() % 2)],
+                    pusher: ["p", "q"][Int(random.next() % 2)],
+                    pushedAt: time), receivedAt: time)
+        }
+        return store
+    }
+
+    func filters(_ store: EventStore) -> [EventFilter] {
+        [
+            EventFilter(repositoryContains: "rare/"), EventFilter(repository: "rare/two"),
+            EventFilter(repositoryContains: "rare/", pusher: "q"),
+            EventFilter(repositoryContains: "rare/", upToID: store.totals.newestID - 500),
+            EventFilter(repository: "rare/one", tag: .some("a")),
+        ]
+    }
+
+    @Test func rareRepositoriesGiveTheSameRowsAsAFullScan() {
+        let ungrouped = store(groupWindow: 0)
+        for filter in filters(ungrouped) {
+            let rows = ungrouped.history(filter: filter, limit: Int.max).rows
+            #expect(!rows.isEmpty)
+            #expect(
+                rows.map(\.event.id) == ungrouped.events(filter: filter, limit: Int.max).events.map(\.id),
+                "\(filter)")
+        }
+        let grouped = store(groupWindow: 30)
+        for filter in filters(grouped) {
+            let page = grouped.history(filter: filter, limit: Int.max)
+            #expect(page.total == page.rows.count)
+            #expect(
+                page.rows.map(\.size).reduce(0, +)
+                    == grouped.events(filter: filter, limit: Int.max).events.count)
+            #expect(page.rows.map(\.event.id) == page.rows.map(\.event.id).sorted(by: >), "newest first")
+        }
+    }
+}

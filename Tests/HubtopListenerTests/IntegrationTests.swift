@@ -29,7 +29,7 @@ func withConfiguredListener(
 }
 
 /// Polls `condition` every 20 ms until it holds or `seconds` pass.
-func waitUntil(_ what: String, within seconds: Double = 10, _ condition: () -> Bool) async throws {
+func waitUntil(_ what: String, within seconds: Double = 30, _ condition: () -> Bool) async throws {
     let deadline = ContinuousClock.now + .seconds(seconds)
     while !condition() {
         guard ContinuousClock.now < deadline else {
@@ -127,7 +127,7 @@ func examplePayload(
             // The first is being retried, two wait, two did not fit.
             let states = (1...5).map { ingestor.store.outcomes(of: UInt64($0)).first?.state }
             #expect(states.filter { $0 == .dropped }.count == 2, "\(states)")
-            try await waitUntil("the first to give up", within: 10) {
+            try await waitUntil("the first to give up", within: 30) {
                 ingestor.store.outcomes(of: 1).first?.state == .failed
             }
             let failed = try #require(ingestor.store.outcomes(of: 1).first)

@@ -239,6 +239,9 @@ struct StoreState {
         var activity = ActivityRing(bucketSeconds: 60, buckets: 60)
         /// The latest repository info, shared by the events that repeat it.
         var info: RepositoryBox?
+        /// Ids of this repository's stored events, oldest first: filtered histories walk these
+        /// instead of the whole store.
+        var eventIDs = Deque<UInt64>()
 
         /// Drops this copy's hold on the tables, so that a copy taken just before owns them
         /// alone and changes them in place (otherwise each change copies whole tables).
@@ -246,6 +249,7 @@ struct StoreState {
             tags = [:]
             pushers = [:]
             openBursts = [:]
+            eventIDs = []
         }
     }
 
@@ -422,6 +426,7 @@ struct StoreState {
         repo.tags[tagKey] = tag
         repo.summary.tagCount = repo.tags.count
         repo.activity.add(at: event.receivedAt)
+        repo.eventIDs.append(event.id)
         if let pusher = event.pusher {
             Self.count(pusher, at: time, in: &repo.pushers)
             Self.count(pusher, at: time, in: &pushers)
@@ -474,6 +479,7 @@ struct StoreState {
         var repo = repositories[Int(repoIndex)]
         repositories[Int(repoIndex)].releaseTables()
         repo.summary.events -= 1
+        repo.eventIDs.removeFirst()
         if repo.summary.events == 0 { liveRepositories -= 1 }
         let tagKey = TagKey(tag: event.tag)
         var burstGone = false
@@ -533,10 +539,8 @@ struct StoreState {
         let repoMatches = repositories.map { matches($0, filter) }
         let whole = Self.matchesWholeBursts(filter)
         var seen = Set<UInt64>()
-        var index = newestIndex(filter)
-        while index >= 0 {
-            defer { index -= 1 }
-            guard repoMatches[Int(eventRepository[index])] else { continue }
+        var candidates = Candidates(self, filter, repoMatches)
+        while let index = candidates.next() {
             let burst = eventBurst[index]
             if whole {
                 guard isBurstHead[index] else { continue }
@@ -553,6 +557,65 @@ struct StoreState {
             guard expanded.contains(burst), burstSize(burst, head: index, filter) > 1 else { continue }
             for member in members(of: burst, head: index, filter) where !visit(member, burst, true) {
                 return
+            }
+        }
+    }
+
+    /// The events a filter admits by repository, newest first. When the matching repositories
+    /// hold few of the stored events, their own id lists are merged instead of scanning the
+    /// whole store past everyone else's events.
+    struct Candidates {
+        let state: StoreState
+        let repoMatches: [Bool]
+        let newest: Int
+        var index: Int
+        /// Per matching repository: its id list and the position of its next (older) id.
+        var lists: [(ids: Deque<UInt64>, next: Int)] = []
+        let merging: Bool
+
+        init(_ state: StoreState, _ filter: EventFilter, _ repoMatches: [Bool]) {
+            self.state = state
+            self.repoMatches = repoMatches
+            newest = state.newestIndex(filter)
+            index = newest
+            var matching: [Int] = []
+            var admitted = 0
+            for (repo, match) in repoMatches.enumerated() where match {
+                matching.append(repo)
+                admitted += state.repositories[repo].eventIDs.count
+            }
+            merging = matching.count <= 64 && admitted * 8 < state.events.count
+            if merging {
+                lists = matching.map { repo in
+                    let ids = state.repositories[repo].eventIDs
+                    return (ids, ids.count - 1)
+                }
+            }
+        }
+
+        mutating func next() -> Int? {
+            guard merging else {
+                while index >= 0 {
+                    defer { index -= 1 }
+                    if repoMatches[Int(state.eventRepository[index])] { return index }
+                }
+                return nil
+            }
+            guard let first = state.events.first?.id else { return nil }
+            while true {
+                var best = -1
+                var bestID: UInt64 = 0
+                for (slot, list) in lists.enumerated() where list.next >= 0 {
+                    let id = list.ids[list.next]
+                    if best < 0 || id > bestID {
+                        best = slot
+                        bestID = id
+                    }
+                }
+                guard best >= 0 else { return nil }
+                lists[best].next -= 1
+                let position = Int(bestID - first)
+                if position <= newest { return position }  // newer than a paused view: skip
             }
         }
     }
