@@ -119,3 +119,32 @@ import Testing
         }
     }
 }
+
+@Suite struct RepositoryWritingTests {
+    /// What the demo and the benchmarks write decodes back to the same repository info.
+    @Test func writtenRepositoriesDecodeBackTheSame() throws {
+        var info = RepositoryInfo(repoName: "acme/api")
+        info.namespace = "acme"
+        info.name = "api"
+        info.owner = "acme"
+        info.description = "say \"hi\"\n"
+        info.dockerfile = "FROM alpine\nRUN echo \\\n"
+        info.isPrivate = true
+        info.starCount = 3
+        info.dateCreated = 1_600_000_000.5
+        info.status = "Active"
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("push_data")
+        writer.beginObject()
+        writer.key("tag")
+        writer.string("v1")
+        writer.endObject()
+        writer.key("repository")
+        writer.repository(info)
+        writer.endObject()
+        let payload = try writer.bytes.withUnsafeBufferPointer { try PayloadDecoder.decode($0) }
+        #expect(payload.repository == info)
+        #expect(!writer.text.contains("is_official"), "nil fields are left out")
+    }
+}

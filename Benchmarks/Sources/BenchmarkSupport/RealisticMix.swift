@@ -62,41 +62,25 @@ public struct RealisticMix: Sendable {
         writer.key("tag")
         writer.string(pick(tags))
         writer.endObject()
+        var info = RepositoryInfo(repoName: repoName)
+        info.commentCount = Double(index % 7)
+        info.dateCreated = 1_600_000_000 + Double(index * 3600)
+        info.description = repo.description
+        info.dockerfile = Self.dockerfile(repoName, revision: repo.revision)
+        info.fullDescription = "# \(repoName)\n\n\(repo.description)\n\nSee the runbook before deploying."
+        info.isOfficial = false
+        info.isPrivate = index % 3 == 0
+        info.isTrusted = true
+        info.name = repo.name
+        info.namespace = repo.namespace
+        info.owner = repo.namespace
+        info.repoURL = "https://registry.hub.docker.com/u/\(repoName)/"
+        info.starCount = Double(index % 40)
+        info.status = "Active"
         writer.key("repository")
-        writer.beginObject()
-        writer.key("comment_count")
-        writer.integer(index % 7)
-        writer.key("date_created")
-        writer.number(1_600_000_000 + Double(index * 3600))
-        writer.key("description")
-        writer.string(repo.description)
-        writer.key("dockerfile")
-        writer.string(Self.dockerfile(repoName, revision: repo.revision))
-        writer.key("full_description")
-        writer.string("# \(repoName)\n\n\(repo.description)\n\nSee the runbook before deploying.")
-        writer.key("is_official")
-        writer.bool(false)
-        writer.key("is_private")
-        writer.bool(index % 3 == 0)
-        writer.key("is_trusted")
-        writer.bool(true)
-        writer.key("name")
-        writer.string(repo.name)
-        writer.key("namespace")
-        writer.string(repo.namespace)
-        writer.key("owner")
-        writer.string(repo.namespace)
-        writer.key("repo_name")
-        writer.string(repoName)
-        writer.key("repo_url")
-        writer.string("https://registry.hub.docker.com/u/\(repoName)/")
-        writer.key("star_count")
-        writer.integer(index % 40)
-        writer.key("status")
-        writer.string("Active")
+        writer.repository(info)
         writer.endObject()
-        writer.endObject()
-        return Array(writer.text.utf8)
+        return writer.bytes
     }
 
     static func dockerfile(_ repo: String, revision: Int) -> String {

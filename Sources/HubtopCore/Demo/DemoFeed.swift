@@ -141,39 +141,24 @@ public struct DemoFeed: Sendable {
         writer.key("tag")
         writer.string(tag)
         writer.endObject()
+        var info = RepositoryInfo(repoName: repoName)
+        info.commentCount = Double(rng.next() % 4)
+        info.dateCreated = 1_600_000_000 + Double(repoName.utf8.count * 86_400)
+        info.description = repo.description
+        info.dockerfile = dockerfile(for: repo)
+        info.fullDescription =
+            "# \(repoName)\n\n\(repo.description). Built automatically from the main branch."
+        info.isOfficial = repo.isOfficial
+        info.isPrivate = repo.isPrivate
+        info.isTrusted = true
+        info.name = repo.name
+        info.namespace = repo.namespace
+        info.owner = repo.namespace
+        info.repoURL = "https://hub.docker.com/r/\(repoName)"
+        info.starCount = Double(repoName.utf8.count * 3)
+        info.status = "Active"
         writer.key("repository")
-        writer.beginObject()
-        writer.key("comment_count")
-        writer.integer(Int(rng.next() % 4))
-        writer.key("date_created")
-        writer.number(1_600_000_000 + Double(repoName.utf8.count * 86_400))
-        writer.key("description")
-        writer.string(repo.description)
-        writer.key("dockerfile")
-        writer.string(dockerfile(for: repo))
-        writer.key("full_description")
-        writer.string("# \(repoName)\n\n\(repo.description). Built automatically from the main branch.")
-        writer.key("is_official")
-        writer.bool(repo.isOfficial)
-        writer.key("is_private")
-        writer.bool(repo.isPrivate)
-        writer.key("is_trusted")
-        writer.bool(true)
-        writer.key("name")
-        writer.string(repo.name)
-        writer.key("namespace")
-        writer.string(repo.namespace)
-        writer.key("owner")
-        writer.string(repo.namespace)
-        writer.key("repo_name")
-        writer.string(repoName)
-        writer.key("repo_url")
-        writer.string("https://hub.docker.com/r/\(repoName)")
-        writer.key("star_count")
-        writer.integer(repoName.utf8.count * 3)
-        writer.key("status")
-        writer.string("Active")
-        writer.endObject()
+        writer.repository(info)
         writer.endObject()
         return writer.text
     }
