@@ -1,6 +1,6 @@
 // swift-tools-version:6.1
 // Benchmarks for hubtop, kept out of the main package so that its build and CI stay lean.
-//   swift package --package-path Benchmarks benchmark        (ordo-one/benchmark suites)
+//   swift package --package-path Benchmarks --allow-writing-to-package-directory benchmark
 //   Benchmarks/figures.sh                                     (the figures and ratios)
 import PackageDescription
 

@@ -3,7 +3,8 @@ import BenchmarkSupport
 import HubtopCore
 import HubtopTUI
 
-// ordo-one/benchmark suites: run with `swift package --package-path Benchmarks benchmark`.
+// ordo-one/benchmark suites:
+//   swift package --package-path Benchmarks --allow-writing-to-package-directory benchmark
 // Each decoder benchmark has its Foundation baseline beside it.
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
