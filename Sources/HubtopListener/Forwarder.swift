@@ -88,7 +88,7 @@ public final class Forwarder: Sendable {
         Dictionary(targets.map { ($0.name, $0.queue.withLock { $0.count }) }) { $0 + $1 }
     }
 
-    public func outcomeName(_ target: String) -> String { "forward → \(target)" }
+    static func outcomeName(_ target: String) -> String { "forward → \(target)" }
 
     /// Queues `delivery` for every target; returns at once.
     public func enqueue(_ delivery: Delivery, now: Double) {
@@ -118,7 +118,7 @@ public final class Forwarder: Sendable {
         store.annotate(
             delivery.eventID,
             IntegrationOutcome(
-                name: outcomeName(target.name), state: state, attempts: attempts, status: status,
+                name: Self.outcomeName(target.name), state: state, attempts: attempts, status: status,
                 detail: detail,
                 at: now))
     }

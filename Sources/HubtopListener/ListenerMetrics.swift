@@ -80,9 +80,8 @@ public final class ListenerMetrics: Sendable {
             var changed: [String: Int] = [:]
             for (reason, count) in reasons where count > synced.rejections[reason, default: 0] {
                 changed[reason] = count - synced.rejections[reason, default: 0]
+                synced.rejections[reason] = count
             }
-            synced.rejections.merge(changed.mapValues { _ in 0 }) { old, _ in old }
-            for (reason, delta) in changed { synced.rejections[reason, default: 0] += delta }
             let folded = totals.folded - synced.folded
             let evicted = totals.evicted - synced.evicted
             synced.folded = totals.folded

@@ -93,9 +93,7 @@ struct ExportCommand: ParsableCommand {
             }
         } else {
             var writer = ChunkedWriter(fd: STDOUT_FILENO)
-            if let header = format.header { writer.append(header) }
-            for event in events { writer.append(format.line(event)) }
-            writer.flush()
+            writer.append(events, format: format)
             Console.error(summary)
             if writer.failure != nil { throw ExitCode(1) }
         }

@@ -14,8 +14,6 @@ public struct ActivityRing: Sendable, Equatable {
         counts = Array(repeating: 0, count: buckets)
     }
 
-    public var capacity: Int { counts.count }
-
     func bucket(_ time: Double) -> Int64 {
         guard time.isFinite else { return 0 }
         return Int64((time / bucketSeconds).rounded(.down))

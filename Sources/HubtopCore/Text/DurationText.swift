@@ -23,16 +23,4 @@ public enum DurationText {
         guard number.isEmpty, total.isFinite else { return nil }
         return total
     }
-
-    /// `2m`, `1h30m`, `45s`: the shortest exact spelling of whole seconds.
-    public static func format(_ seconds: Double) -> String {
-        var rest = Int(seconds.rounded())
-        guard rest > 0 else { return "0s" }
-        var out = ""
-        for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] where rest >= size {
-            out += "\(rest / size)\(unit)"
-            rest %= size
-        }
-        return out
-    }
 }

@@ -19,9 +19,7 @@ public enum ExportFile {
             return .failed(path: path, reason: String(cString: strerror(code)))
         }
         var writer = ChunkedWriter(fd: fd)
-        if let header = format.header { writer.append(header) }
-        for event in events { writer.append(format.line(event)) }
-        writer.flush()
+        writer.append(events, format: format)
         let closed = close(fd) == 0
         if let failure = writer.failure ?? (closed ? nil : errno) {
             return .failed(path: path, reason: String(cString: strerror(failure)))
@@ -45,6 +43,13 @@ public struct ChunkedWriter {
         buffer.append(contentsOf: line.utf8)
         buffer.append(UInt8(ascii: "\n"))
         if buffer.count >= 1 << 16 { flush() }
+    }
+
+    /// The format's header, if any, then one line per event; flushed.
+    public mutating func append(_ events: some Sequence<StoredEvent>, format: ExportFormat) {
+        if let header = format.header { append(header) }
+        for event in events { append(format.line(event)) }
+        flush()
     }
 
     public mutating func flush() {

@@ -29,12 +29,19 @@ enum ListPanes {
                 style: Style(.muted))
             return
         }
+        // One scale for the pane's sparklines, worked out once per frame, not once per row.
+        let bars = sparklineBars(width: inner.width)
+        let peak =
+            pane == .repositories
+            ? state.data.sparklines.values.map { Sparkline.downsample($0, to: bars).max() ?? 0 }.max() ?? 0
+            : 0
         for row in 0..<inner.height {
             let index = cursor.top + row
             let y = inner.y + row
             let drawn: Bool
             switch pane {
-            case .repositories: drawn = drawRepository(index, state, inner.x, y, inner.width, &buffer)
+            case .repositories:
+                drawn = drawRepository(index, state, inner.x, y, inner.width, peak: peak, &buffer)
             case .tags: drawn = drawTag(index, state, inner.x, y, inner.width, &buffer)
             case .pushers: drawn = drawPusher(index, state, inner.x, y, inner.width, &buffer)
             case .events: drawn = drawEvent(index - cursor.top, state, inner.x, y, inner.width, &buffer)
@@ -82,8 +89,12 @@ enum ListPanes {
         }
     }
 
+    /// Twelve 5-minute bars when there is room for them and a readable name, else six.
+    static func sparklineBars(width: Int) -> Int { width >= 46 ? 12 : 6 }
+
     static func drawRepository(
-        _ index: Int, _ state: DashboardState, _ x: Int, _ y: Int, _ width: Int, _ buffer: inout CellBuffer
+        _ index: Int, _ state: DashboardState, _ x: Int, _ y: Int, _ width: Int, peak: Int,
+        _ buffer: inout CellBuffer
     ) -> Bool {
         guard state.data.repositories.indices.contains(index) else { return false }
         let repo = state.data.repositories[index]
@@ -92,11 +103,8 @@ enum ListPanes {
             (repo.isPrivate ? "P" : "·") + (repo.isOfficial ? "O" : "·") + (repo.isTrusted ? "T" : "·")
         let age = Timestamp.age(repo.lastPushedAt, now: state.now)
         let stale = state.isStale(repo)
-        // Twelve 5-minute bars when there is room for them and a readable name, else six.
-        let bars = width >= 46 ? 12 : 6
+        let bars = sparklineBars(width: width)
         let activity = Sparkline.downsample(state.data.sparklines[repo.name] ?? [], to: bars)
-        let peak =
-            state.data.sparklines.values.map { Sparkline.downsample($0, to: bars).max() ?? 0 }.max() ?? 0
         columns(
             ((narrowed ? "▸" : "") + TerminalSanitizer.line(repo.name), stale ? .stale : .repository),
             [
