@@ -30,6 +30,7 @@ let package = Package(
             name: "HubtopListener",
             dependencies: [
                 "HubtopCore",
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,5 +1,9 @@
 import HubtopCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// libFuzzer entry point: every input must decode or be refused, never crash or hang, and a
 /// decoded payload must survive the store and the terminal sanitiser.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -23,6 +27,35 @@ public func fuzzDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
+/// libFuzzer entry point for journal files read back at start: any bytes split anywhere must
+/// give entries in range or counted skips, and every entry must go through the ingest path
+/// into a store within its budget — never a crash (a `1e19` time once trapped here).
+public func fuzzJournal(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let bytes = UnsafeBufferPointer(start: data, count: size)
+    let split = size == 0 ? 0 : Int(bytes[0]) % (size + 1)
+    let ingestor = Ingestor(store: EventStore(capacity: 8, memoryBudget: 64 * 1024))
+    var report = JournalReport()
+    var lines = JournalLines()
+    var entries = 0
+    let handle: (JournalEntry) -> Bool = { entry in
+        precondition(JournalLines.isInRange(entry), "out-of-range entries are skipped")
+        entries += 1
+        _ = ingestor.ingest(entry.body, receivedAt: entry.receivedAt)
+        return true
+    }
+    _ = lines.feed(UnsafeBufferPointer(rebasing: bytes[0..<split]), &report, handle)
+    _ = lines.feed(UnsafeBufferPointer(rebasing: bytes[split..<size]), &report, handle)
+    _ = lines.finish(&report, handle)
+    precondition(entries + report.corrupt + report.outOfRange + (report.tornTail ? 1 : 0) <= report.lines)
+    precondition(ingestor.store.totals.events <= 8)
+    return 0
+}
+
+/// Which entry point libFuzzer drives: `HUBTOP_FUZZ_TARGET=journal`, else the decoder.
+let fuzzTarget: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt =
+    getenv("HUBTOP_FUZZ_TARGET").map { String(cString: $0) } == "journal"
+    ? { fuzzJournal($0, $1) } : { fuzzDecoder($0, $1) }
+
 #if HUBTOP_FUZZ
     /// libFuzzer's driver, for a main of our own: SwiftPM renames an executable's `main`.
     @_silgen_name("LLVMFuzzerRunDriver")
@@ -36,7 +69,7 @@ public func fuzzDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
         var count = argc
         var arguments = argv
-        return runFuzzerDriver(&count, &arguments) { data, size in fuzzDecoder(data, size) }
+        return runFuzzerDriver(&count, &arguments, fuzzTarget)
     }
 #else
     /// Without libFuzzer (a plain `swift build`) there is nothing to drive the target.

@@ -11,6 +11,8 @@ public final class Forwarder: Sendable {
     public struct Policy: Sendable {
         /// Deliveries waiting per target; beyond this new ones are dropped.
         public var queueLimit = 1000
+        /// Body bytes waiting per target; beyond this new ones are dropped too.
+        public var queueByteLimit = 64 << 20
         /// Attempts per delivery, the first included.
         public var maxAttempts = 5
         /// Wait before the second attempt; doubled each time, up to `maxDelay`.
@@ -34,7 +36,7 @@ public final class Forwarder: Sendable {
         let url: String
         /// `host:port`: the label and the name shown (the path may hold a secret).
         let name: String
-        let queue = Mutex<Deque<Delivery>>([])
+        let queue = Mutex<(deliveries: Deque<Delivery>, bytes: Int)>(([], 0))
         let wake: AsyncStream<Void>.Continuation
         let signals: AsyncStream<Void>
 
@@ -85,7 +87,7 @@ public final class Forwarder: Sendable {
 
     /// Deliveries waiting, by target name.
     public var queued: [String: Int] {
-        Dictionary(targets.map { ($0.name, $0.queue.withLock { $0.count }) }) { $0 + $1 }
+        Dictionary(targets.map { ($0.name, $0.queue.withLock { $0.deliveries.count }) }) { $0 + $1 }
     }
 
     static func outcomeName(_ target: String) -> String { "forward → \(target)" }
@@ -94,8 +96,11 @@ public final class Forwarder: Sendable {
     public func enqueue(_ delivery: Delivery, now: Double) {
         for target in targets {
             let accepted = target.queue.withLock { queue -> Bool in
-                guard queue.count < policy.queueLimit else { return false }
-                queue.append(delivery)
+                guard queue.deliveries.count < policy.queueLimit,
+                    queue.bytes + delivery.body.count <= policy.queueByteLimit
+                else { return false }
+                queue.deliveries.append(delivery)
+                queue.bytes += delivery.body.count
                 return true
             }
             if accepted {
@@ -104,7 +109,8 @@ public final class Forwarder: Sendable {
             } else {
                 record(
                     delivery, target, .dropped, attempts: 0,
-                    detail: "queue full (\(policy.queueLimit) waiting)",
+                    detail:
+                        "queue full (\(policy.queueLimit) deliveries or \(ByteSize.format(policy.queueByteLimit)) waiting)",
                     now: now)
                 metrics?.forwarded(target: target.name, outcome: .dropped)
             }
@@ -125,7 +131,13 @@ public final class Forwarder: Sendable {
 
     private func run(_ target: Target) async {
         for await _ in target.signals {
-            while !Task.isCancelled, let delivery = target.queue.withLock({ $0.popFirst() }) {
+            while !Task.isCancelled,
+                let delivery = target.queue.withLock({ queue -> Delivery? in
+                    guard let first = queue.deliveries.popFirst() else { return nil }
+                    queue.bytes -= first.body.count
+                    return first
+                })
+            {
                 await send(delivery, to: target)
             }
         }

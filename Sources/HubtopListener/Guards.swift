@@ -21,22 +21,47 @@ enum RawResponse {
 
 /// Sits in front of the HTTP codec and sees raw bytes: a request must arrive whole within the
 /// deadline from its first byte, so slow-drip clients cannot hold a connection (`408`).
+///
+/// A new connection must send its first byte within `firstByteTimeout`, or it is closed: idle
+/// connections that send nothing cannot fill `--max-connections`.
 final class RequestDeadlineHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
     private let timeout: TimeAmount
+    private let firstByteTimeout: TimeAmount
     private let rejections: RejectionCounter
+    private let penaltyBox: PenaltyBox?
     private var deadline: Scheduled<Void>?
+    private var firstByte: Scheduled<Void>?
     private var expired = false
 
-    init(timeout: TimeAmount, rejections: RejectionCounter) {
+    init(
+        timeout: TimeAmount, firstByteTimeout: TimeAmount, rejections: RejectionCounter,
+        penaltyBox: PenaltyBox?
+    ) {
         self.timeout = timeout
+        self.firstByteTimeout = firstByteTimeout
         self.rejections = rejections
+        self.penaltyBox = penaltyBox
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        firstByte = context.eventLoop.scheduleTask(in: firstByteTimeout) {
+            let (handler, context) = loopBound.value
+            handler.expired = true
+            handler.rejections.count("first_byte_timeout")
+            handler.strike(context)
+            context.close(promise: nil)
+        }
+        context.fireChannelActive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if expired { return }
+        firstByte?.cancel()
+        firstByte = nil
         if deadline == nil {
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             deadline = context.eventLoop.scheduleTask(in: timeout) {
@@ -53,9 +78,16 @@ final class RequestDeadlineHandler: ChannelInboundHandler {
         deadline = nil
     }
 
+    private func strike(_ context: ChannelHandlerContext) {
+        if let penaltyBox, let address = context.channel.remoteAddress?.ipAddress {
+            _ = penaltyBox.strike(address, now: WallClock.now())
+        }
+    }
+
     private func expire(context: ChannelHandlerContext) {
         expired = true
         rejections.count("request_timeout")
+        strike(context)
         let seconds = timeout.nanoseconds / 1_000_000_000
         let response = RawResponse.buffer(
             context.channel.allocator, status: 408, reason: "Request Timeout", error: "request_timeout",
@@ -67,6 +99,8 @@ final class RequestDeadlineHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         deadline?.cancel()
         deadline = nil
+        firstByte?.cancel()
+        firstByte = nil
         context.fireChannelInactive()
     }
 }
@@ -77,12 +111,17 @@ final class ProtocolErrorHandler: ChannelInboundHandler {
     typealias InboundIn = Never
     typealias OutboundOut = HTTPServerResponsePart
     private let rejections: RejectionCounter
+    private let penaltyBox: PenaltyBox?
 
-    init(rejections: RejectionCounter) {
+    init(rejections: RejectionCounter, penaltyBox: PenaltyBox?) {
         self.rejections = rejections
+        self.penaltyBox = penaltyBox
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if let penaltyBox, let address = context.channel.remoteAddress?.ipAddress {
+            _ = penaltyBox.strike(address, now: WallClock.now())
+        }
         guard let parserError = error as? HTTPParserError else {
             context.close(promise: nil)
             return
@@ -116,68 +155,95 @@ final class ProtocolErrorHandler: ChannelInboundHandler {
     }
 }
 
-/// Per-address token buckets: `rate` requests a second, bursts up to `burst`.
-public final class RateLimiter: Sendable {
+/// Throttles what is not a genuine delivery, per source address, like fail2ban: each request
+/// without the webhook token (wrong token, unknown path, health checks, malformed HTTP, slow
+/// requests) takes one of the address's `rate` a second (bursts up to `burst`); an address that
+/// runs out is refused for `penalty` seconds, however it behaves meanwhile. Requests with the
+/// right token never come here, so junk from an address cannot push a real delivery out.
+public final class PenaltyBox: Sendable {
     public let rate: Double
     public let burst: Double
-    private struct Bucket {
+    public let penalty: Double
+    private struct Allowance {
         var tokens: Double
         var updated: Double
+        var boxedUntil: Double = 0
     }
-    private let buckets = Mutex<[String: Bucket]>([:])
-    /// Beyond this many addresses, idle buckets are dropped (they would be full anyway).
+    private let allowances = Mutex<[String: Allowance]>([:])
+    /// Beyond this many addresses, those with a full allowance and no penalty are forgotten.
     private let maximumAddresses = 65_536
 
-    public init(rate: Double, burst: Double? = nil) {
+    public init(rate: Double, burst: Double? = nil, penalty: Double = 60) {
         self.rate = rate
         self.burst = max(1, burst ?? rate * 2)
+        self.penalty = penalty
     }
 
-    /// Takes a token for `address`; nil when allowed, else the seconds until one is available.
-    public func take(_ address: String, now: Double) -> Double? {
-        buckets.withLock { buckets in
-            if buckets.count >= maximumAddresses && buckets[address] == nil {
-                let burst = self.burst
-                let rate = self.rate
-                buckets = buckets.filter { $0.value.tokens + (now - $0.value.updated) * rate < burst }
-                if buckets.count >= maximumAddresses { buckets.removeAll() }
+    /// Counts one request without the token from `address`; nil when it may go on, else the whole
+    /// seconds until the address is let out of the box.
+    public func strike(_ address: String, now: Double) -> Int? {
+        allowances.withLock { allowances in
+            if allowances.count >= maximumAddresses && allowances[address] == nil {
+                let (burst, rate) = (self.burst, self.rate)
+                allowances = allowances.filter {
+                    $0.value.boxedUntil > now || $0.value.tokens + (now - $0.value.updated) * rate < burst
+                }
+                if allowances.count >= maximumAddresses { allowances.removeAll() }
             }
-            var bucket = buckets[address] ?? Bucket(tokens: burst, updated: now)
-            bucket.tokens = min(burst, bucket.tokens + max(0, now - bucket.updated) * rate)
-            bucket.updated = now
-            defer { buckets[address] = bucket }
-            if bucket.tokens >= 1 {
-                bucket.tokens -= 1
+            var allowance = allowances[address] ?? Allowance(tokens: burst, updated: now)
+            defer { allowances[address] = allowance }
+            if allowance.boxedUntil > now { return max(1, Int((allowance.boxedUntil - now).rounded(.up))) }
+            allowance.tokens = min(burst, allowance.tokens + max(0, now - allowance.updated) * rate)
+            allowance.updated = now
+            if allowance.tokens >= 1 {
+                allowance.tokens -= 1
                 return nil
             }
-            return (1 - bucket.tokens) / rate
+            allowance.boxedUntil = now + penalty
+            return max(1, Int(penalty.rounded(.up)))
         }
+    }
+
+    /// Whether `address` is in the box now.
+    public func isBoxed(_ address: String, now: Double) -> Bool {
+        allowances.withLock { ($0[address]?.boxedUntil ?? 0) > now }
     }
 }
 
-/// Counts open connections so excess ones are refused at once rather than queued.
+/// Counts open connections, in all and per source address, so excess ones are refused at once
+/// rather than queued, and idle connections from one address cannot fill the listener.
 public final class ConnectionLimiter: Sendable {
     public let maximum: Int
-    private let open = Atomic<Int>(0)
+    /// Per peer address; nil: no per-address cap (behind a proxy every peer is the proxy).
+    public let maximumPerAddress: Int?
+    private let open = Mutex<(total: Int, byAddress: [String: Int])>((0, [:]))
 
-    public init(maximum: Int) {
+    public init(maximum: Int, maximumPerAddress: Int? = nil) {
         self.maximum = maximum
+        self.maximumPerAddress = maximumPerAddress
     }
 
-    /// Claims a slot; false when all are taken.
-    func claim() -> Bool {
-        while true {
-            let current = open.load(ordering: .relaxed)
-            if current >= maximum { return false }
-            if open.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
-                .exchanged
-            {
-                return true
+    /// Claims a slot for a connection from `address`; false when none is left.
+    func claim(_ address: String) -> Bool {
+        open.withLock { open in
+            guard open.total < maximum else { return false }
+            if let maximumPerAddress {
+                let current = open.byAddress[address, default: 0]
+                guard current < maximumPerAddress else { return false }
+                open.byAddress[address] = current + 1
             }
+            open.total += 1
+            return true
         }
     }
 
-    func release() { open.subtract(1, ordering: .relaxed) }
+    func release(_ address: String) {
+        open.withLock { open in
+            open.total -= 1
+            guard maximumPerAddress != nil, let current = open.byAddress[address] else { return }
+            open.byAddress[address] = current > 1 ? current - 1 : nil
+        }
+    }
 
-    public var current: Int { open.load(ordering: .relaxed) }
+    public var current: Int { open.withLock { $0.total } }
 }

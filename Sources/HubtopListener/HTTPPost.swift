@@ -4,7 +4,7 @@ import NIOPosix
 import NIOSSL
 
 /// A minimal HTTP/1.1 client for one request (POST by default): enough for `hubtop send`,
-/// forwarding, callbacks and the tests, without pulling in a full client library. `https://`
+/// forwarding and the tests, without pulling in a full client library. `https://`
 /// goes through TLS with the system's trust roots.
 public enum HTTPPost {
     /// A URL split into what a connection needs.
@@ -59,8 +59,12 @@ public enum HTTPPost {
     public struct Response: Sendable {
         public var status: Int
         public var headers: [(String, String)]
+        /// At most `maximumResponseBody` bytes of it; the rest is not kept.
         public var body: String
     }
+
+    /// Answers are read up to this size: whatever a downstream sends, hubtop holds no more.
+    public static let maximumResponseBody = 64 * 1024
 
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
@@ -145,6 +149,11 @@ private final class ResponseCollector: ChannelInboundHandler {
             // 100 Continue is an interim answer; the real one follows.
             if head.status != .continue { self.head = head }
         case .body(var chunk):
+            let room = HTTPPost.maximumResponseBody - (body?.readableBytes ?? 0)
+            guard room > 0 else { return }
+            if chunk.readableBytes > room {
+                chunk = chunk.getSlice(at: chunk.readerIndex, length: room) ?? chunk
+            }
             if body == nil { body = chunk } else { body?.writeBuffer(&chunk) }
         case .end:
             guard let head else { return }

@@ -1,3 +1,4 @@
+import Dispatch
 import HubtopCore
 import Synchronization
 
@@ -21,45 +22,63 @@ public struct JournalError: Error, CustomStringConvertible, Sendable {
 
 /// An append-only NDJSON file of accepted deliveries: one line each, with the raw body and
 /// when it arrived. Replayed at start, so a restart or crash loses nothing acknowledged.
+///
+/// Writes happen on a serial queue of their own, never on an event loop: `enqueue` hands a line
+/// over and is called back once it is written (and synced, with `always`). Lines that queue up
+/// while a write or sync is under way go out together in one write and one sync (group commit).
+/// While the file cannot be written every append fails (the listener answers `503`); each new
+/// append tries to open the file again, so the journal recovers by itself.
 public final class Journal: Sendable {
     public let path: String
     public let policy: FsyncPolicy
     /// Rotate to `PATH.1` past this size (0: never).
     public let maxBytes: Int
 
-    private struct State {
-        var descriptor: Int32
-        var size: Int
+    private struct FileState {
+        /// -1 while the file is not open: a closed descriptor number is never kept, since the
+        /// process may hand the same number to a socket.
+        var descriptor: Int32 = -1
+        var size = 0
         var dirty = false
-        var lastSync = 0.0
+        var syncScheduled = false
         var lastError: String?
     }
 
-    private let state: Mutex<State>
+    private struct Pending {
+        var lines: [[UInt8]] = []
+        var completions: [@Sendable (JournalError?) -> Void] = []
+        var draining = false
+    }
+
+    private let file: Mutex<FileState>
+    private let pending = Mutex(Pending())
+    private let queue: DispatchQueue
 
     public init(path: String, policy: FsyncPolicy = .interval, maxBytes: Int = 0) throws {
         self.path = path
         self.policy = policy
         self.maxBytes = maxBytes
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            throw JournalError(
-                description: "cannot open journal \(path): \(String(cString: strerror(errno)))")
+        self.queue = DispatchQueue(label: "hubtop.journal")
+        var state = FileState()
+        if let problem = Self.open(path, &state) { throw JournalError(description: problem) }
+        if let problem = Self.cutTornTail(path, &state) {
+            Glibc.close(state.descriptor)
+            throw JournalError(description: problem)
         }
-        var info = stat()
-        fstat(descriptor, &info)
-        state = Mutex(State(descriptor: descriptor, size: Int(info.st_size)))
+        file = Mutex(state)
     }
 
     deinit {
-        state.withLock { state in
+        file.withLock { state in
+            guard state.descriptor >= 0 else { return }
             if state.dirty { fsync(state.descriptor) }
-            close(state.descriptor)
+            Glibc.close(state.descriptor)
+            state.descriptor = -1
         }
     }
 
     /// The last write error, while writes fail (cleared by the next good write).
-    public var lastError: String? { state.withLock { $0.lastError } }
+    public var lastError: String? { file.withLock { $0.lastError } }
 
     public static func line(body: UnsafeBufferPointer<UInt8>, receivedAt: Double, source: String?) -> [UInt8]
     {
@@ -75,77 +94,223 @@ public final class Journal: Sendable {
         return writer.bytes + [UInt8(ascii: "\n")]
     }
 
-    /// Appends one delivery; throws when it could not be written (and synced, with `always`).
+    /// Appends one delivery on the caller's thread; throws when it could not be written (and
+    /// synced, with `always`). For tools and tests; the listener uses `enqueue`.
     public func append(body: UnsafeBufferPointer<UInt8>, receivedAt: Double, source: String?) throws {
         let line = Self.line(body: body, receivedAt: receivedAt, source: source)
-        try state.withLock { state throws(JournalError) in
-            if maxBytes > 0, state.size > 0, state.size + line.count > maxBytes { try rotate(&state) }
-            var offset = 0
-            while offset < line.count {
-                let written = line[offset...].withUnsafeBytes {
-                    write(state.descriptor, $0.baseAddress, $0.count)
+        if let error = commit([line]) { throw error }
+    }
+
+    /// Hands a line (from `line(body:receivedAt:source:)`) to the journal's queue; `completion`
+    /// is called on that queue with nil once the line is durable as the policy asks, or the error.
+    public func enqueue(_ line: [UInt8], completion: @escaping @Sendable (JournalError?) -> Void) {
+        let start = pending.withLock { pending -> Bool in
+            pending.lines.append(line)
+            pending.completions.append(completion)
+            defer { pending.draining = true }
+            return !pending.draining
+        }
+        if start { queue.async { self.drain() } }
+    }
+
+    /// Writes what has queued up, batch after batch, until nothing is left.
+    private func drain() {
+        while true {
+            let batch = pending.withLock { pending -> Pending? in
+                guard !pending.lines.isEmpty else {
+                    pending.draining = false
+                    return nil
                 }
-                if written < 0 && errno == EINTR { continue }
-                if written <= 0 {
-                    let reason = String(cString: strerror(errno))
-                    // Cut a partial line off, so the file stays one delivery per line.
-                    if offset > 0 { _ = ftruncate(state.descriptor, off_t(state.size)) }
-                    state.lastError = "journal write failed: \(reason)"
-                    throw JournalError(description: state.lastError!)
+                defer {
+                    pending.lines = []
+                    pending.completions = []
                 }
-                offset += written
+                return pending
             }
-            state.size += line.count
-            state.dirty = true
-            if policy == .always {
-                guard fsync(state.descriptor) == 0 else {
-                    state.lastError = "journal fsync failed: \(String(cString: strerror(errno)))"
-                    throw JournalError(description: state.lastError!)
-                }
-                state.dirty = false
-            }
-            state.lastError = nil
+            guard let batch else { return }
+            let error = commit(batch.lines)
+            for completion in batch.completions { completion(error) }
         }
     }
 
-    /// With `interval`: called about once a second to sync what was written since.
+    /// Writes `lines` as one unit: all of them are on disk (synced, with `always`) or none is.
+    private func commit(_ lines: [[UInt8]]) -> JournalError? {
+        let result = file.withLock { state -> JournalError? in
+            if let problem = Self.reopenIfGone(path, &state) { return fail(&state, problem) }
+            let bytes = lines.count == 1 ? lines[0] : Array(lines.joined())
+            if maxBytes > 0, state.size > 0, state.size + bytes.count > maxBytes {
+                if let problem = rotate(&state) { return fail(&state, problem) }
+            }
+            if let problem = Self.writeAll(bytes, state.descriptor) {
+                return fail(&state, "journal write failed: \(problem)", cutBackTo: state.size)
+            }
+            if policy == .always, fsync(state.descriptor) != 0 {
+                return fail(&state, "journal fsync failed: \(Self.lastErrno())", cutBackTo: state.size)
+            }
+            state.size += bytes.count
+            state.dirty = policy != .always
+            state.lastError = nil
+            return nil
+        }
+        if policy == .interval { scheduleSync() }
+        return result
+    }
+
+    /// Records a failure. A partly written batch is cut off, so that nothing answered `503`
+    /// comes back on replay; if even that fails the descriptor is dropped and reopened later.
+    private func fail(_ state: inout FileState, _ problem: String, cutBackTo size: Int? = nil)
+        -> JournalError
+    {
+        if let size, state.descriptor >= 0 {
+            if ftruncate(state.descriptor, off_t(size)) != 0
+                || (policy == .always && fsync(state.descriptor) != 0)
+            {
+                Glibc.close(state.descriptor)
+                state.descriptor = -1
+            }
+        }
+        state.lastError = problem
+        return JournalError(description: problem)
+    }
+
+    /// With `interval`: one sync about a second after the first unsynced write (no timer while idle).
+    private func scheduleSync() {
+        let schedule = file.withLock { state -> Bool in
+            guard state.dirty, !state.syncScheduled else { return false }
+            state.syncScheduled = true
+            return true
+        }
+        if schedule { queue.asyncAfter(deadline: .now() + 1) { self.syncIfDirty() } }
+    }
+
+    /// Forces what was written to disk (also called at shutdown).
     public func syncIfDirty() {
-        state.withLock { state in
-            guard state.dirty else { return }
+        file.withLock { state in
+            state.syncScheduled = false
+            guard state.dirty, state.descriptor >= 0 else { return }
             if fsync(state.descriptor) == 0 { state.dirty = false }
         }
     }
 
-    private func rotate(_ state: inout State) throws(JournalError) {
+    /// Moves the full file to `PATH.1` and starts a new one.
+    private func rotate(_ state: inout FileState) -> String? {
         fsync(state.descriptor)
-        close(state.descriptor)
-        rename(path, path + ".1")
-        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
-            state.lastError = "cannot reopen journal after rotation: \(String(cString: strerror(errno)))"
-            throw JournalError(description: state.lastError!)
-        }
-        state.descriptor = descriptor
-        state.size = 0
+        Glibc.close(state.descriptor)
+        state.descriptor = -1
         state.dirty = false
+        if rename(path, path + ".1") != 0 {
+            let reason = Self.lastErrno()
+            // Still in place: keep appending to it rather than refuse deliveries.
+            if let problem = Self.open(path, &state) {
+                return "cannot rotate journal (\(reason)); \(problem)"
+            }
+            return nil
+        }
+        return Self.open(path, &state)
     }
+
+    /// Opens (creating) the journal file and syncs its directory, so the new name survives a crash.
+    private static func open(_ path: String, _ state: inout FileState) -> String? {
+        let descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { return "cannot open journal \(path): \(lastErrno())" }
+        var info = stat()
+        fstat(descriptor, &info)
+        state.descriptor = descriptor
+        state.size = Int(info.st_size)
+        syncDirectory(of: path)
+        return nil
+    }
+
+    /// Reopens when the file is not open, or was removed or renamed under us (appending to an
+    /// unlinked file would acknowledge deliveries that no replay can find).
+    private static func reopenIfGone(_ path: String, _ state: inout FileState) -> String? {
+        if state.descriptor >= 0 {
+            var open = stat()
+            var named = stat()
+            let stillNamed =
+                fstat(state.descriptor, &open) == 0 && open.st_nlink > 0 && stat(path, &named) == 0
+                && named.st_ino == open.st_ino && named.st_dev == open.st_dev
+            if stillNamed || !isRegularFile(open) { return nil }
+            Glibc.close(state.descriptor)
+            state.descriptor = -1
+        }
+        return Self.open(path, &state)
+    }
+
+    private static func isRegularFile(_ info: stat) -> Bool { (info.st_mode & S_IFMT) == S_IFREG }
+
+    /// A last line without its newline is what a crash mid-write leaves. It was reported and
+    /// skipped by replay (or replayed, if it is whole and only the newline is missing); either
+    /// way the file must end in a newline before anything is appended, or the next delivery
+    /// would be glued onto the fragment and lost at the following replay.
+    private static func cutTornTail(_ path: String, _ state: inout FileState) -> String? {
+        var info = stat()
+        guard fstat(state.descriptor, &info) == 0, isRegularFile(info), info.st_size > 0 else { return nil }
+        let reader = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard reader >= 0 else { return "cannot read journal \(path): \(lastErrno())" }
+        defer { Glibc.close(reader) }
+        let size = Int(info.st_size)
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        var end = size
+        var tail: [UInt8] = []
+        // Find the last newline, reading backwards a chunk at a time.
+        while end > 0 {
+            let start = max(0, end - chunk.count)
+            let count = chunk.withUnsafeMutableBytes {
+                pread(reader, $0.baseAddress, end - start, off_t(start))
+            }
+            guard count == end - start else { return "cannot read journal \(path): \(lastErrno())" }
+            if end == size, chunk[count - 1] == 0x0A { return nil }
+            if let newline = chunk[0..<count].lastIndex(of: 0x0A) {
+                tail = Array(chunk[(newline + 1)..<count]) + tail
+                end = start + newline + 1
+                break
+            }
+            tail = Array(chunk[0..<count]) + tail
+            end = start
+        }
+        if JournalLines.parse(tail) != nil {
+            if let problem = writeAll([0x0A], state.descriptor) {
+                return "cannot repair journal \(path): \(problem)"
+            }
+            state.size += 1
+        } else {
+            guard ftruncate(state.descriptor, off_t(end)) == 0 else {
+                return "cannot cut the torn end off journal \(path): \(lastErrno())"
+            }
+            state.size = end
+        }
+        guard fsync(state.descriptor) == 0 else { return "cannot sync journal \(path): \(lastErrno())" }
+        return nil
+    }
+
+    private static func writeAll(_ bytes: [UInt8], _ descriptor: Int32) -> String? {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { return written == 0 ? "no progress" : lastErrno() }
+            offset += written
+        }
+        return nil
+    }
+
+    private static func syncDirectory(of path: String) {
+        let directory =
+            path.lastIndex(of: "/").map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
+        let descriptor = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        Glibc.close(descriptor)
+    }
+
+    static func lastErrno() -> String { String(cString: strerror(errno)) }
 }
 
-/// Reads journal files back.
+/// Reads journal files back; the parsing is `JournalLines`'s (pure, fuzzed).
 public enum JournalReader {
-    public struct Entry: Sendable {
-        public var receivedAt: Double
-        public var body: [UInt8]
-    }
-
-    public struct Report: Sendable, Equatable {
-        public var lines = 0
-        public var replayed = 0
-        public var refused = 0
-        public var corrupt = 0
-        /// The last line had no newline and did not parse: a write cut short by a crash.
-        public var tornTail = false
-    }
+    public typealias Entry = JournalEntry
+    public typealias Report = JournalReport
 
     /// Calls `handle` for each good line of the files (rotated `PATH.1` first, then `PATH`).
     /// `progress` gets (bytes read, bytes in all) now and then.
@@ -165,71 +330,29 @@ public enum JournalReader {
         for file in files {
             guard let handleFile = fopen(file, "rb") else { continue }
             defer { fclose(handleFile) }
-            var pending: [UInt8] = []
+            var lines = JournalLines()
             var chunk = [UInt8](repeating: 0, count: 1 << 20)
             var lastReport = 0
             while true {
                 let count = fread(&chunk, 1, chunk.count, handleFile)
                 if count <= 0 { break }
                 done += count
-                var start = 0
-                for index in 0..<count where chunk[index] == 0x0A {
-                    pending.append(contentsOf: chunk[start..<index])
-                    start = index + 1
-                    report.lines += 1
-                    if !process(pending, &report, handle) { return report }
-                    pending.removeAll(keepingCapacity: true)
+                let going = chunk.withUnsafeBufferPointer {
+                    lines.feed(UnsafeBufferPointer(rebasing: $0[0..<count]), &report, handle)
                 }
-                pending.append(contentsOf: chunk[start..<count])
+                if !going { return report }
                 if let progress, done - lastReport >= 8 << 20 {
                     progress(done, total)
                     lastReport = done
                 }
             }
-            if !pending.isEmpty {
-                report.lines += 1
-                if parse(pending) == nil {
-                    report.tornTail = true
-                } else if !process(pending, &report, handle) {
-                    return report
-                }
-            }
+            if !lines.finish(&report, handle) { return report }
         }
         progress?(done, total)
         return report
     }
 
-    private static func process(_ line: [UInt8], _ report: inout Report, _ handle: (Entry) -> Bool) -> Bool {
-        guard let entry = parse(line) else {
-            if !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) { report.corrupt += 1 }
-            return true
-        }
-        return handle(entry)
-    }
-
-    static func parse(_ line: [UInt8]) -> Entry? {
-        line.withUnsafeBufferPointer { buffer -> Entry? in
-            var scanner = JSONScanner(bytes: buffer)
-            var receivedAt: Double?
-            var body: String?
-            do {
-                try scanner.beginObject()
-                var first = true
-                while let key = try scanner.nextKey(first: &first) {
-                    switch key {
-                    case "received_at": receivedAt = try scanner.readNumberLiteral()
-                    case "body": body = try scanner.readStringLiteral()
-                    default: try scanner.skipValue()
-                    }
-                }
-                try scanner.expectEnd()
-            } catch {
-                return nil
-            }
-            guard let receivedAt, let body else { return nil }
-            return Entry(receivedAt: receivedAt, body: Array(body.utf8))
-        }
-    }
+    static func parse(_ line: [UInt8]) -> Entry? { JournalLines.parse(line) }
 
     static func fileSize(_ path: String) -> Int {
         var info = stat()

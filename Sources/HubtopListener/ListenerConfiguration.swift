@@ -14,10 +14,17 @@ public struct ListenerConfiguration: Sendable {
     public var journal: Journal?
     /// A request must arrive whole within this time from its first byte (else `408`).
     public var requestTimeout: TimeAmount = .seconds(10)
+    /// A new connection must send its first byte within this time (else it is closed).
+    public var firstByteTimeout: TimeAmount = .seconds(5)
     /// Connections beyond this are closed at once with `429`.
     public var maxConnections = 1024
-    /// Requests a second per source address (bursts of twice that); nil: unlimited.
-    public var rateLimit: Double? = 100
+    /// Open connections per peer address (not applied with `trustProxy`: every peer is the proxy).
+    public var maxConnectionsPerAddress = 64
+    /// Requests without the webhook token a second per source address (bursts of twice that);
+    /// an address that exceeds it is refused (`429`) for `penaltySeconds`. nil: unlimited.
+    /// Requests with the token are never limited.
+    public var rateLimit: Double? = 20
+    public var penaltySeconds: Double = 60
     public var maxURIBytes = 8192
     public var maxHeaderCount = 100
     public var maxHeaderBytes = 32_768
@@ -25,13 +32,14 @@ public struct ListenerConfiguration: Sendable {
     public var trustProxy = false
     /// Prometheus metrics for `GET /metrics`; nil: no such endpoint.
     public var metrics: ListenerMetrics?
-    /// `--metrics-public`: serve `/metrics` without the bearer token.
+    /// `--metrics-public`: serve `/metrics` without a bearer token.
     public var metricsPublic = false
+    /// `--metrics-token`: the bearer token `/metrics` asks for (never the webhook token).
+    public var metricsToken: String?
     /// `--forward`: relays accepted deliveries.
     public var forwarder: Forwarder?
-    /// Legacy callbacks; with `autoCallback` set, each new event's callback is called with it.
-    public var callbacks: CallbackSender?
-    public var autoCallback: CallbackSender.State?
+    /// Headless output, whose dropped lines `/healthz` reports.
+    public var output: LineQueue?
 
     public init(
         host: String = "127.0.0.1", port: Int = 9876, token: String, maxBodyBytes: Int = 1 << 20,
@@ -60,6 +68,21 @@ public struct ListenerConfiguration: Sendable {
 
 /// Token helpers: generation and a comparison that takes the same time wherever the bytes differ.
 public enum WebhookToken {
+    /// Shorter secrets are refused: an empty `--token "$UNSET"` would open every endpoint.
+    public static let minimumLength = 16
+
+    /// Why `token` cannot be a secret, or nil when it can.
+    public static func problem(with token: String, name: String) -> String? {
+        if token.isEmpty { return "\(name) is empty (an unset variable?)" }
+        if token.count < minimumLength {
+            return "\(name) must be at least \(minimumLength) characters (got \(token.count))"
+        }
+        if token.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0 == "%" || $0.isWhitespace }) {
+            return "\(name) must not contain '/', '?', '#', '%' or spaces"
+        }
+        return nil
+    }
+
     public static func random() -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<16).map { _ in

@@ -2,8 +2,8 @@ import HubtopCore
 import Prometheus
 import Synchronization
 
-/// `GET /metrics`: Prometheus counters and gauges for the listener, the store, forwarding,
-/// callbacks and the journal.
+/// `GET /metrics`: Prometheus counters and gauges for the listener, the store, forwarding and
+/// the journal.
 ///
 /// Events are counted as they happen; totals that the store and the rejection counter already
 /// keep are brought over at each scrape, as increments of what changed since the last one.
@@ -51,14 +51,6 @@ public final class ListenerMetrics: Sendable {
             descriptor: Self.metric(
                 "forward", unit: "total", "Forwarding attempts and their outcomes, by target host:port."),
             labels: [("target", target), ("outcome", outcome.rawValue)]
-        ).increment()
-    }
-
-    public func callback(outcome: IntegrationOutcome.State) {
-        registry.makeCounter(
-            descriptor: Self.metric(
-                "callbacks", unit: "total", "Legacy callback_url requests and their outcomes."),
-            labels: [("outcome", outcome.rawValue)]
         ).increment()
     }
 

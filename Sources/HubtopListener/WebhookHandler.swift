@@ -37,16 +37,16 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var quiescing = false
 
     private let deadline: RequestDeadlineHandler?
-    private let rateLimiter: RateLimiter?
+    private let penaltyBox: PenaltyBox?
 
     init(
         configuration: ListenerConfiguration, ingestor: Ingestor, deadline: RequestDeadlineHandler? = nil,
-        rateLimiter: RateLimiter? = nil
+        penaltyBox: PenaltyBox? = nil
     ) {
         self.configuration = configuration
         self.ingestor = ingestor
         self.deadline = deadline
-        self.rateLimiter = rateLimiter
+        self.penaltyBox = penaltyBox
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -54,10 +54,11 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .head(let head):
             self.head = head
             answeredEarly = false
-            if let refusal = screen(head, context: context) {
+            let route = self.route(for: head)
+            self.route = route
+            if let refusal = screen(head, route: route, context: context) {
                 return refuseEarly(context: context, refusal)
             }
-            route = self.route(for: head)
             if case .hook = route {
                 body = context.channel.allocator.buffer(capacity: 2048)
                 if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
@@ -90,10 +91,13 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
             if !configuration.metricsPublic {
                 let credentials = head.headers.first(name: "authorization") ?? ""
                 let token = credentials.lowercased().hasPrefix("bearer ") ? credentials.dropFirst(7) : ""
-                guard WebhookToken.matches(token, configuration.token) else {
+                // Its own token: a Prometheus configuration never holds the webhook secret.
+                guard let expected = configuration.metricsToken, WebhookToken.matches(token, expected) else {
                     return .refuse(
                         .unauthorized, reason: "unauthorized",
-                        detail: "/metrics needs Authorization: Bearer <webhook token> (or --metrics-public)",
+                        detail: configuration.metricsToken == nil
+                            ? "/metrics is closed: start hubtop with --metrics-token (or --metrics-public)"
+                            : "/metrics needs Authorization: Bearer <metrics token>",
                         headers: [("WWW-Authenticate", "Bearer")])
                 }
             }
@@ -146,6 +150,16 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
             writer.integer(totals.folded)
             writer.key("accepted")
             writer.integer(totals.accepted)
+            writer.key("store_bytes")
+            writer.integer(totals.bytes)
+            if let output = configuration.output {
+                writer.key("output_dropped")
+                writer.integer(output.dropped)
+            }
+            if let problem = configuration.journal?.lastError {
+                writer.key("journal_error")
+                writer.string(problem)
+            }
             writer.key("rejections")
             writer.beginObject()
             for (reason, count) in rejections.sorted(by: { $0.key < $1.key }) {
@@ -170,86 +184,121 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
                 context: context, head: head, status: status, json: Self.errorJSON(reason, detail),
                 extra: headers)
         case .hook:
-            let received = WallClock.now()
-            let source = context.channel.remoteAddress?.ipAddress
-            let delivery = DeliveryInfo(
-                origin: .webhook, source: source, userAgent: head.headers.first(name: "user-agent"),
-                forwardedFor: head.headers.first(name: "x-forwarded-for"),
-                forwardedForTrusted: configuration.trustProxy, deliveryID: DeliveryIDs.next())
-            let outcome: Ingestor.Outcome
-            if let body, body.readableBytes > 0 {
-                outcome = body.withUnsafeReadableBytes { raw in
-                    let bytes = raw.bindMemory(to: UInt8.self)
-                    guard let journal = configuration.journal else {
-                        switch ingestor.ingest(bytes, receivedAt: received, delivery: delivery) {
-                        case .success(let change): return .stored(change)
-                        case .failure(let error): return .refused(error)
-                        }
-                    }
-                    return ingestor.ingest(bytes, receivedAt: received, delivery: delivery) { body in
-                        try journal.append(body: body, receivedAt: received, source: source)
-                    }
-                }
-            } else {
-                outcome = .refused(PayloadError(.invalidJSON, "empty body"))
-                ingestor.rejections.count(PayloadError.Kind.invalidJSON.rawValue)
-            }
-            if case .stored(let change) = outcome {
-                afterStoring(change, delivery: delivery, head: head, received: received)
-            } else if case .notPersisted = outcome {
-                configuration.metrics?.journalError()
-            }
-            body = nil
-            switch outcome {
-            case .stored(.appended(let id)):
-                respond(context: context, head: head, status: .ok, json: "{\"ok\":true,\"id\":\(id)}")
-            case .stored(.folded(let id, let deliveries)):
-                respond(
-                    context: context, head: head, status: .ok,
-                    json: "{\"ok\":true,\"id\":\(id),\"deliveries\":\(deliveries)}")
-            case .stored(.annotated):
-                break  // not an outcome of ingesting
-            case .refused(let error):
-                respond(
-                    context: context, head: head,
-                    status: error.kind == .repositoryNotAllowed ? .forbidden : .badRequest,
-                    json: Self.errorJSON(error.kind.rawValue, error.detail))
-            case .notPersisted(let reason):
-                // Not acknowledged: Docker Hub (or any sender) should retry later.
-                respond(
-                    context: context, head: head, status: .serviceUnavailable,
-                    json: Self.errorJSON("journal_unavailable", reason), extra: [("Retry-After", "30")])
-            }
+            return receive(head: head, context: context)
         }
         self.route = nil
         self.head = nil
     }
 
-    /// Metrics, forwarding and the automatic callback: all off the response's path.
-    private func afterStoring(
-        _ change: StoreChange, delivery: DeliveryInfo, head: HTTPRequestHead, received: Double
-    ) {
+    /// A delivery with the right token: decoded on the event loop, journalled off it (when there
+    /// is a journal), stored once the journal has it, and only then answered.
+    private func receive(head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let received = WallClock.now()
+        let source = context.channel.remoteAddress?.ipAddress
+        let delivery = DeliveryInfo(
+            origin: .webhook, source: source, userAgent: Self.capped(head.headers.first(name: "user-agent")),
+            forwardedFor: Self.capped(head.headers.first(name: "x-forwarded-for")),
+            forwardedForTrusted: configuration.trustProxy, deliveryID: DeliveryIDs.next())
+        let body = self.body ?? context.channel.allocator.buffer(capacity: 0)
+        self.body = nil
+        guard body.readableBytes > 0 else {
+            ingestor.rejections.count(PayloadError.Kind.invalidJSON.rawValue)
+            return answer(.refused(PayloadError(.invalidJSON, "empty body")), head: head, context: context)
+        }
+        let admitted = body.withUnsafeReadableBytes { raw in
+            ingestor.admit(raw.bindMemory(to: UInt8.self), delivery: delivery)
+        }
+        let admission: Ingestor.Admission
+        switch admitted {
+        case .failure(let error): return answer(.refused(error), head: head, context: context)
+        case .success(let admitted): admission = admitted
+        }
+        let delivered = Delivered(
+            admission: admission, body: body, contentType: head.headers.first(name: "content-type"),
+            received: received)
+        guard let journal = configuration.journal else {
+            return answer(store(delivered), head: head, context: context)
+        }
+        let line = body.withUnsafeReadableBytes { raw in
+            Journal.line(body: raw.bindMemory(to: UInt8.self), receivedAt: received, source: source)
+        }
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        journal.enqueue(line) { error in
+            eventLoop.execute {
+                let (handler, context) = loopBound.value
+                if let error {
+                    handler.ingestor.rejections.count("journal_unavailable")
+                    handler.configuration.metrics?.journalError()
+                    handler.answer(.notPersisted(error.description), head: head, context: context)
+                } else {
+                    handler.answer(handler.store(delivered), head: head, context: context)
+                }
+            }
+        }
+    }
+
+    /// What a delivery needs after the journal has it.
+    private struct Delivered {
+        let admission: Ingestor.Admission
+        let body: ByteBuffer
+        let contentType: String?
+        let received: Double
+    }
+
+    private enum Answer {
+        case stored(StoreChange)
+        case refused(PayloadError)
+        case notPersisted(String)
+    }
+
+    private func store(_ delivered: Delivered) -> Answer {
+        let change = ingestor.store(delivered.admission, receivedAt: delivered.received)
+        afterStoring(change, delivered)
+        return .stored(change)
+    }
+
+    private func answer(_ outcome: Answer, head: HTTPRequestHead, context: ChannelHandlerContext) {
+        switch outcome {
+        case .stored(.appended(let id)):
+            respond(context: context, head: head, status: .ok, json: "{\"ok\":true,\"id\":\(id)}")
+        case .stored(.folded(let id, let deliveries)):
+            respond(
+                context: context, head: head, status: .ok,
+                json: "{\"ok\":true,\"id\":\(id),\"deliveries\":\(deliveries)}")
+        case .stored(.annotated):
+            break  // not an outcome of ingesting
+        case .refused(let error):
+            respond(
+                context: context, head: head,
+                status: error.kind == .repositoryNotAllowed ? .forbidden : .badRequest,
+                json: Self.errorJSON(error.kind.rawValue, error.detail))
+        case .notPersisted(let reason):
+            // Not acknowledged: Docker Hub (or any sender) should retry later.
+            respond(
+                context: context, head: head, status: .serviceUnavailable,
+                json: Self.errorJSON("journal_unavailable", reason), extra: [("Retry-After", "30")])
+        }
+        self.route = nil
+        self.head = nil
+    }
+
+    /// Metrics and forwarding: both off the response's path.
+    private func afterStoring(_ change: StoreChange, _ delivered: Delivered) {
         let id: UInt64
         switch change {
         case .appended(let appended): id = appended
         case .folded(let folded, _): id = folded
         case .annotated: return
         }
-        if let metrics = configuration.metrics, let event = ingestor.store.event(id: id) {
-            metrics.accepted(repository: event.repoName)
-        }
-        if let forwarder = configuration.forwarder, let body {
+        configuration.metrics?.accepted(repository: delivered.admission.payload.repository.repoName)
+        if let forwarder = configuration.forwarder {
             forwarder.enqueue(
                 Forwarder.Delivery(
-                    eventID: id, deliveryID: delivery.deliveryID ?? DeliveryIDs.next(),
-                    body: Array(body.readableBytesView),
-                    contentType: head.headers.first(name: "content-type") ?? "application/json"),
-                now: received)
-        }
-        if case .appended = change, let callbacks = configuration.callbacks,
-            let state = configuration.autoCallback
-        {
-            Task { await callbacks.send(eventID: id, state: state) }
+                    eventID: id, deliveryID: delivered.admission.delivery?.deliveryID ?? DeliveryIDs.next(),
+                    body: Array(delivered.body.readableBytesView),
+                    contentType: delivered.contentType ?? "application/json"),
+                now: delivered.received)
         }
     }
 
@@ -260,8 +309,21 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         var headers: [(String, String)] = []
     }
 
-    /// Limits checked as soon as the head is parsed, before any body is read.
-    private func screen(_ head: HTTPRequestHead, context: ChannelHandlerContext) -> Refusal? {
+    /// Limits checked as soon as the head is parsed, before any body is read. Requests with the
+    /// right token are never throttled (Docker Hub sends from a handful of addresses, and a
+    /// release pushes hundreds of tags); everything else draws on its address's allowance, and
+    /// an address that overdraws it sits in the penalty box for a while.
+    private func screen(_ head: HTTPRequestHead, route: Route, context: ChannelHandlerContext) -> Refusal? {
+        let genuine: Bool
+        if case .hook = route { genuine = true } else { genuine = false }
+        if !genuine, let penaltyBox,
+            let wait = penaltyBox.strike(clientKey(head, context: context), now: WallClock.now())
+        {
+            return Refusal(
+                status: .tooManyRequests, error: "rate_limited",
+                detail: "too many requests without the webhook token from this address; retry in \(wait) s",
+                headers: [("Retry-After", String(wait))])
+        }
         if head.uri.utf8.count > configuration.maxURIBytes {
             return Refusal(
                 status: .uriTooLong, error: "uri_too_long",
@@ -278,22 +340,22 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
                 status: .requestHeaderFieldsTooLarge, error: "headers_too_large",
                 detail: "the header fields exceed \(configuration.maxHeaderBytes) bytes")
         }
-        if let rateLimiter, let address = context.channel.remoteAddress?.ipAddress,
-            let wait = rateLimiter.take(address, now: WallClock.now())
-        {
-            let seconds = max(1, Int(wait.rounded(.up)))
-            return Refusal(
-                status: .tooManyRequests, error: "rate_limited",
-                detail: "more than \(Int(rateLimiter.rate)) requests a second from \(address)",
-                headers: [("Retry-After", String(seconds))])
-        }
-        if case .hook = route(for: head),
-            let length = head.headers.first(name: "content-length").flatMap(Int.init),
+        if genuine, let length = head.headers.first(name: "content-length").flatMap(Int.init),
             length > configuration.maxBodyBytes
         {
             return tooLarge
         }
         return nil
+    }
+
+    /// The address to hold responsible: the peer, or behind a trusted proxy the right-most
+    /// `X-Forwarded-For` entry — the one the proxy added; the client writes the ones before it.
+    private func clientKey(_ head: HTTPRequestHead, context: ChannelHandlerContext) -> String {
+        let peer = context.channel.remoteAddress?.ipAddress ?? "?"
+        guard configuration.trustProxy else { return peer }
+        return DeliveryInfo.lastForwardedHop(
+            head.headers[canonicalForm: "x-forwarded-for"].last.map(String.init))
+            ?? peer
     }
 
     private var tooLarge: Refusal {
@@ -316,6 +378,15 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
             context: context, head: head, status: refusal.status,
             json: Self.errorJSON(refusal.error, refusal.detail),
             extra: refusal.headers, forceClose: true)
+    }
+
+    /// Header values kept with an event are cut to this many characters (they count against
+    /// the memory budget, and a sender chooses them).
+    static let keptHeaderLength = 256
+
+    static func capped(_ value: String?) -> String? {
+        guard let value, value.utf8.count > keptHeaderLength else { return value }
+        return String(value.prefix(keptHeaderLength - 1)) + "…"
     }
 
     static func errorJSON(_ error: String, _ detail: String) -> String {

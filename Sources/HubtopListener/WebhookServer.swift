@@ -18,7 +18,9 @@ public final class WebhookServer: Sendable {
     public init(configuration: ListenerConfiguration, ingestor: Ingestor) {
         self.configuration = configuration
         self.ingestor = ingestor
-        self.connections = ConnectionLimiter(maximum: configuration.maxConnections)
+        self.connections = ConnectionLimiter(
+            maximum: configuration.maxConnections,
+            maximumPerAddress: configuration.trustProxy ? nil : configuration.maxConnectionsPerAddress)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
         self.quiescing = Mutex(ServerQuiescingHelper(group: group))
     }
@@ -26,9 +28,22 @@ public final class WebhookServer: Sendable {
     /// Binds and starts serving; returns the bound port (useful with port 0).
     public func start() async throws -> Int {
         let configuration = self.configuration
+        // An empty or short secret would open `/hook/` (and `/metrics`) to anyone.
+        for (token, name) in [
+            (configuration.token, "the webhook token"), (configuration.metricsToken, "the metrics token"),
+        ] {
+            if let token, let problem = WebhookToken.problem(with: token, name: name) {
+                throw ListenerError(description: problem)
+            }
+        }
         let ingestor = self.ingestor
         let connections = self.connections
-        let rateLimiter = configuration.rateLimit.map { RateLimiter(rate: $0) }
+        let penaltyBox = configuration.rateLimit.map {
+            PenaltyBox(rate: $0, penalty: configuration.penaltySeconds)
+        }
+        // Behind a proxy every peer is the proxy: only the handler, which reads X-Forwarded-For,
+        // knows whom to blame.
+        let peerPenaltyBox = configuration.trustProxy ? nil : penaltyBox
         guard let quiescing = self.quiescing.withLock({ $0 }) else {
             throw ChannelError.ioOnClosedChannel
         }
@@ -45,39 +60,38 @@ public final class WebhookServer: Sendable {
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    guard connections.claim() else {
+                    let address = channel.remoteAddress?.ipAddress ?? "?"
+                    guard connections.claim(address) else {
                         // Refused at once rather than queued: say why, then close.
                         ingestor.rejections.count("too_many_connections")
                         let response = RawResponse.buffer(
                             channel.allocator, status: 429, reason: "Too Many Requests",
                             error: "too_many_connections",
-                            detail: "more than \(configuration.maxConnections) connections are open",
+                            detail: "too many connections are open (in all or from this address)",
                             extra: [("Retry-After", "5")])
                         channel.writeAndFlush(response).whenComplete { _ in channel.close(promise: nil) }
                         return
                     }
-                    channel.closeFuture.whenComplete { _ in connections.release() }
+                    channel.closeFuture.whenComplete { _ in connections.release(address) }
                     let sync = channel.pipeline.syncOperations
                     let deadline = RequestDeadlineHandler(
-                        timeout: configuration.requestTimeout, rejections: ingestor.rejections)
+                        timeout: configuration.requestTimeout,
+                        firstByteTimeout: configuration.firstByteTimeout,
+                        rejections: ingestor.rejections, penaltyBox: peerPenaltyBox)
                     try sync.addHandler(deadline)
                     try sync.addHandler(IdleStateHandler(allTimeout: configuration.idleTimeout))
                     try sync.configureHTTPServerPipeline(
                         withPipeliningAssistance: true, withErrorHandling: false)
-                    try sync.addHandler(ProtocolErrorHandler(rejections: ingestor.rejections))
+                    try sync.addHandler(
+                        ProtocolErrorHandler(rejections: ingestor.rejections, penaltyBox: peerPenaltyBox))
                     try sync.addHandler(
                         WebhookHandler(
                             configuration: configuration, ingestor: ingestor, deadline: deadline,
-                            rateLimiter: rateLimiter))
+                            penaltyBox: penaltyBox))
                 }
             }
         let bound = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
         channel.withLock { $0 = bound }
-        if let journal = configuration.journal, journal.policy == .interval {
-            bound.eventLoop.scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
-                journal.syncIfDirty()
-            }
-        }
         return bound.localAddress?.port ?? configuration.port
     }
 
@@ -96,4 +110,8 @@ public final class WebhookServer: Sendable {
         try? await group.shutdownGracefully()
         configuration.journal?.syncIfDirty()
     }
+}
+
+public struct ListenerError: Error, CustomStringConvertible, Sendable {
+    public var description: String
 }

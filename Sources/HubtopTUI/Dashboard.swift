@@ -18,8 +18,6 @@ public struct DashboardOptions: Sendable {
     public var staleAfter: Double?
     /// `--bell`: start with the bell on.
     public var bell = false
-    /// Sends a legacy callback (event id, state) in the background; nil: `v` is off.
-    public var sendCallback: (@Sendable (UInt64, String) -> Void)?
 
     public init(
         webhookURL: String, repositoryFilter: String, themes: [Theme] = [.builtInDefault],
@@ -85,7 +83,6 @@ public enum Dashboard {
         state.flash = options.startupMessage
         state.staleAfter = options.staleAfter
         state.bell = options.bell
-        state.callbacksAvailable = options.sendCallback != nil
         state.bellSeenID = store.totals.newestID
         model.update(&state, .tick(now: state.now))
         model.refresh(&state)
@@ -113,7 +110,7 @@ public enum Dashboard {
                 }
                 while !state.effects.isEmpty {
                     for message in perform(
-                        &state.effects, store: store, terminal: terminal, sendCallback: options.sendCallback)
+                        &state.effects, store: store, terminal: terminal)
                     {
                         model.update(&state, message)
                     }
@@ -166,17 +163,13 @@ public enum Dashboard {
 
     /// Carries out what `update` asked for; results come back as messages.
     static func perform(
-        _ effects: inout [Effect], store: EventStore, terminal: CursesTerminal,
-        sendCallback: (@Sendable (UInt64, String) -> Void)?
+        _ effects: inout [Effect], store: EventStore, terminal: CursesTerminal
     ) -> [Message] {
         defer { effects.removeAll() }
         return effects.compactMap { effect in
             switch effect {
             case .bell:
                 terminal.bell()
-                return nil
-            case .callback(let eventID, let state):
-                sendCallback?(eventID, state)
                 return nil
             case .export(let path, let filter, let overwrite):
                 let events = store.events(filter: filter, limit: Int.max).events.reversed()

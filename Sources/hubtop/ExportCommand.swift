@@ -82,9 +82,7 @@ struct ExportCommand: ParsableCommand {
             if let pattern = patterns.2, !pattern.matches(event.pusher ?? "") { return false }
             return true
         }
-        var summary = "hubtop export: \(events.count) of \(store.totals.events) events"
-        if report.corrupt > 0 { summary += "; \(report.corrupt) corrupt journal lines skipped" }
-        if report.tornTail { summary += "; a torn last line skipped" }
+        let summary = "hubtop export: \(events.count) of \(store.totals.events) events\(report.skipped)"
         if let output {
             switch ExportFile.write(Array(events), format: format, to: output, overwrite: force) {
             case .written: Console.error(summary + " written to \(output)")

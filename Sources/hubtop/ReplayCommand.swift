@@ -49,15 +49,14 @@ struct ReplayCommand: AsyncParsableCommand {
         } catch {
             throw fail("hubtop replay: \(error)")
         }
-        Console.error(
-            "hubtop replay: \(entries.count) deliveries in \(path)"
-                + (report.corrupt > 0 ? ", \(report.corrupt) corrupt lines skipped" : "")
-                + (report.tornTail ? ", a torn last line skipped" : ""))
+        Console.error("hubtop replay: \(entries.count) deliveries in \(path)\(report.skipped)")
         let store = EventStore(capacity: max(100_000, entries.count))
         let ingestor = Ingestor(store: store)
+        // Nothing here must wait for the reader: a generous queue, flushed at the end.
+        let output = LineQueue(descriptor: STDOUT_FILENO, maxBytes: 256 << 20)
         if headless {
             // Listening before the first event is fed, or it would go unprinted.
-            let printer = HeadlessPrinter(store: store, json: json)
+            let printer = HeadlessPrinter(store: store, json: json, output: output)
             store.observe { printer.print($0) }
         }
         let speed = self.speed
@@ -81,6 +80,7 @@ struct ReplayCommand: AsyncParsableCommand {
                 Glibc.exit(0)
             }
             await feeder.value
+            output.flush(within: 600)
             return
         }
         let selection = ThemeSelection.choose(theme ?? Environment.value("HUBTOP_THEME"))

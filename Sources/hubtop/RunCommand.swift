@@ -18,8 +18,17 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
     var listen = "127.0.0.1:9876"
 
-    @Option(help: "Secret path token for POST /hook/<token> (default: $HUBTOP_TOKEN, else random).")
+    @Option(
+        help:
+            "Secret path token for POST /hook/<token>, at least 16 characters (default: $HUBTOP_TOKEN, else random)."
+    )
     var token: String?
+
+    @Option(
+        help:
+            "Bearer token for GET /metrics, at least 16 characters (default: $HUBTOP_METRICS_TOKEN; without one /metrics is closed)."
+    )
+    var metricsToken: String?
 
     @Option(help: "Largest accepted request body, in bytes.")
     var maxBody = 1 << 20
@@ -27,17 +36,31 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Events kept in memory; the oldest are evicted beyond this.")
     var maxEvents = 100_000
 
+    @Option(
+        help:
+            "Memory the stored events may hold (e.g. 512MiB, 2GiB); the oldest are evicted beyond this.")
+    var maxMemory = "512MiB"
+
     @Option(help: "Close connections idle for this many seconds.")
     var idleTimeout = 60
 
     @Option(help: "A request must arrive whole within this many seconds of its first byte (else 408).")
     var requestTimeout = 10
 
+    @Option(help: "A new connection must send its first byte within this many seconds (else it is closed).")
+    var firstByteTimeout = 5
+
     @Option(help: "Open connections beyond this are refused at once (429).")
     var maxConnections = 1024
 
-    @Option(help: "Requests a second per source address, bursts of twice that (429 beyond; 0: unlimited).")
-    var rateLimit = 100.0
+    @Option(help: "Open connections per source address (not applied with --trust-proxy).")
+    var maxConnectionsPerAddress = 64
+
+    @Option(
+        help:
+            "Requests without the webhook token a second per source address, bursts of twice that; an address beyond it gets 429 for a minute (0: unlimited). Deliveries with the token are never limited."
+    )
+    var rateLimit = 20.0
 
     @Flag(help: "Run without the dashboard: print one line per event to stdout.")
     var headless = false
@@ -106,19 +129,8 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Believe X-Forwarded-For for the client address (only behind a proxy you run).")
     var trustProxy = false
 
-    @Flag(help: "Serve GET /metrics without the bearer token (it names your repositories).")
+    @Flag(help: "Serve GET /metrics without a bearer token (it names your repositories).")
     var metricsPublic = false
-
-    @Option(help: "Legacy callbacks: success (report each new event to its callback_url) or off.")
-    var callback = "off"
-
-    @Option(
-        name: .customLong("callback-host"),
-        help: "Hosts callbacks may go to, over https (repeatable; default registry.hub.docker.com).")
-    var callbackHosts: [String] = []
-
-    @Flag(help: .hidden)
-    var callbackAllowHTTP = false
 
     func validate() throws {
         guard ListenerConfiguration.parseListenAddress(listen) != nil else {
@@ -141,8 +153,19 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError(
                 "--group-window wants a duration such as 2m, 90s or 0; got '\(groupWindow)'")
         }
-        guard callback == "off" || callback == "success" else {
-            throw ValidationError("--callback takes success or off")
+        if let token, let problem = WebhookToken.problem(with: token, name: "--token") {
+            throw ValidationError(problem)
+        }
+        if let metricsToken, let problem = WebhookToken.problem(with: metricsToken, name: "--metrics-token") {
+            throw ValidationError(problem)
+        }
+        guard let budget = ByteSize.parse(maxMemory), budget >= 1 << 20 else {
+            throw ValidationError(
+                "--max-memory wants a size of at least 1MiB such as 512MiB or 2GiB; got '\(maxMemory)'")
+        }
+        guard firstByteTimeout > 0 else { throw ValidationError("timeouts must be positive") }
+        guard maxConnectionsPerAddress > 0 else {
+            throw ValidationError("--max-connections-per-address must be positive")
         }
         for url in forwardURLs {
             do { _ = try HTTPPost.target(url) } catch { throw ValidationError("--forward \(url): \(error)") }
@@ -159,10 +182,14 @@ struct RunCommand: AsyncParsableCommand {
         let address = ListenerConfiguration.parseListenAddress(listen)!
         // Headless: signals end the run; from the very start, so none is lost.
         let trap = headless ? SignalTrap([SIGINT, SIGTERM]) : nil
-        let secret =
-            token ?? Environment.value("HUBTOP_TOKEN").flatMap { $0.isEmpty ? nil : $0 }
-            ?? WebhookToken.random()
-        let store = EventStore(capacity: maxEvents, groupWindow: DurationText.seconds(groupWindow) ?? 120)
+        let secret = try token ?? Self.secretFromEnvironment("HUBTOP_TOKEN") ?? WebhookToken.random()
+        let metricsSecret = try metricsToken ?? Self.secretFromEnvironment("HUBTOP_METRICS_TOKEN")
+        if metricsSecret == secret {
+            throw fail("hubtop: the metrics token must differ from the webhook token")
+        }
+        let store = EventStore(
+            capacity: maxEvents, groupWindow: DurationText.seconds(groupWindow) ?? 120,
+            memoryBudget: ByteSize.parse(maxMemory) ?? 512 << 20)
         let allowlist = allowedRepositories.isEmpty ? nil : RepositoryAllowlist(allowedRepositories)
         let ingestor = Ingestor(store: store, allowlist: allowlist)
         let metrics = ListenerMetrics()
@@ -170,7 +197,10 @@ struct RunCommand: AsyncParsableCommand {
             host: address.host, port: address.port, token: secret, maxBodyBytes: maxBody,
             idleTimeout: .seconds(Int64(idleTimeout)))
         configuration.requestTimeout = .seconds(Int64(requestTimeout))
+        configuration.firstByteTimeout = .seconds(Int64(firstByteTimeout))
         configuration.maxConnections = maxConnections
+        configuration.maxConnectionsPerAddress = maxConnectionsPerAddress
+        configuration.metricsToken = metricsSecret
         configuration.rateLimit = rateLimit > 0 ? rateLimit : nil
         configuration.trustProxy = trustProxy
         configuration.metrics = metrics
@@ -182,12 +212,8 @@ struct RunCommand: AsyncParsableCommand {
             forwardURLs.isEmpty
             ? nil : try Forwarder(urls: forwardURLs, policy: forwardPolicy, store: store, metrics: metrics)
         configuration.forwarder = forwarder
-        var callbackPolicy = CallbackSender.Policy()
-        if !callbackHosts.isEmpty { callbackPolicy.allowedHosts = Set(callbackHosts.map { $0.lowercased() }) }
-        callbackPolicy.allowPlainHTTP = callbackAllowHTTP
-        let callbacks = CallbackSender(policy: callbackPolicy, store: store, metrics: metrics)
-        configuration.callbacks = callbacks
-        configuration.autoCallback = callback == "success" ? .success : nil
+        let output = headless ? LineQueue(descriptor: STDOUT_FILENO) : nil
+        configuration.output = output
         if let journal {
             try JournalRestore.replay(journal, into: ingestor)
             do {
@@ -213,8 +239,10 @@ struct RunCommand: AsyncParsableCommand {
 
         if headless {
             Console.error("hubtop: listening; webhook URL: \(webhookURL)")
-            let printer = HeadlessPrinter(store: store, json: json)
-            store.observe { printer.print($0) }
+            if let output {
+                let printer = HeadlessPrinter(store: store, json: json, output: output)
+                store.observe { printer.print($0) }
+            }
             _ = await trap?.wait()
             trap?.release()
         } else {
@@ -231,10 +259,6 @@ struct RunCommand: AsyncParsableCommand {
                 startupMessage: selection.problem)
             dashboard.staleAfter = stale.flatMap(DurationText.seconds)
             dashboard.bell = bell
-            dashboard.sendCallback = { id, state in
-                guard let state = CallbackSender.State(rawValue: state) else { return }
-                Task { await callbacks.send(eventID: id, state: state) }
-            }
             let notices = Dashboard.run(store: store, rejections: ingestor.rejections, options: dashboard)
             for notice in notices { Console.error(notice) }
             // Said again now that the screen is back: the dashboard covered the first telling.
@@ -244,5 +268,16 @@ struct RunCommand: AsyncParsableCommand {
         demoTask?.cancel()
         await server.shutdown()
         forwarder?.stop()
+        // A reader that stopped reading must not keep the process from exiting.
+        output?.flush(within: 2)
+    }
+
+    /// A secret from the environment: unset or empty means none; a weak one is an error.
+    static func secretFromEnvironment(_ name: String) throws -> String? {
+        guard let value = Environment.value(name), !value.isEmpty else { return nil }
+        if let problem = WebhookToken.problem(with: value, name: "$\(name)") {
+            throw fail("hubtop: \(problem)")
+        }
+        return value
     }
 }

@@ -73,10 +73,12 @@ struct ConsoleError: Error, CustomStringConvertible {
     var description: String
 }
 
-/// Prints each stored or folded event in headless mode.
+/// Prints each stored or folded event in headless mode, through a queue that never blocks the
+/// writer (a listener event loop).
 struct HeadlessPrinter: Sendable {
     let store: EventStore
     let json: Bool
+    let output: LineQueue
 
     func print(_ change: StoreChange) {
         let id: UInt64
@@ -86,7 +88,7 @@ struct HeadlessPrinter: Sendable {
         case .annotated: return
         }
         guard let event = store.event(id: id) else { return }
-        Console.out(json ? EventFormatter.json(event) : EventFormatter.line(event))
+        output.push(json ? EventFormatter.json(event) : EventFormatter.line(event))
     }
 }
 
@@ -210,10 +212,8 @@ enum JournalRestore {
         } catch {
             throw fail("hubtop: \(error)")
         }
-        var summary =
+        Console.error(
             "hubtop: journal \(path): \(report.lines) lines replayed, \(ingestor.store.totals.events) events"
-        if report.corrupt > 0 { summary += ", \(report.corrupt) corrupt lines skipped" }
-        if report.tornTail { summary += ", a torn last line (a write cut short) skipped" }
-        Console.error(summary)
+                + report.skipped)
     }
 }

@@ -10,7 +10,7 @@ import Testing
     }
 
     @Test func postedEventsShowInEveryPaneAndTheKeysWork() async throws {
-        let tmux = try TmuxSession(hubtop: ["--listen", "127.0.0.1:0", "--token", "e2e"])
+        let tmux = try TmuxSession(hubtop: ["--listen", "127.0.0.1:0", "--token", "e2e-token-0123456789"])
         let url = try await tmux.webhookURL()
         try await tmux.waitForText("waiting for webhooks")
 
@@ -62,7 +62,7 @@ import Testing
     }
 
     @Test func hostileTextCannotRetitleOrRecolourTheTerminal() async throws {
-        let tmux = try TmuxSession(hubtop: ["--listen", "127.0.0.1:0", "--token", "x"])
+        let tmux = try TmuxSession(hubtop: ["--listen", "127.0.0.1:0", "--token", "x-token-0123456789"])
         let url = try await tmux.webhookURL()
         try await tmux.waitForText("waiting for webhooks")
         let titleBefore = tmux.paneTitle
@@ -91,7 +91,7 @@ import Testing
 
     /// Every field the dashboard shows, each carrying OSC, CSI, DCS, C1, bidi and CR/BS tricks.
     @Test func injectionInEveryFieldLeavesTitleColoursAndLayoutAlone() async throws {
-        let tmux = try TmuxSession(hubtop: ["--listen", "127.0.0.1:0", "--token", "inj"])
+        let tmux = try TmuxSession(hubtop: ["--listen", "127.0.0.1:0", "--token", "inj-token-0123456789"])
         let url = try await tmux.webhookURL()
         try await tmux.waitForText("waiting for webhooks")
         let titleBefore = tmux.paneTitle
@@ -143,7 +143,7 @@ import Testing
     }
 
     @Test func capitalDDiffsTwoPostedDockerfiles() async throws {
-        let tmux = try TmuxSession(hubtop: ["--listen", "127.0.0.1:0", "--token", "diff"])
+        let tmux = try TmuxSession(hubtop: ["--listen", "127.0.0.1:0", "--token", "diff-token-0123456789"])
         let url = try await tmux.webhookURL()
         try await tmux.waitForText("waiting for webhooks")
         for (time, dockerfile) in [

@@ -5,9 +5,11 @@ import Testing
 
 @Suite struct HeadlessTests {
     @Test func sendPrintsTheEventAsNDJSON() async throws {
-        let child = try Child(["--headless", "--json", "--listen", "127.0.0.1:0", "--token", "T0K"])
+        let child = try Child([
+            "--headless", "--json", "--listen", "127.0.0.1:0", "--token", "T0K-token-0123456789",
+        ])
         let url = try await child.webhookURL()
-        #expect(url.hasSuffix("/hook/T0K"))
+        #expect(url.hasSuffix("/hook/T0K-token-0123456789"))
 
         let first = try runHubtop(["send", "--url", url])
         #expect(first.status == 0, "\(first.err)")
@@ -37,7 +39,7 @@ import Testing
     }
 
     @Test func humanReadableLinesAndStdinPayloads() async throws {
-        let child = try Child(["--headless", "--listen", "127.0.0.1:0", "--token", "abc"])
+        let child = try Child(["--headless", "--listen", "127.0.0.1:0", "--token", "abc-token-0123456789"])
         let url = try await child.webhookURL()
         let payload = #"{"push_data":{"pusher":"early"},"repository":{"namespace":"old","name":"school"}}"#
         let sent = try runHubtop(["send", "--url", url, "-"], stdin: payload)
@@ -50,9 +52,12 @@ import Testing
     }
 
     @Test func sendFailsClearlyWhenRefusedOrUnreachable() async throws {
-        let child = try Child(["--headless", "--listen", "127.0.0.1:0", "--token", "right"])
+        let child = try Child(["--headless", "--listen", "127.0.0.1:0", "--token", "right-token-0123456789"])
         let url = try await child.webhookURL()
-        let wrong = try runHubtop(["send", "--url", url.replacingOccurrences(of: "/right", with: "/wrong")])
+        let wrong = try runHubtop([
+            "send", "--url",
+            url.replacingOccurrences(of: "/right-token-0123456789", with: "/wrong-token-0123456789"),
+        ])
         #expect(wrong.status != 0)
         #expect(wrong.out.contains("404"))
         #expect(wrong.err.contains("refused"))
@@ -81,7 +86,8 @@ import Testing
         ).path
         defer { try? FileManager.default.removeItem(atPath: journal) }
         let arguments = [
-            "--headless", "--json", "--listen", "127.0.0.1:0", "--token", "k", "--journal", journal,
+            "--headless", "--json", "--listen", "127.0.0.1:0", "--token", "k-token-0123456789", "--journal",
+            journal,
         ]
         let first = try Child(arguments + ["--fsync", "always"])
         let url = try await first.webhookURL()
@@ -98,7 +104,8 @@ import Testing
         let second = try Child(arguments)
         let restartedURL = try await second.webhookURL()
         let health = try await HTTPPost.post(
-            url: restartedURL.replacingOccurrences(of: "/hook/k", with: "/healthz"), body: [], method: "GET")
+            url: restartedURL.replacingOccurrences(of: "/hook/k-token-0123456789", with: "/healthz"),
+            body: [], method: "GET")
         #expect(health.body.contains("\"events\":\(count)"), "\(health.body)")
         #expect(second.stderr.contains("\(count) lines replayed"))
         second.signal(SIGTERM)

@@ -21,7 +21,7 @@ import Testing
     @Test func aBurstIsOneRowThatExpandsAndExportWritesTheFilteredEvents() async throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let tmux = try TmuxSession(hubtop: ["--listen", "127.0.0.1:0", "--token", "e2e"])
+        let tmux = try TmuxSession(hubtop: ["--listen", "127.0.0.1:0", "--token", "e2e-token-0123456789"])
         let url = try await tmux.webhookURL()
         try await tmux.waitForText("waiting for webhooks")
         let now = Int(Date().timeIntervalSince1970)
@@ -94,7 +94,7 @@ import Testing
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let tmux = try TmuxSession(hubtop: [
-            "--listen", "127.0.0.1:0", "--token", "e2e", "--bell", "--repo", "acme",
+            "--listen", "127.0.0.1:0", "--token", "e2e-token-0123456789", "--bell", "--repo", "acme",
         ])
         let url = try await tmux.webhookURL()
         try await tmux.waitForText("BELL")

@@ -6,11 +6,14 @@ import Testing
 /// The integration flags wired in the real binary: one hubtop forwards to another.
 @Suite struct IntegrationEndToEndTests {
     @Test func forwardsAllowedDeliveriesToAnotherHubtopAndCountsThem() async throws {
-        let downstream = try Child(["--headless", "--json", "--listen", "127.0.0.1:0", "--token", "down"])
+        let downstream = try Child([
+            "--headless", "--json", "--listen", "127.0.0.1:0", "--token", "down-token-0123456789",
+        ])
         let downstreamURL = try await downstream.webhookURL()
         let upstream = try Child([
-            "--headless", "--listen", "127.0.0.1:0", "--token", "up", "--forward", downstreamURL,
-            "--allow-repo", "acme/*",
+            "--headless", "--listen", "127.0.0.1:0", "--token", "up-token-0123456789", "--forward",
+            downstreamURL,
+            "--allow-repo", "acme/*", "--metrics-token", "metrics-token-0123456789",
         ])
         let url = try await upstream.webhookURL()
 
@@ -23,10 +26,11 @@ import Testing
         try await eventually("the forwarded event downstream") { downstream.stdout.contains("\"acme/api\"") }
         #expect(!downstream.stdout.contains("svendowideit"))
 
-        let base = String(url.dropLast("/hook/up".count))
+        let base = String(url.dropLast("/hook/up-token-0123456789".count))
         func scrape() async throws -> String {
             let response = try await HTTPPost.post(
-                url: base + "/metrics", body: [], extraHeaders: [("Authorization", "Bearer up")],
+                url: base + "/metrics", body: [],
+                extraHeaders: [("Authorization", "Bearer metrics-token-0123456789")],
                 method: "GET")
             #expect(response.status == 200)
             return response.body

@@ -10,6 +10,9 @@ func temporaryPath(_ name: String) -> String {
 
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
+/// A webhook token long enough for the listener (it refuses shorter ones).
+let testToken = "test-token-0123456789"
+
 @Suite struct JournalTests {
     @Test func appendedDeliveriesReadBackInOrderWithTheirBodiesIntact() throws {
         let path = temporaryPath("journal.ndjson")
@@ -90,20 +93,21 @@ func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 
     @Test func deliveriesThatCannotBeJournaledGet503AndAreNotStored() async throws {
         let ingestor = Ingestor(store: EventStore())
-        var configuration = ListenerConfiguration(port: 0, token: "t", eventLoopThreads: 1)
+        var configuration = ListenerConfiguration(port: 0, token: testToken, eventLoopThreads: 1)
         configuration.journal = try Journal(path: "/dev/full", policy: .always)
         let server = WebhookServer(configuration: configuration, ingestor: ingestor)
         let port = try await server.start()
         defer { Task { await server.shutdown() } }
         let response = try await HTTPPost.post(
-            url: "http://127.0.0.1:\(port)/hook/t", body: bytes(DockerHubExample.body))
+            url: "http://127.0.0.1:\(port)/hook/\(testToken)", body: bytes(DockerHubExample.body))
         #expect(response.status == 503)
         #expect(jsonObject(response.body)["error"] == .string("journal_unavailable"))
         #expect(response.headers.contains { $0.0.lowercased() == "retry-after" })
         #expect(ingestor.store.totals.events == 0)
         #expect(ingestor.rejections.byReason["journal_unavailable"] == 1)
         // Invalid bodies are still refused as such, before the journal is tried.
-        let bad = try await HTTPPost.post(url: "http://127.0.0.1:\(port)/hook/t", body: bytes("nope"))
+        let bad = try await HTTPPost.post(
+            url: "http://127.0.0.1:\(port)/hook/\(testToken)", body: bytes("nope"))
         #expect(bad.status == 400)
     }
 
@@ -111,12 +115,12 @@ func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
         let path = temporaryPath("listener.ndjson")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let ingestor = Ingestor(store: EventStore())
-        var configuration = ListenerConfiguration(port: 0, token: "t", eventLoopThreads: 1)
+        var configuration = ListenerConfiguration(port: 0, token: testToken, eventLoopThreads: 1)
         configuration.journal = try Journal(path: path, policy: .always)
         let server = WebhookServer(configuration: configuration, ingestor: ingestor)
         let port = try await server.start()
         let response = try await HTTPPost.post(
-            url: "http://127.0.0.1:\(port)/hook/t", body: bytes(DockerHubExample.body))
+            url: "http://127.0.0.1:\(port)/hook/\(testToken)", body: bytes(DockerHubExample.body))
         #expect(response.status == 200)
         var lines = 0
         _ = try JournalReader.read(path) { _ in

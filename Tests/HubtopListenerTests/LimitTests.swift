@@ -47,6 +47,12 @@ struct RawClient {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Whether an answer has arrived (without waiting).
+    func canRead() -> Bool {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) == 1
+    }
+
     func close() { Glibc.close(descriptor) }
 }
 
@@ -56,7 +62,7 @@ struct Timeout: Error {
 
 /// A loopback configuration with token `t`, adjusted by `adjust`.
 func limited(_ adjust: (inout ListenerConfiguration) -> Void = { _ in }) -> ListenerConfiguration {
-    var configuration = ListenerConfiguration(port: 0, token: "t", eventLoopThreads: 1)
+    var configuration = ListenerConfiguration(port: 0, token: testToken, eventLoopThreads: 1)
     adjust(&configuration)
     return configuration
 }
@@ -144,7 +150,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
         try await withLimitedListener(limited { $0.requestTimeout = .milliseconds(300) }) { port, ingestor in
             let client = try RawClient(port: port)
             defer { client.close() }
-            client.send("POST /hook/t HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"repo")
+            client.send("POST /hook/\(testToken) HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"repo")
             // …and nothing more: the deadline answers.
             let response = client.readAll()
             #expect(status(of: response) == 408)
@@ -205,16 +211,16 @@ func jsonBody(of response: String) -> [String: JSONValue] {
         }
     }
 
-    @Test func tokenBucketsAllowBurstsThenRefillAtTheRate() {
-        let limiter = RateLimiter(rate: 5)
-        #expect(limiter.burst == 10)
-        for _ in 0..<10 { #expect(limiter.take("a", now: 100) == nil) }
-        let wait = limiter.take("a", now: 100)
-        #expect(wait.map { abs($0 - 0.2) < 1e-9 } == true, "one token comes back every 0.2 s")
-        #expect(limiter.take("b", now: 100) == nil, "addresses have their own buckets")
-        for _ in 0..<5 { #expect(limiter.take("a", now: 101) == nil) }
-        #expect(limiter.take("a", now: 101) != nil)
-        #expect(limiter.take("a", now: 1000) == nil, "a full bucket after a long pause")
+    @Test func anAddressThatOverdrawsSitsInThePenaltyBox() {
+        let box = PenaltyBox(rate: 5, penalty: 60)
+        #expect(box.burst == 10)
+        for _ in 0..<10 { #expect(box.strike("a", now: 100) == nil) }
+        #expect(box.strike("a", now: 100) == 60, "out of allowance: boxed for the penalty")
+        #expect(box.strike("b", now: 100) == nil, "addresses have their own allowance")
+        // The allowance would have refilled after a second, but the box holds for the penalty.
+        #expect(box.strike("a", now: 102) == 58)
+        #expect(box.isBoxed("a", now: 159))
+        #expect(box.strike("a", now: 161) == nil, "let out after the penalty, with a full allowance")
     }
 
     @Test func requestsBeyondTheRateLimitGet429WithRetryAfter() async throws {
@@ -241,7 +247,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
             let first = String(decoding: Array(body.utf8)[..<half], as: UTF8.self)
             let second = String(decoding: Array(body.utf8)[half...], as: UTF8.self)
             var request =
-                "POST /hook/t HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                "POST /hook/\(testToken) HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
             for part in [first, second] {
                 request += String(part.utf8.count, radix: 16) + "\r\n" + part + "\r\n"
             }
@@ -254,7 +260,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
 
     @Test func nothingStoredChangesAfterAnyRefusal() async throws {
         try await withLimitedListener(limited { $0.maxBodyBytes = 4096 }) { port, ingestor in
-            let url = "http://127.0.0.1:\(port)/hook/t"
+            let url = "http://127.0.0.1:\(port)/hook/\(testToken)"
             _ = try await HTTPPost.post(url: url, body: example)
             let before = ingestor.store.event(id: 1)
             let hostile: [[UInt8]] = [

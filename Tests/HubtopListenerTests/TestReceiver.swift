@@ -19,10 +19,13 @@ final class TestReceiver: Sendable {
 
     let requests = Mutex<[Request]>([])
     let script: Mutex<[Int]>
+    /// What every answer carries.
+    let answerBody: [UInt8]
     private let channel: Mutex<Channel?> = Mutex(nil)
 
-    init(statuses: [Int] = [200]) {
+    init(statuses: [Int] = [200], body: [UInt8] = []) {
         script = Mutex(statuses)
+        answerBody = body
     }
 
     /// Starts listening; returns the port.
@@ -78,12 +81,16 @@ final class TestReceiver: Sendable {
                 }
                 let status = HTTPResponseStatus(statusCode: receiver.nextStatus())
                 var headers = HTTPHeaders()
-                headers.add(name: "Content-Length", value: "0")
+                headers.add(name: "Content-Length", value: String(receiver.answerBody.count))
                 headers.add(name: "Connection", value: "close")
                 context.write(
                     wrapOutboundOut(
                         .head(HTTPResponseHead(version: head.version, status: status, headers: headers))),
                     promise: nil)
+                if !receiver.answerBody.isEmpty {
+                    let buffer = context.channel.allocator.buffer(bytes: receiver.answerBody)
+                    context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                }
                 let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
                 context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
                     bound.value.close(promise: nil)

@@ -173,20 +173,15 @@ import Testing
             #expect(screen.contains(text), "missing \(text)\n\(screen)")
         }
         #expect(!screen.contains("\u{1B}"), "payload and header text is sanitised")
-        // `v` is off unless the run wires callbacks.
+        // The legacy callback is shown, never offered: `v` does nothing.
         fixture.send(.key(.character("v")))
         #expect(fixture.state.prompt == nil)
-        #expect(fixture.state.flash?.contains("callbacks are off") == true)
-        fixture.state.callbacksAvailable = true
-        fixture.send(.key(.character("v")))
-        #expect(fixture.screen.contains("callback for #1"))
-        fixture.send(.key(.character("f")))
-        #expect(fixture.state.effects == [.callback(eventID: 1, state: "failure")])
+        #expect(fixture.state.effects.isEmpty)
         // A new outcome arrives: the detail shows it after the store wakes the model.
         fixture.store.annotate(
             1,
-            IntegrationOutcome(name: "callback", state: .refused, detail: "failure: not https", at: 999_002))
+            IntegrationOutcome(name: "forward → other:80", state: .failed, detail: "HTTP 500", at: 999_002))
         fixture.send(.storeChanged)
-        #expect(fixture.screen.contains("refused at"))
+        #expect(fixture.screen.contains("failed at"))
     }
 }

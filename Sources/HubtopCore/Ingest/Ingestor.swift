@@ -45,34 +45,29 @@ public final class Ingestor: Sendable {
         }
     }
 
-    /// What happened to a delivery that must be persisted before it is stored.
-    public enum Outcome: Sendable, Equatable {
-        case stored(StoreChange)
-        case refused(PayloadError)
-        /// Decoded, but `persist` failed: not stored, not to be acknowledged.
-        case notPersisted(String)
+    /// A decoded delivery that passed the allowlist, waiting to be stored (after the journal
+    /// has it, when there is one).
+    public struct Admission: Sendable {
+        public let payload: WebhookPayload
+        public let delivery: DeliveryInfo?
     }
 
-    /// Decodes, then calls `persist` (the journal) with the body, and stores only if that worked.
-    public func ingest(
-        _ body: UnsafeBufferPointer<UInt8>, receivedAt: Double, delivery: DeliveryInfo? = nil,
-        persist: (UnsafeBufferPointer<UInt8>) throws -> Void
-    ) -> Outcome {
-        let payload: WebhookPayload
-        let info: DeliveryInfo?
+    /// Decodes and checks a body without storing it. A refused body is counted under its reason.
+    public func admit(_ body: UnsafeBufferPointer<UInt8>, delivery: DeliveryInfo?) -> Result<
+        Admission, PayloadError
+    > {
         do {
-            (payload, info) = try admit(body, delivery: delivery)
+            let (payload, info) = try admit(body, delivery: delivery)
+            return .success(Admission(payload: payload, delivery: info))
         } catch {
             rejections.count(error.kind.rawValue)
-            return .refused(error)
+            return .failure(error)
         }
-        do {
-            try persist(body)
-        } catch {
-            rejections.count("journal_unavailable")
-            return .notPersisted("\(error)")
-        }
-        return .stored(store.ingest(payload, receivedAt: receivedAt, delivery: info))
+    }
+
+    /// Stores what `admit` let through.
+    public func store(_ admission: Admission, receivedAt: Double) -> StoreChange {
+        store.ingest(admission.payload, receivedAt: receivedAt, delivery: admission.delivery)
     }
 
     public func ingest(

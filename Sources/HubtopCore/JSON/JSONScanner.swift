@@ -10,6 +10,8 @@ public struct JSONScanner {
     public static let maximumDepth = 64
     /// Longer arrays are refused: no genuine payload has them, and they would cost memory per event.
     public static let maximumArrayElements = 10_000
+    /// Objects with more members are refused, for the same reason.
+    public static let maximumObjectMembers = 10_000
 
     @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
     @usableFromInline var position: Int
@@ -136,13 +138,18 @@ public struct JSONScanner {
         case UInt8(ascii: "{"):
             try beginObject()
             var members: [(String, JSONValue)] = []
+            // Where each key stands, so duplicates are found in constant time (a scan per key
+            // made a 1 MiB object of short keys quadratic).
+            var positions: [String: Int] = [:]
             var first = true
             while let key = try nextKey(first: &first) {
+                try countMember(members.count)
                 let value = try readValue()
                 // Duplicate keys: the last one wins, as in most JSON parsers.
-                if let existing = members.firstIndex(where: { $0.0 == key }) {
+                if let existing = positions[key] {
                     members[existing].1 = value
                 } else {
+                    positions[key] = members.count
                     members.append((key, value))
                 }
             }
@@ -170,9 +177,50 @@ public struct JSONScanner {
         }
     }
 
-    /// Skips a value of any type, validating it.
+    /// Refuses an object that already has `count` members and gets one more than allowed.
+    public func countMember(_ count: Int) throws(JSONError) {
+        if count >= Self.maximumObjectMembers {
+            throw error("object with more than \(Self.maximumObjectMembers) members")
+        }
+    }
+
+    /// Skips a value of any type, validating it, without building it.
     public mutating func skipValue() throws(JSONError) {
-        _ = try readValue()
+        guard let byte = peek() else { throw error("unexpected end of input, expected a value") }
+        switch byte {
+        case UInt8(ascii: "{"):
+            try beginObject()
+            var first = true
+            var count = 0
+            while try nextKey(first: &first) != nil {
+                try countMember(count)
+                count += 1
+                try skipValue()
+            }
+        case UInt8(ascii: "["):
+            try beginArray()
+            var first = true
+            var count = 0
+            while try nextElement(first: &first) {
+                if count >= Self.maximumArrayElements {
+                    throw error("array longer than \(Self.maximumArrayElements) elements")
+                }
+                count += 1
+                try skipValue()
+            }
+        case UInt8(ascii: "\""): _ = try readStringLiteral()
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try readLiteralBool()
+        case UInt8(ascii: "n"): try readLiteral("null")
+        default: _ = try readNumberLiteral()
+        }
+    }
+
+    /// Skips a value and returns its text as sent (without surrounding whitespace).
+    public mutating func rawValue() throws(JSONError) -> String {
+        skipWhitespace()
+        let start = position
+        try skipValue()
+        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
     }
 
     public mutating func readLiteral(_ word: StaticString) throws(JSONError) {

@@ -53,8 +53,13 @@ public struct JSONWriter {
     /// One entry per open container: whether it already holds an element.
     private var hasElement: [Bool] = [false]
     private var afterKey = false
+    /// Also escape what a terminal would act on or hide: C1 controls, bidi controls and
+    /// invisible characters (for output that people read, such as `--json`).
+    public let escapesUnsafeText: Bool
 
-    public init() {}
+    public init(escapesUnsafeText: Bool = false) {
+        self.escapesUnsafeText = escapesUnsafeText
+    }
 
     /// Writes the comma between elements, except right after a key.
     private mutating func prefix() {
@@ -91,7 +96,7 @@ public struct JSONWriter {
     /// Writes `"key":`; the next value belongs to it.
     public mutating func key(_ name: String) {
         prefix()
-        Self.appendQuoted(name, to: &bytes)
+        Self.appendQuoted(name, to: &bytes, escapingUnsafeText: escapesUnsafeText)
         bytes.append(UInt8(ascii: ":"))
         afterKey = true
     }
@@ -99,7 +104,7 @@ public struct JSONWriter {
     public mutating func string(_ value: String?) {
         guard let value else { return null() }
         prefix()
-        Self.appendQuoted(value, to: &bytes)
+        Self.appendQuoted(value, to: &bytes, escapingUnsafeText: escapesUnsafeText)
     }
 
     public mutating func number(_ value: Double?) {
@@ -155,8 +160,10 @@ public struct JSONWriter {
     }
 
     /// Appends `string` as a JSON string literal. Runs that need no escaping are copied whole;
-    /// controls, DEL and U+2028/U+2029 (line breaks to JavaScript) are escaped.
-    public static func appendQuoted(_ string: String, to out: inout [UInt8]) {
+    /// controls, DEL and U+2028/U+2029 (line breaks to JavaScript) are escaped, and with
+    /// `escapingUnsafeText` also C1 controls, bidi controls and invisible characters.
+    public static func appendQuoted(_ string: String, to out: inout [UInt8], escapingUnsafeText: Bool = false)
+    {
         var string = string
         out.append(UInt8(ascii: "\""))
         string.withUTF8 { utf8 in
@@ -190,6 +197,25 @@ public struct JSONWriter {
                     index += 3
                     runStart = index
                     continue
+                case 0xC2...0xF4 where escapingUnsafeText:
+                    let (scalar, length) = decodeScalar(utf8, at: index)
+                    if let scalar, TerminalSanitizer.isUnsafe(scalar) || TerminalSanitizer.isInvisible(scalar)
+                    {
+                        flush(index)
+                        if scalar.value > 0xFFFF {
+                            // As a surrogate pair, the way JSON spells characters past the BMP.
+                            let value = scalar.value - 0x10000
+                            out.append(contentsOf: unicodeEscape(0xD800 + (value >> 10)))
+                            out.append(contentsOf: unicodeEscape(0xDC00 + (value & 0x3FF)))
+                        } else {
+                            out.append(contentsOf: unicodeEscape(scalar.value))
+                        }
+                        index += length
+                        runStart = index
+                        continue
+                    }
+                    index += max(1, length)
+                    continue
                 default: short = nil
                 }
                 if let short {
@@ -203,6 +229,16 @@ public struct JSONWriter {
             flush(utf8.count)
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// The scalar whose UTF-8 starts at `index` (the text is valid UTF-8: it is a `String`).
+    static func decodeScalar(_ utf8: UnsafeBufferPointer<UInt8>, at index: Int) -> (Unicode.Scalar?, Int) {
+        let lead = utf8[index]
+        let length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2
+        guard index + length <= utf8.count else { return (nil, 1) }
+        var value = UInt32(lead) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+        for offset in 1..<length { value = value << 6 | UInt32(utf8[index + offset] & 0x3F) }
+        return (Unicode.Scalar(value), length)
     }
 
     static func unicodeEscape(_ value: UInt32) -> [UInt8] {

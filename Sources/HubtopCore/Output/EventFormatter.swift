@@ -18,7 +18,8 @@ public enum EventFormatter {
     }
 
     public static func json(_ event: StoredEvent) -> String {
-        var writer = JSONWriter()
+        // Read by people too (a terminal tailing the output): nothing in it may act on a terminal.
+        var writer = JSONWriter(escapesUnsafeText: true)
         writer.beginObject()
         writer.key("id")
         writer.integer(Int(event.id))

@@ -14,6 +14,9 @@ public struct ImageList: Sendable, Hashable, RandomAccessCollection, Expressible
 
     public init() {}
 
+    /// Heap bytes held, for the store's memory budget.
+    public var byteCount: Int { packed.capacity + (offsets?.capacity ?? 0) * 4 }
+
     public init(_ images: [String]) {
         for image in images { append(image) }
     }

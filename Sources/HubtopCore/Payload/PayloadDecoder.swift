@@ -29,6 +29,11 @@ public enum PayloadDecoder {
     public static let maximumTagLength = 128
     /// A push names a handful of images (one per platform); far more is not a Docker Hub payload.
     public static let maximumImages = 1000
+    /// Unknown fields are kept as their JSON text up to this many bytes per event (paths
+    /// included); the rest are dropped with a repair note.
+    public static let maximumExtraBytes = 16 * 1024
+    /// Repairs noted per event, beyond which one line says how many more there were.
+    public static let maximumRepairs = 40
     /// Placeholder image entries seen in documentation and test payloads.
     static let placeholderImages: Set<String> = ["...", "…", ""]
 
@@ -68,27 +73,33 @@ public enum PayloadDecoder {
     static func decodeTop(_ scanner: inout JSONScanner, _ state: inout DecodeState) throws(JSONError) {
         try scanner.beginObject()
         var first = true
+        var members = 0
         while let key = try scanner.nextKey(first: &first) {
+            try scanner.countMember(members)
+            members += 1
             switch key {
             case "callback_url": state.callbackURL = try readString(&scanner, &state, key)
             case "push_data":
                 if try acceptNullOrObject(&scanner, &state, key) { try decodePushData(&scanner, &state) }
             case "repository":
                 if try acceptNullOrObject(&scanner, &state, key) { try decodeRepository(&scanner, &state) }
-            default: state.extras.append(ExtraField(path: key, value: try scanner.readValue()))
+            default: try state.keepExtra(key, &scanner)
             }
         }
     }
 
     static func decodePushData(_ scanner: inout JSONScanner, _ state: inout DecodeState) throws(JSONError) {
         var first = true
+        var members = 0
         while let key = try scanner.nextKey(first: &first) {
+            try scanner.countMember(members)
+            members += 1
             switch key {
             case "pushed_at": state.pushedAt = try readNumber(&scanner, &state, "push_data.pushed_at")
             case "pusher": state.pusher = try readString(&scanner, &state, "push_data.pusher")
             case "tag": state.tag = try readString(&scanner, &state, "push_data.tag")
             case "images": try decodeImages(&scanner, &state)
-            default: state.extras.append(ExtraField(path: "push_data." + key, value: try scanner.readValue()))
+            default: try state.keepExtra("push_data." + key, &scanner)
             }
         }
     }
@@ -128,7 +139,10 @@ public enum PayloadDecoder {
 
     static func decodeRepository(_ scanner: inout JSONScanner, _ state: inout DecodeState) throws(JSONError) {
         var first = true
+        var members = 0
         while let key = try scanner.nextKey(first: &first) {
+            try scanner.countMember(members)
+            members += 1
             switch key {
             case "repo_name": state.repoName = try readString(&scanner, &state, "repository." + key)
             case "namespace": state.namespace = try readString(&scanner, &state, "repository." + key)
@@ -146,8 +160,7 @@ public enum PayloadDecoder {
             case "comment_count": state.commentCount = try readNumber(&scanner, &state, "repository." + key)
             case "star_count": state.starCount = try readNumber(&scanner, &state, "repository." + key)
             case "date_created": state.dateCreated = try readNumber(&scanner, &state, "repository." + key)
-            default:
-                state.extras.append(ExtraField(path: "repository." + key, value: try scanner.readValue()))
+            default: try state.keepExtra("repository." + key, &scanner)
             }
         }
     }
@@ -164,7 +177,7 @@ public enum PayloadDecoder {
             try scanner.readLiteral("null")
             return false
         default:
-            state.extras.append(ExtraField(path: path(), value: try scanner.readValue()))
+            try state.keepExtra(path(), &scanner)
             state.repairs.append("\(path()): not an object, ignored")
             return false
         }
@@ -274,7 +287,21 @@ struct DecodeState {
     var repoURL: String?
     var status: String?
     var extras: [ExtraField] = []
+    var extraBytes = 0
+    var droppedExtras = 0
     var repairs: [String] = []
+
+    /// Keeps an unknown field as its JSON text while the event's allowance lasts.
+    mutating func keepExtra(_ path: String, _ scanner: inout JSONScanner) throws(JSONError) {
+        let json = try scanner.rawValue()
+        let size = path.utf8.count + json.utf8.count
+        guard extraBytes + size <= PayloadDecoder.maximumExtraBytes else {
+            droppedExtras += 1
+            return
+        }
+        extraBytes += size
+        extras.append(ExtraField(path: path, json: json))
+    }
 
     mutating func finish() throws(PayloadError) -> WebhookPayload {
         let identity = try resolveIdentity()
@@ -304,6 +331,16 @@ struct DecodeState {
         info.repoURL = repoURL
         info.status = status
         if tag == nil { repairs.append("push_data.tag missing") }
+        if droppedExtras > 0 {
+            repairs.append(
+                "\(droppedExtras) unknown field(s) not kept: over \(PayloadDecoder.maximumExtraBytes / 1024) KiB"
+            )
+        }
+        if repairs.count > PayloadDecoder.maximumRepairs {
+            let more = repairs.count - (PayloadDecoder.maximumRepairs - 1)
+            repairs.removeLast(more)
+            repairs.append("… and \(more) more repairs")
+        }
         return WebhookPayload(
             callbackURL: callbackURL, pushedAt: pushedAt, pusher: pusher, tag: tag, images: images,
             repository: info, extras: extras, repairs: repairs)

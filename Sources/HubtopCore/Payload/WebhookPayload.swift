@@ -61,15 +61,24 @@ public struct RepositoryInfo: Sendable, Hashable {
     }
 }
 
-/// A field kept verbatim because hubtop does not know it.
+/// A field kept verbatim because hubtop does not know it: its JSON text as sent, which costs
+/// its length (a tree of boxed values cost about fifteen times that).
 public struct ExtraField: Sendable, Equatable {
     public var path: String
-    public var value: JSONValue
+    /// The value's JSON text as it arrived.
+    public var json: String
+
+    public init(path: String, json: String) {
+        self.path = path
+        self.json = json
+    }
 
     public init(path: String, value: JSONValue) {
-        self.path = path
-        self.value = value
+        self.init(path: path, json: value.jsonText)
     }
+
+    /// The value, parsed on demand (for display).
+    public var value: JSONValue { (try? JSONValue.parse(json)) ?? .string(json) }
 }
 
 /// An immutable, shared `RepositoryInfo`; compared by value.

@@ -15,8 +15,10 @@ public struct ActivityRing: Sendable, Equatable {
     }
 
     func bucket(_ time: Double) -> Int64 {
-        guard time.isFinite else { return 0 }
-        return Int64((time / bucketSeconds).rounded(.down))
+        // Out-of-range times (a hostile journal) land in bucket 0 instead of trapping.
+        let bucket = (time / bucketSeconds).rounded(.down)
+        guard bucket.isFinite, abs(bucket) < 1e18 else { return 0 }
+        return Int64(bucket)
     }
 
     func slot(_ bucket: Int64) -> Int {

@@ -42,12 +42,18 @@ public final class DeliveryInfo: Sendable, Equatable {
             forwardedForTrusted: forwardedForTrusted, allowedBy: pattern, deliveryID: deliveryID)
     }
 
-    /// The client address to believe: the first `X-Forwarded-For` hop behind a trusted proxy.
+    /// The client address to believe: behind a trusted proxy, the right-most `X-Forwarded-For`
+    /// entry (the one that proxy added; anything left of it was written by the client).
     public var clientAddress: String? {
-        if forwardedForTrusted, let first = forwardedFor?.split(separator: ",").first {
-            return String(String(first).trimmingASCIIWhitespace())
-        }
+        if forwardedForTrusted, let hop = Self.lastForwardedHop(forwardedFor) { return hop }
         return source
+    }
+
+    /// The right-most entry of an `X-Forwarded-For` value, trimmed; nil when there is none.
+    public static func lastForwardedHop(_ value: String?) -> String? {
+        guard let last = value?.split(separator: ",").last else { return nil }
+        let hop = String(last).trimmingASCIIWhitespace()
+        return hop.isEmpty ? nil : String(hop)
     }
 
     public static func == (lhs: DeliveryInfo, rhs: DeliveryInfo) -> Bool {
@@ -57,8 +63,8 @@ public final class DeliveryInfo: Sendable, Equatable {
     }
 }
 
-/// What became of something hubtop did with an event afterwards: a forward to one target, or a
-/// legacy callback. Kept beside the event for the detail view.
+/// What became of something hubtop did with an event afterwards: a forward to one target.
+/// Kept beside the event for the detail view.
 public struct IntegrationOutcome: Sendable, Equatable {
     public enum State: String, Sendable {
         case pending
@@ -69,11 +75,9 @@ public struct IntegrationOutcome: Sendable, Equatable {
         case failed
         /// Not attempted: the target's queue was full.
         case dropped
-        /// Not attempted: not allowed (a callback to a host off the allowlist).
-        case refused
     }
 
-    /// `forward → host:port` or `callback`.
+    /// `forward → host:port`.
     public var name: String
     public var state: State
     public var attempts: Int

@@ -11,14 +11,18 @@ public final class EventStore: Sendable {
     /// Deliveries for the same repository and tag received within this many seconds of a burst's
     /// first delivery join that burst (a multi-arch push sends several); 0 turns grouping off.
     public let groupWindow: Double
+    /// Bytes the stored events may hold (payload text, unknown fields, indexes, per-repository
+    /// tables); the oldest are evicted beyond it, as beyond `capacity`. 0: no budget.
+    public let memoryBudget: Int
     private let state: Mutex<StoreState>
     private let observers = Mutex<[@Sendable (StoreChange) -> Void]>([])
 
-    public init(capacity: Int = 100_000, groupWindow: Double = 120) {
+    public init(capacity: Int = 100_000, groupWindow: Double = 120, memoryBudget: Int = 0) {
         precondition(capacity > 0, "capacity must be positive")
         self.capacity = capacity
         self.groupWindow = max(0, groupWindow)
-        self.state = Mutex(StoreState(groupWindow: max(0, groupWindow)))
+        self.memoryBudget = max(0, memoryBudget)
+        self.state = Mutex(StoreState(groupWindow: max(0, groupWindow), memoryBudget: max(0, memoryBudget)))
     }
 
     /// Registers a handler called after every change, on the writer's thread.
@@ -67,7 +71,7 @@ public final class EventStore: Sendable {
             StoreTotals(
                 events: state.events.count, repositories: state.liveRepositories, evicted: state.evicted,
                 folded: state.folded, accepted: state.accepted, newestID: state.nextID - 1,
-                version: state.version)
+                version: state.version, bytes: state.bytes)
         }
     }
 
@@ -243,6 +247,13 @@ struct StoreState {
         /// instead of the whole store.
         var eventIDs = Deque<UInt64>()
 
+        /// A slot whose repository has no events left, waiting for reuse.
+        static let vacant = Repository(
+            summary: RepositorySummary(
+                name: "", events: 0, lastPushedAt: 0, lastReceivedAt: 0, lastEventID: 0, isPrivate: false,
+                isOfficial: false, isTrusted: false, tagCount: 0),
+            lowercasedName: "")
+
         /// Drops this copy's hold on the tables, so that a copy taken just before owns them
         /// alone and changes them in place (otherwise each change copies whole tables).
         mutating func releaseTables() {
@@ -267,6 +278,14 @@ struct StoreState {
     }
 
     let groupWindow: Double
+    let memoryBudget: Int
+    /// What the stored events and the per-repository tables hold, as `MemoryCost` counts it.
+    var bytes = 0
+    /// Repository infos in use, with how many events hold each: one is counted once, and
+    /// uncounted when its last event goes.
+    var boxes: [ObjectIdentifier: (events: Int, bytes: Int)] = [:]
+    /// Slots of `repositories` whose last event was evicted, for reuse.
+    var vacantRepositories: [Int] = []
     var events = Deque<StoredEvent>()
     /// Parallel to `events`: the repository index of each event, for filtering without hashing.
     var eventRepository = Deque<Int32>()
@@ -293,8 +312,9 @@ struct StoreState {
     var accepted = 0
     var version: UInt64 = 0
 
-    init(groupWindow: Double) {
+    init(groupWindow: Double, memoryBudget: Int = 0) {
         self.groupWindow = groupWindow
+        self.memoryBudget = memoryBudget
     }
 
     /// The hash of what identifies a redelivery — the callback URL and push time, else the
@@ -360,7 +380,12 @@ struct StoreState {
         perMinute.add(at: receivedAt)
         perSecond.add(at: receivedAt)
         if let key { foldIndex[key] = id }
-        while events.count > capacity { evictOldest() }
+        bytes += MemoryCost.event(event)
+        holdBox(event.payload.repositoryBox)
+        // The newest event stays even when it alone is over the budget.
+        while events.count > capacity || (memoryBudget > 0 && bytes > memoryBudget && events.count > 1) {
+            evictOldest()
+        }
         return .appended(id: id)
     }
 
@@ -373,9 +398,42 @@ struct StoreState {
         {
             payload.repositoryBox = shared
         } else if let index = repositoryIndex[name] {
+            // Changed (a star more, a new Dockerfile): long text that did not change is still
+            // shared with the previous info rather than held twice.
+            if let previous = repositories[index].info?.value {
+                var info = payload.repository
+                if info.dockerfile == previous.dockerfile { info.dockerfile = previous.dockerfile }
+                if info.description == previous.description { info.description = previous.description }
+                if info.fullDescription == previous.fullDescription {
+                    info.fullDescription = previous.fullDescription
+                }
+                payload.repository = info
+            }
             repositories[index].info = payload.repositoryBox
         } else {
             pendingInfo = payload.repositoryBox
+        }
+    }
+
+    mutating func holdBox(_ box: RepositoryBox) {
+        let key = ObjectIdentifier(box)
+        if let use = boxes[key] {
+            boxes[key] = (use.events + 1, use.bytes)
+        } else {
+            let size = MemoryCost.repositoryInfo(box.value)
+            boxes[key] = (1, size)
+            bytes += size
+        }
+    }
+
+    mutating func releaseBox(_ box: RepositoryBox) {
+        let key = ObjectIdentifier(box)
+        guard let use = boxes[key] else { return }
+        if use.events > 1 {
+            boxes[key] = (use.events - 1, use.bytes)
+        } else {
+            boxes[key] = nil
+            bytes -= use.bytes
         }
     }
 
@@ -388,13 +446,20 @@ struct StoreState {
         if let existing = repositoryIndex[info.repoName] {
             index = existing
         } else {
-            index = repositories.count
-            repositoryIndex[info.repoName] = index
             let summary = RepositorySummary(
                 name: info.repoName, events: 0, lastPushedAt: time, lastReceivedAt: event.receivedAt,
                 lastEventID: event.id, isPrivate: false, isOfficial: false, isTrusted: false, tagCount: 0)
-            repositories.append(
-                Repository(summary: summary, lowercasedName: info.repoName.lowercased(), info: pendingInfo))
+            let repository = Repository(
+                summary: summary, lowercasedName: info.repoName.lowercased(), info: pendingInfo)
+            if let vacant = vacantRepositories.popLast() {
+                index = vacant
+                repositories[index] = repository
+            } else {
+                index = repositories.count
+                repositories.append(repository)
+            }
+            repositoryIndex[info.repoName] = index
+            bytes += MemoryCost.repository(info.repoName)
             pendingInfo = nil
         }
         var repo = repositories[index]
@@ -474,6 +539,8 @@ struct StoreState {
         else { return }
         isBurstHead.removeFirst()
         evicted += 1
+        bytes -= MemoryCost.event(event)
+        releaseBox(event.payload.repositoryBox)
         if !annotations.isEmpty { annotations[event.id] = nil }
         if let key = Self.foldHash(event.payload), foldIndex[key] == event.id { foldIndex[key] = nil }
         var repo = repositories[Int(repoIndex)]
@@ -501,6 +568,14 @@ struct StoreState {
         if let pusher = event.pusher {
             Self.uncount(pusher, in: &repo.pushers)
             Self.uncount(pusher, in: &pushers)
+        }
+        if repo.summary.events == 0 {
+            // Its last event is gone: so are its tables, its info and its name in the index.
+            repositoryIndex[repo.summary.name] = nil
+            bytes -= MemoryCost.repository(repo.summary.name)
+            repositories[Int(repoIndex)] = Repository.vacant
+            vacantRepositories.append(Int(repoIndex))
+            return
         }
         repositories[Int(repoIndex)] = repo
     }

@@ -135,11 +135,14 @@ public struct StoreTotals: Sendable, Equatable {
     public var accepted: Int
     public var newestID: UInt64
     public var version: UInt64
+    /// What the store holds against its memory budget (see `MemoryCost`).
+    public var bytes: Int
 
     public init(
         events: Int = 0, repositories: Int = 0, evicted: Int = 0, folded: Int = 0, accepted: Int = 0,
-        newestID: UInt64 = 0, version: UInt64 = 0
+        newestID: UInt64 = 0, version: UInt64 = 0, bytes: Int = 0
     ) {
+        self.bytes = bytes
         self.events = events
         self.repositories = repositories
         self.evicted = evicted

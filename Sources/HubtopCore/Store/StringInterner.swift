@@ -1,15 +1,28 @@
-/// Shares one copy of each repeated string (repository names, tags, pushers, Dockerfiles):
-/// a store of a million events holds a few hundred distinct values of each.
+/// Shares one copy of each repeated short string (repository names, tags, pushers, URLs):
+/// a store of a million events holds a few hundred distinct values of each. Long text
+/// (Dockerfiles, descriptions) is shared through the repository's info instead, so that it
+/// goes when the events holding it are evicted.
 struct StringInterner {
     private var table: Set<String> = []
-    /// Evicted events' strings are never removed one by one; starting over past this size keeps
-    /// hostile streams of unique values from growing the table without bound.
-    private let limit = 65_536
+    private var bytes = 0
+    /// Longer strings are not interned.
+    static let longest = 256
+    /// Evicted events' strings are never removed one by one; starting over past these sizes
+    /// keeps hostile streams of unique values from growing the table without bound.
+    static let limit = 65_536
+    static let byteLimit = 4 << 20
 
     mutating func intern(_ string: String) -> String {
+        let size = string.utf8.count
+        // Short strings live inline in their `String`: nothing to share.
+        guard size > 15, size <= Self.longest else { return string }
         if let existing = table.firstIndex(of: string) { return table[existing] }
-        if table.count >= limit { table.removeAll(keepingCapacity: true) }
+        if table.count >= Self.limit || bytes + size > Self.byteLimit {
+            table.removeAll(keepingCapacity: false)
+            bytes = 0
+        }
         table.insert(string)
+        bytes += size
         return string
     }
 

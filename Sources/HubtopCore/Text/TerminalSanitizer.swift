@@ -25,9 +25,25 @@ public enum TerminalSanitizer {
         }
     }
 
+    /// Characters that draw nothing, so that `acme/a\u{200B}pi` would look exactly like
+    /// `acme/api`: zero-width spaces and joiners, word joiners and invisible operators, the BOM,
+    /// the soft hyphen, Mongolian vowel separator, combining grapheme joiner, Hangul fillers and
+    /// tag characters. They are shown as `⟨U+XXXX⟩`.
+    public static func isInvisible(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00AD, 0x034F, 0x115F, 0x1160, 0x17B4, 0x17B5, 0x180E, 0x3164, 0xFEFF, 0xFFA0: return true
+        case 0x200B...0x200D, 0x2060...0x2064, 0xE0000...0xE007F: return true
+        default: return false
+        }
+    }
+
+    static func needsWork(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (scalar.value >= 0x7F && (isUnsafe(scalar) || isInvisible(scalar)))
+    }
+
     static func sanitize(_ text: String, keepNewlines: Bool, tabWidth: Int) -> String {
         // Fast path: nothing to change.
-        if !text.unicodeScalars.contains(where: isUnsafe) { return text }
+        if !text.unicodeScalars.contains(where: needsWork) { return text }
         var out = String.UnicodeScalarView()
         var column = 0
         for scalar in text.unicodeScalars {
@@ -49,6 +65,11 @@ public enum TerminalSanitizer {
             }
             if isUnsafe(scalar) {
                 out.append(contentsOf: placeholder.unicodeScalars)
+            } else if isInvisible(scalar) {
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                let marker = "⟨U+\(String(repeating: "0", count: max(0, 4 - hex.count)))\(hex)⟩"
+                out.append(contentsOf: marker.unicodeScalars)
+                column += marker.unicodeScalars.count - 1
             } else {
                 out.append(scalar)
             }

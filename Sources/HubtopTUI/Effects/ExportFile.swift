@@ -6,22 +6,29 @@ import HubtopCore
 
 /// Writes events to a file for `e` and `hubtop export --output`.
 public enum ExportFile {
-    /// Writes `events` (oldest first) in `format`. Without `overwrite` an existing file is left
-    /// alone and reported as `.exists`; the file is created with O_EXCL, so there is no race.
+    /// Writes `events` (oldest first) in `format`, readable by the owner only (`0600`: the
+    /// events name private repositories). Without `overwrite` an existing file is left alone
+    /// and reported as `.exists`; the file is created with O_EXCL, so there is no race and no
+    /// symlink is followed. With `overwrite` the events go to a new file beside it that then
+    /// replaces the name — a symlink there is replaced, never written through.
     public static func write(
         _ events: [StoredEvent], format: ExportFormat, to path: String, overwrite: Bool
     ) -> ExportOutcome {
-        let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL)
-        let fd = open(path, flags, 0o644)
+        let target = overwrite ? path + ".hubtop-\(UInt32.random(in: 0...UInt32.max)).tmp" : path
+        let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         if fd < 0 {
             let code = errno
-            if code == EEXIST { return .exists(path: path) }
+            if code == EEXIST, !overwrite { return .exists(path: path) }
             return .failed(path: path, reason: String(cString: strerror(code)))
         }
         var writer = ChunkedWriter(fd: fd)
         writer.append(events, format: format)
+        let synced = !overwrite || fsync(fd) == 0
         let closed = close(fd) == 0
-        if let failure = writer.failure ?? (closed ? nil : errno) {
+        var failure = writer.failure ?? (synced && closed ? nil : errno)
+        if failure == nil, overwrite, rename(target, path) != 0 { failure = errno }
+        if let failure {
+            if overwrite { unlink(target) }
             return .failed(path: path, reason: String(cString: strerror(failure)))
         }
         return .written(path: path, events: events.count)

@@ -109,8 +109,6 @@ public struct DashboardState: Sendable {
     public var staleAfter: Double?
     /// `--bell` / `b`: ring on new events that match the filter.
     public var bell = false
-    /// Whether `v` can send callbacks (the run wires a sender).
-    public var callbacksAvailable = false
     /// Every event up to this id has been considered for the bell.
     public var bellSeenID: UInt64 = 0
     public var lastBellAt = -Double.infinity
@@ -184,8 +182,6 @@ public struct Prompt: Equatable, Sendable {
         case exportPath
         /// The export file exists: write over it?
         case confirmOverwrite(path: String)
-        /// `v` in the detail: which state to report to the event's callback_url.
-        case callbackState(eventID: UInt64)
     }
 
     public var kind: Kind
@@ -197,6 +193,4 @@ public enum Effect: Equatable, Sendable {
     case bell
     /// Write the events matching `filter` to `path`; an existing file only with `overwrite`.
     case export(path: String, filter: EventFilter, overwrite: Bool)
-    /// POST `state` to event `eventID`'s callback_url (the listener decides whether it may).
-    case callback(eventID: UInt64, state: String)
 }

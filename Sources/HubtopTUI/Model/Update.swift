@@ -251,15 +251,6 @@ public struct DashboardModel: Sendable {
             default: break
             }
             state.prompt = prompt
-        case .callbackState(let eventID):
-            state.prompt = nil
-            let states: [Character: String] = ["s": "success", "f": "failure", "e": "error"]
-            if case .character(let character) = key, let chosen = states[character] {
-                state.effects.append(.callback(eventID: eventID, state: chosen))
-                state.flash = "callback \(chosen) sent for #\(eventID); the outcome shows below"
-            } else {
-                state.flash = "callback cancelled"
-            }
         case .confirmOverwrite(let path):
             state.prompt = nil
             if key == .character("y") || key == .character("Y") {
@@ -343,13 +334,6 @@ public struct DashboardModel: Sendable {
         case .home, .character("g"): detail.top = 0
         case .end, .character("G"): detail.top = Int.max / 2
         case .enter: return true
-        case .character("v"):
-            if state.callbacksAvailable {
-                state.prompt = Prompt(kind: .callbackState(eventID: detail.eventID), text: "")
-            } else {
-                state.flash = "callbacks are off (start with --callback success, or see --callback-host)"
-            }
-            return true
         default: return false
         }
         if state.detail != nil {

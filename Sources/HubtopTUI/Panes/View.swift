@@ -147,9 +147,6 @@ enum FooterView {
             case .confirmOverwrite(let path):
                 question = " \(TerminalSanitizer.line(path)) exists — overwrite? "
                 hint = "y yes · any other key no"
-            case .callbackState(let eventID):
-                question = " callback for #\(eventID): "
-                hint = "s success · f failure · e error · any other key cancels"
             }
             let x = buffer.write(question, x: 0, y: rect.y, maxWidth: rect.width, style: Style(.key))
             let shown = buffer.write(
@@ -181,7 +178,7 @@ enum FooterView {
     static func hints(_ state: DashboardState) -> [(String, String)] {
         if state.showHelp { return [("Esc", "close help"), ("q", "close")] }
         if state.detail != nil {
-            return [("↑↓", "scroll"), ("d", "Dockerfile"), ("v", "callback"), ("Esc", "back"), ("q", "quit")]
+            return [("↑↓", "scroll"), ("d", "Dockerfile"), ("Esc", "back"), ("q", "quit")]
         }
         if state.dockerfile != nil {
             return [

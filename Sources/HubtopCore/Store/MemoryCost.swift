@@ -1,0 +1,40 @@
+/// What the store counts against its memory budget: each event's own heap (text it does not
+/// share, unknown fields, image list, delivery details) plus a fixed share for its record and
+/// index entries; each distinct repository info once; each repository's tables.
+///
+/// The fixed shares are measured upper bounds on this platform (a stored event with its index
+/// entries stays under 400 bytes), so the budget errs on the side of evicting early.
+enum MemoryCost {
+    /// The event record, its slots in the parallel columns, fold and burst index entries, and
+    /// its share of tag, pusher and id-list tables (each event adds at most one of each).
+    static let eventRecord = 400
+    /// A repository's summary, index entry, activity ring and empty tables.
+    static let repositoryRecord = 1_536
+
+    static func event(_ event: StoredEvent) -> Int {
+        let payload = event.payload
+        var size = eventRecord + text(payload.callbackURL) + payload.images.byteCount
+        size += payload.extras.reduce(0) { $0 + 32 + text($1.path) + text($1.json) }
+        size += payload.repairs.reduce(0) { $0 + 16 + text($1) }
+        if let delivery = event.delivery {
+            size += 96 + text(delivery.source) + text(delivery.userAgent) + text(delivery.forwardedFor)
+            size += text(delivery.deliveryID) + text(delivery.allowedBy)
+        }
+        return size
+    }
+
+    static func repositoryInfo(_ info: RepositoryInfo) -> Int {
+        var size = 192 + text(info.repoName) + text(info.namespace) + text(info.name) + text(info.owner)
+        size += text(info.description) + text(info.fullDescription) + text(info.dockerfile)
+        return size + text(info.repoURL) + text(info.status)
+    }
+
+    static func repository(_ name: String) -> Int { repositoryRecord + 2 * text(name) }
+
+    /// A string's heap bytes: none up to 15 UTF-8 bytes (stored inline), else its bytes plus
+    /// the allocation's header.
+    static func text(_ string: String?) -> Int {
+        guard let count = string?.utf8.count, count > 15 else { return 0 }
+        return count + 32
+    }
+}
