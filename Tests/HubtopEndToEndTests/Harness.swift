@@ -39,7 +39,11 @@ final class Child: @unchecked Sendable {
     private let outBuffer = LockedData()
     private let errBuffer = LockedData()
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// Keeps the write end of an unread stdout pipe open, for a reader that never reads.
+    private var unreadStdout: Pipe?
+
+    /// With `readStdout` false, stdout is a pipe that nobody reads (it fills at 64 KiB).
+    init(_ arguments: [String], environment: [String: String] = [:], readStdout: Bool = true) throws {
         process.executableURL = URL(fileURLWithPath: Binary.hubtop)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
@@ -50,9 +54,13 @@ final class Child: @unchecked Sendable {
         process.standardInput = FileHandle.nullDevice
         let outBuffer = self.outBuffer
         let errBuffer = self.errBuffer
-        out.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            outBuffer.append(data)
+        if readStdout {
+            out.fileHandleForReading.readabilityHandler = { handle in
+                let data = handle.availableData
+                outBuffer.append(data)
+            }
+        } else {
+            unreadStdout = out
         }
         err.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData

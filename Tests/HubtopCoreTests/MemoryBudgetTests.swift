@@ -1,0 +1,128 @@
+import Testing
+
+@testable import HubtopCore
+
+/// What a sender can make the store hold is bounded by its budget, whatever it sends.
+@Suite struct MemoryBudgetTests {
+    @Test func theStoreEvictsOldestEventsToStayUnderItsBudget() {
+        let budget = 4 << 20
+        let store = EventStore(capacity: 100_000, memoryBudget: budget)
+        // Distinct 250 KB Dockerfiles, each in a repository of its own.
+        for index in 0..<200 {
+            let dockerfile = "FROM scratch\n# \(index)\n" + String(repeating: "x", count: 250_000)
+            store.ingest(
+                makePayload(repo: "big/r\(index)", pushedAt: Double(index), dockerfile: dockerfile),
+                receivedAt: Double(index))
+            #expect(store.totals.bytes <= budget)
+        }
+        let totals = store.totals
+        #expect(totals.events > 5 && totals.events < 20, "\(totals.events)")
+        #expect(totals.evicted == 200 - totals.events)
+        // The newest are kept, and the repositories of evicted events are gone with them.
+        #expect(store.event(id: 200) != nil)
+        #expect(totals.repositories == totals.events)
+        #expect(store.repository(named: "big/r0") == nil)
+        #expect(store.repositories().count == totals.events)
+    }
+
+    @Test func countedBytesGoBackToZeroWhenEverythingIsEvicted() {
+        let store = EventStore(capacity: 3)
+        for index in 0..<50 {
+            store.ingest(
+                makePayload(
+                    repo: "r/\(index % 7)", pushedAt: Double(index),
+                    dockerfile: String(repeating: "d", count: 1000 + index)),
+                receivedAt: Double(index))
+        }
+        let held = store.totals.bytes
+        #expect(held > 0)
+        // A store of three small events of one repository holds far less than the Dockerfiles seen.
+        let fresh = EventStore(capacity: 3)
+        for index in 0..<3 {
+            fresh.ingest(makePayload(repo: "r/x", pushedAt: Double(index)), receivedAt: 1)
+        }
+        #expect(fresh.totals.bytes < held)
+        #expect(store.totals.repositories == 3)
+    }
+
+    @Test func aRepositorySlotIsReusedAfterItsLastEventGoes() {
+        let store = EventStore(capacity: 2)
+        store.ingest(makePayload(repo: "a/one", pushedAt: 1), receivedAt: 1)
+        store.ingest(makePayload(repo: "a/two", pushedAt: 2), receivedAt: 2)
+        store.ingest(makePayload(repo: "a/three", pushedAt: 3), receivedAt: 3)  // evicts a/one
+        store.ingest(makePayload(repo: "a/four", pushedAt: 4), receivedAt: 4)  // evicts a/two
+        #expect(store.repositories().map(\.name) == ["a/four", "a/three"])
+        #expect(store.repository(named: "a/one") == nil)
+        #expect(store.events(filter: EventFilter(repositoryContains: "four")).events.map(\.id) == [4])
+        #expect(store.history().rows.map(\.event.id) == [4, 3])
+        store.ingest(makePayload(repo: "a/one", pushedAt: 5), receivedAt: 5)
+        #expect(store.repository(named: "a/one")?.events == 1)
+        #expect(store.tags(of: "a/one").map(\.events) == [1], "a fresh repository, not the old tables")
+    }
+
+    @Test func unknownFieldsAreKeptAsCappedText() throws {
+        let nested = "[" + String(repeating: "[1,2,3],", count: 3000) + "[]]"
+        let body = #"{"repository":{"repo_name":"a/b"},"small":{"k":[1, 2]},"big":\#(nested),"late":1}"#
+        let payload = try PayloadDecoder.decode(body)
+        #expect(payload.extras.map(\.path) == ["small", "late"])
+        #expect(payload.extras[0].json == #"{"k":[1, 2]}"#, "kept as sent")
+        #expect(payload.extras[0].value.jsonText == #"{"k":[1,2]}"#)
+        #expect(payload.repairs.contains { $0.contains("1 unknown field(s) not kept: over 16 KiB") })
+    }
+
+    @Test func objectsWithTooManyMembersAreRefused() throws {
+        let keys = (0...JSONScanner.maximumObjectMembers).map { "\"k\($0)\":0" }.joined(separator: ",")
+        for body in [
+            #"{"repository":{"repo_name":"a/b"},"x":{\#(keys)}}"#,
+            #"{"repository":{"repo_name":"a/b"},\#(keys)}"#,
+        ] {
+            #expect(throws: PayloadError.self) { try PayloadDecoder.decode(body) }
+        }
+        // Duplicates still resolve to the last value.
+        #expect(try JSONValue.parse(#"{"a":1,"b":2,"a":3}"#).members["a"] == .number(3))
+        #expect(
+            try JSONValue.parse(#"{"a":1,"b":2,"a":3}"#) == .object([("a", .number(3)), ("b", .number(2))]))
+    }
+
+    @Test func sizesParse() {
+        #expect(ByteSize.parse("512MiB") == 512 << 20)
+        #expect(ByteSize.parse("2GiB") == 2 << 30)
+        #expect(ByteSize.parse("64 KiB") == 64 << 10)
+        #expect(ByteSize.parse("1000") == 1000)
+        #expect(ByteSize.parse("12MB") == nil)
+        #expect(ByteSize.parse("-1MiB") == nil)
+        #expect(ByteSize.format(5000) == "4.9 KiB")
+        #expect(ByteSize.format(512 << 20) == "512 MiB")
+    }
+
+    @Test func activityIgnoresTimesNoClockGives() {
+        var ring = ActivityRing(bucketSeconds: 1, buckets: 10)
+        ring.add(at: 1e19)
+        ring.add(at: -.infinity)
+        ring.add(at: 100)
+        #expect(ring.recent(10, now: 100).reduce(0, +) == 1)
+    }
+}
+
+@Suite struct UnsafeTextTests {
+    @Test func jsonOutputEscapesWhatATerminalWouldActOnOrHide() {
+        let store = EventStore()
+        store.ingest(
+            makePayload(repo: "acme/a\u{200B}pi\u{202E}x\u{85}", tag: "t\u{9B}2", pusher: "\u{1F600}"),
+            receivedAt: 1)
+        let line = EventFormatter.json(store.event(id: 1)!)
+        #expect(line.contains(#""acme/a\u200bpi\u202ex\u0085""#), "\(line)")
+        #expect(line.contains(#""t\u009b2""#), "\(line)")
+        #expect(line.contains("\u{1F600}"), "ordinary characters stay as they are")
+        #expect(!line.unicodeScalars.contains { $0.value >= 0x80 && $0.value <= 0x9F })
+        // Still the same text once parsed.
+        #expect(
+            (try? JSONValue.parse(line))?.members["repo_name"] == .string("acme/a\u{200B}pi\u{202E}x\u{85}"))
+    }
+
+    @Test func invisibleCharactersAreShownOnScreen() {
+        #expect(TerminalSanitizer.line("acme/a\u{200B}pi") == "acme/a⟨U+200B⟩pi")
+        #expect(TerminalSanitizer.line("x\u{FEFF}y\u{E0041}") == "x⟨U+FEFF⟩y⟨U+E0041⟩")
+        #expect(TerminalSanitizer.line("acme/api") == "acme/api")
+    }
+}
