@@ -12,7 +12,7 @@ socket="hubtop-idle-$$"
 port=$((20000 + RANDOM % 20000))
 trap 'tmux -L "$socket" kill-server 2>/dev/null || true' EXIT
 tmux -L "$socket" -f /dev/null new-session -d -s idle -x 160 -y 50 \
-    "TERM=screen-256color $PWD/.build/release/hubtop --listen 127.0.0.1:$port --token idle 2>/dev/null"
+    "TERM=screen-256color $PWD/.build/release/hubtop --listen 127.0.0.1:$port --token idle-token-0123456789 2>/dev/null"
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
 pid=$(pgrep -f "^[^ ]*/release/hubtop --listen 127.0.0.1:$port" | head -1)
 server=$(tmux -L "$socket" display -p '#{pid}')

@@ -26,7 +26,7 @@ def tmux(*args):
 
 binary = os.path.join(root, ".build/release/hubtop")
 tmux("-f", "/dev/null", "new-session", "-d", "-s", "lat", "-x", "160", "-y", "50",
-     f"TERM=screen-256color {binary} --listen 127.0.0.1:{port} --token lat --rate-limit 0 "
+     f"TERM=screen-256color {binary} --listen 127.0.0.1:{port} --token lat-token-0123456789 --rate-limit 0 "
      f"--max-events 1000000 --repo probe/ 2>/dev/null")
 body = json.loads(open(os.path.join(root, "Benchmarks/probe.json")).read())
 
@@ -34,7 +34,7 @@ def post(tag):
     body["push_data"]["tag"] = tag
     body["push_data"]["pushed_at"] = time.time()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    connection.request("POST", "/hook/lat", json.dumps(body), {"Content-Type": "application/json"})
+    connection.request("POST", "/hook/lat-token-0123456789", json.dumps(body), {"Content-Type": "application/json"})
     status = connection.getresponse().status
     connection.close()
     return status
@@ -75,7 +75,7 @@ try:
     idle = measure("i", max(20, samples // 4))
     load = subprocess.Popen(
         ["wrk", "-t1", f"-c{max(1, -(-rate // 75))}", "-d600s", "-s", os.path.join(root, "Benchmarks/paced.lua"),
-         f"http://127.0.0.1:{port}", "--", "/hook/lat", "10"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=root)
+         f"http://127.0.0.1:{port}", "--", "/hook/lat-token-0123456789", "10"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=root)
     time.sleep(2)
     accepted_before, started = accepted(), time.perf_counter()
 

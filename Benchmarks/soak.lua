@@ -11,7 +11,7 @@ function setup(thread)
 end
 
 function init(args)
-  token = args[1] or "soak"
+  token = args[1] or "soak-token-0123456789"
   statuses = {}
 end
 

@@ -11,7 +11,7 @@ command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk;
 swift build -c release --product hubtop >&2
 port=$((20000 + RANDOM % 20000))
 log=$(mktemp)
-.build/release/hubtop --headless --listen 127.0.0.1:$port --token soak --max-events "$max_events" \
+.build/release/hubtop --headless --listen 127.0.0.1:$port --token soak-token-0123456789 --max-events "$max_events" \
     --rate-limit 0 --max-connections 4096 >/dev/null 2>"$log" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
@@ -25,7 +25,7 @@ round=0
 # Rounds of 15 s until the request count is reached (bounded: at most 40 rounds).
 while [ "$total" -lt "$requests" ] && [ "$round" -lt 40 ]; do
     round=$((round + 1))
-    out=$(wrk -t2 -c32 -d15s -s Benchmarks/soak.lua "http://127.0.0.1:$port" -- soak)
+    out=$(wrk -t2 -c32 -d15s -s Benchmarks/soak.lua "http://127.0.0.1:$port" -- soak-token-0123456789)
     done_now=$(echo "$out" | awk '/requests in/ {print $1}')
     total=$((total + done_now))
     statuses=$(echo "$out" | grep '^STATUSES' || true)

@@ -117,6 +117,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "With --forward: deliveries waiting per target before new ones are dropped.")
     var forwardQueue = 1000
 
+    @Option(help: "With --forward: body bytes waiting per target before new ones are dropped (e.g. 64MiB).")
+    var forwardQueueBytes = "64MiB"
+
     @Option(
         help: "With --forward: attempts per delivery (with exponential backoff from 0.5 s, at most 30 s).")
     var forwardAttempts = 5
@@ -170,6 +173,9 @@ struct RunCommand: AsyncParsableCommand {
         for url in forwardURLs {
             do { _ = try HTTPPost.target(url) } catch { throw ValidationError("--forward \(url): \(error)") }
         }
+        guard ByteSize.parse(forwardQueueBytes) != nil else {
+            throw ValidationError("--forward-queue-bytes wants a size such as 64MiB; got '\(forwardQueueBytes)'")
+        }
         guard forwardQueue > 0, forwardAttempts > 0 else {
             throw ValidationError("--forward-queue and --forward-attempts must be positive")
         }
@@ -208,6 +214,7 @@ struct RunCommand: AsyncParsableCommand {
         var forwardPolicy = Forwarder.Policy()
         forwardPolicy.queueLimit = forwardQueue
         forwardPolicy.maxAttempts = forwardAttempts
+        forwardPolicy.queueByteLimit = ByteSize.parse(forwardQueueBytes) ?? forwardPolicy.queueByteLimit
         let forwarder =
             forwardURLs.isEmpty
             ? nil : try Forwarder(urls: forwardURLs, policy: forwardPolicy, store: store, metrics: metrics)

@@ -119,9 +119,9 @@ import Testing
                 let elapsed = ContinuousClock.now - started
                 #expect(response.status == 400)
                 #expect(response.body.contains("more than 10000 members"))
-                // 17 s before the fix (release); well under 100 ms in a release build, and the
-                // debug build of the tests is several times slower.
-                #expect(elapsed < .milliseconds(750), "\(elapsed)")
+                // 17 s before the fix (release build); about 100 ms in this debug build alone,
+                // and the whole suite runs beside it on two cores.
+                #expect(elapsed < .seconds(3), "\(elapsed)")
             }
             #expect(ingestor.store.totals.events == 0)
         }
