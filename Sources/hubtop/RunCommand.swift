@@ -174,7 +174,8 @@ struct RunCommand: AsyncParsableCommand {
             do { _ = try HTTPPost.target(url) } catch { throw ValidationError("--forward \(url): \(error)") }
         }
         guard ByteSize.parse(forwardQueueBytes) != nil else {
-            throw ValidationError("--forward-queue-bytes wants a size such as 64MiB; got '\(forwardQueueBytes)'")
+            throw ValidationError(
+                "--forward-queue-bytes wants a size such as 64MiB; got '\(forwardQueueBytes)'")
         }
         guard forwardQueue > 0, forwardAttempts > 0 else {
             throw ValidationError("--forward-queue and --forward-attempts must be positive")

@@ -134,7 +134,10 @@ func examplePayload(
             }
             let failed = try #require(ingestor.store.outcomes(of: 1).first)
             #expect(failed.attempts == 3)
-            #expect(failed.detail?.contains("cannot connect") == true)
+            // Refused, unless a listener of a test running beside this one took the freed port
+            // (then its answer is not a 2xx either).
+            let detail = failed.detail ?? ""
+            #expect(detail.contains("cannot connect") || detail.hasPrefix("HTTP "), "\(detail)")
         }
     }
 }
