@@ -26,7 +26,7 @@ def tmux(*args):
 
 binary = os.path.join(root, ".build/release/hubtop")
 tmux("-f", "/dev/null", "new-session", "-d", "-s", "lat", "-x", "160", "-y", "50",
-     f"TERM=screen-256color {binary} --listen 127.0.0.1:{port} --token lat-token-0123456789 --rate-limit 0 "
+     f"TERM=screen-256color {binary} --listen 127.0.0.1:{port} --token lat-token-0123456789 --rate-limit 0 --max-connections-per-address 4096 "
      f"--max-events 1000000 --repo probe/ 2>/dev/null")
 body = json.loads(open(os.path.join(root, "Benchmarks/probe.json")).read())
 

@@ -12,7 +12,7 @@ swift build -c release --product hubtop >&2
 port=$((20000 + RANDOM % 20000))
 log=$(mktemp)
 .build/release/hubtop --headless --listen 127.0.0.1:$port --token soak-token-0123456789 --max-events "$max_events" \
-    --rate-limit 0 --max-connections 4096 >/dev/null 2>"$log" &
+    --rate-limit 0 --max-connections 4096 --max-connections-per-address 4096 >/dev/null 2>"$log" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done

@@ -50,7 +50,7 @@ trap cleanup EXIT
 nginx -c "$work/nginx.conf" -p "$work"
 tmux -L "$socket" -f /dev/null new-session -d -s bench -x 160 -y 50 \
     "TERM=screen-256color $PWD/.build/release/hubtop --listen 127.0.0.1:$hport --token bench-token-0123456789 \
-     --rate-limit 0 --max-connections 4096 --max-events 2000000 2>$work/hubtop.err"
+     --rate-limit 0 --max-connections 4096 --max-connections-per-address 4096 --max-events 2000000 2>$work/hubtop.err"
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$hport/healthz" >/dev/null && break; sleep 0.1; done
 pid=$(pgrep -f "^[^ ]*/release/hubtop --listen 127.0.0.1:$hport" | head -1)
 rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
