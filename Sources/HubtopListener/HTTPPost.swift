@@ -93,20 +93,6 @@ public enum HTTPPost {
                     try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
                 }
             }
-        let channel: Channel
-        do {
-            channel = try await bootstrap.connect(host: host, port: port).get()
-        } catch {
-            promise.fail(error)
-            throw Failure(description: "cannot connect to \(host):\(port): \(error)")
-        }
-        let timer = channel.eventLoop.scheduleTask(in: timeout) {
-            promise.fail(
-                Failure(
-                    description:
-                        "no answer from \(host):\(port) within \(timeout.nanoseconds / 1_000_000_000) s"))
-            channel.close(promise: nil)
-        }
         var headers = HTTPHeaders()
         let defaultPort = target.secure ? 443 : 80
         headers.add(name: "Host", value: port == defaultPort ? host : "\(host):\(port)")
@@ -119,11 +105,33 @@ public enum HTTPPost {
         for (name, value) in extraHeaders { headers.add(name: name, value: value) }
         let head = HTTPRequestHead(
             version: .http1_1, method: HTTPMethod(rawValue: method), uri: path, headers: headers)
-        channel.write(HTTPClientRequestPart.head(head), promise: nil)
-        var buffer = channel.allocator.buffer(capacity: body.count)
-        buffer.writeBytes(body)
-        channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil)
-        channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+        // The request is written by the event loop as soon as the connection is up, not when
+        // this task next gets a thread (a busy cooperative pool would delay it past a server's
+        // first-byte deadline).
+        let connected = bootstrap.connect(host: host, port: port).map {
+            channel -> (Channel, Scheduled<Void>) in
+            let timer = channel.eventLoop.scheduleTask(in: timeout) {
+                promise.fail(
+                    Failure(
+                        description:
+                            "no answer from \(host):\(port) within \(timeout.nanoseconds / 1_000_000_000) s"))
+                channel.close(promise: nil)
+            }
+            channel.write(HTTPClientRequestPart.head(head), promise: nil)
+            var buffer = channel.allocator.buffer(capacity: body.count)
+            buffer.writeBytes(body)
+            channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil)
+            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
+            return (channel, timer)
+        }
+        let channel: Channel
+        let timer: Scheduled<Void>
+        do {
+            (channel, timer) = try await connected.get()
+        } catch {
+            promise.fail(error)
+            throw Failure(description: "cannot connect to \(host):\(port): \(error)")
+        }
         defer {
             timer.cancel()
             channel.close(promise: nil)

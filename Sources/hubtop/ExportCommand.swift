@@ -19,13 +19,14 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "The journal to read (written by --journal; a rotated PATH.1 is read first).")
     var journal: String
 
-    @Option(help: "Only repositories matching this glob (* and ?; without them, the exact name).")
+    @Option(
+        help: "Only repositories matching: a case-insensitive substring, or a whole-name glob with * or ?.")
     var repo: String?
 
-    @Option(help: "Only tags matching this glob.")
+    @Option(help: "Only tags matching (substring, or glob with * or ?).")
     var tag: String?
 
-    @Option(help: "Only pushers matching this glob.")
+    @Option(help: "Only pushers matching (substring, or glob with * or ?).")
     var pusher: String?
 
     @Option(
@@ -74,7 +75,7 @@ struct ExportCommand: ParsableCommand {
             throw fail("hubtop export: \(error)")
         }
         let start = since.flatMap { Self.parseSince($0, now: WallClock.now()) }
-        let patterns = (repo.map(GlobPattern.init), tag.map(GlobPattern.init), pusher.map(GlobPattern.init))
+        let patterns = (repo.map(NamePattern.init), tag.map(NamePattern.init), pusher.map(NamePattern.init))
         let events = store.events(limit: Int.max).events.reversed().filter { event in
             if let start, event.receivedAt < start { return false }
             if let pattern = patterns.0, !pattern.matches(event.repoName) { return false }

@@ -8,7 +8,19 @@ struct Hubtop: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self, SendCommand.self, ThemesCommand.self, ReplayCommand.self, ExportCommand.self,
+            TokenCommand.self, ConfigCommand.self,
         ],
         defaultSubcommand: RunCommand.self
     )
+
+    /// The config file's settings go in before the command line's (which therefore wins).
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        do {
+            await main(try ConfigFile.apply(to: arguments))
+        } catch {
+            Console.error("hubtop: \(error)")
+            exit(withError: ExitCode(1))
+        }
+    }
 }

@@ -20,7 +20,7 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Secret path token for POST /hook/<token>, at least 16 characters (default: $HUBTOP_TOKEN, else random)."
+            "Secret path token for POST /hook/<token>, at least 16 characters (default: $HUBTOP_TOKEN, else the one kept in ~/.local/state/hubtop/token)."
     )
     var token: String?
 
@@ -74,7 +74,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Events per second for --demo.")
     var demoRate = 2.0
 
-    @Option(help: "Start the dashboard with this repository filter (substring).")
+    @Option(
+        help: "Start the dashboard with this repository filter (substring, or whole-name glob with * or ?).")
     var repo: String?
 
     @Option(
@@ -189,7 +190,7 @@ struct RunCommand: AsyncParsableCommand {
         let address = ListenerConfiguration.parseListenAddress(listen)!
         // Headless: signals end the run; from the very start, so none is lost.
         let trap = headless ? SignalTrap([SIGINT, SIGTERM]) : nil
-        let secret = try token ?? Self.secretFromEnvironment("HUBTOP_TOKEN") ?? WebhookToken.random()
+        let secret = try token ?? Self.secretFromEnvironment("HUBTOP_TOKEN") ?? Self.keptToken()
         let metricsSecret = try metricsToken ?? Self.secretFromEnvironment("HUBTOP_METRICS_TOKEN")
         if metricsSecret == secret {
             throw fail("hubtop: the metrics token must differ from the webhook token")
@@ -267,6 +268,9 @@ struct RunCommand: AsyncParsableCommand {
                 startupMessage: selection.problem)
             dashboard.staleAfter = stale.flatMap(DurationText.seconds)
             dashboard.bell = bell
+            // Why deliveries are being refused, in the header, while it lasts.
+            let journal = configuration.journal
+            dashboard.problem = { journal?.lastError }
             let notices = Dashboard.run(store: store, rejections: ingestor.rejections, options: dashboard)
             for notice in notices { Console.error(notice) }
             // Said again now that the screen is back: the dashboard covered the first telling.
@@ -278,6 +282,23 @@ struct RunCommand: AsyncParsableCommand {
         forwarder?.stop()
         // A reader that stopped reading must not keep the process from exiting.
         output?.flush(within: 2)
+    }
+
+    /// The token kept between runs (made on first use), so the webhook URL given to Docker Hub
+    /// survives restarts. If it cannot be kept, a random one for this run, with a warning.
+    static func keptToken() throws -> String {
+        do {
+            let (token, created) = try TokenStore.loadOrCreate()
+            Console.error(
+                "hubtop: webhook token \(created ? "made and " : "")kept in \(TokenStore.path)"
+                    + " (hubtop token --rotate makes a new one)")
+            return token
+        } catch  where error.description.contains("at least") {
+            throw fail("hubtop: \(error)")
+        } catch {
+            Console.error("hubtop: \(error); using a random token for this run only")
+            return WebhookToken.random()
+        }
     }
 
     /// A secret from the environment: unset or empty means none; a weak one is an error.

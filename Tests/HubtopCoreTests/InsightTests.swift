@@ -167,6 +167,13 @@ import Testing
         #expect(!GlobPattern("a*b*c").matches("axxbyy"))
         #expect(GlobPattern("exact").matches("exact") && !GlobPattern("exact").matches("exactly"))
         #expect(GlobPattern("*").matches(""))
+        // The one pattern language: substring unless there is a wildcard.
+        #expect(NamePattern("rabbit").matches("goliatone/hello-rabbit"))
+        #expect(NamePattern("Rabbit").matches("goliatone/hello-RABBIT"))
+        #expect(!NamePattern("rabbit*").matches("goliatone/hello-rabbit"))
+        #expect(NamePattern("*rabbit").matches("goliatone/hello-rabbit"))
+        #expect(NamePattern("").matches("anything"))
+        #expect(NamePattern("acme/?pi").matches("acme/api") && !NamePattern("acme/?pi").matches("acme/api2"))
     }
 
     @Test func utcTimes() {

@@ -45,6 +45,36 @@ import Testing
         #expect(store.totals.repositories == 3)
     }
 
+    @Test func longTextIsHeldOnceAcrossRepositoriesAndFreedWithItsLastHolder() {
+        let dockerfile = "FROM alpine\n" + String(repeating: "RUN true\n", count: 1000)
+        let store = EventStore(capacity: 10)
+        store.ingest(makePayload(repo: "a/one", pushedAt: 1), receivedAt: 1)
+        let empty = store.totals.bytes
+        store.ingest(makePayload(repo: "a/two", pushedAt: 2, dockerfile: dockerfile), receivedAt: 2)
+        let one = store.totals.bytes - empty
+        store.ingest(makePayload(repo: "a/three", pushedAt: 3, dockerfile: dockerfile), receivedAt: 3)
+        let two = store.totals.bytes - empty
+        #expect(one > dockerfile.utf8.count)
+        #expect(two - one < dockerfile.utf8.count / 4, "the second copy costs no Dockerfile")
+        // The two infos share one string.
+        let a = store.event(id: 2)!.payload.repository.dockerfile!
+        let b = store.event(id: 3)!.payload.repository.dockerfile!
+        #expect(
+            a.utf8.withContiguousStorageIfAvailable { $0.baseAddress }
+                == b.utf8.withContiguousStorageIfAvailable { $0.baseAddress })
+        // Evicted with the last event that holds it: the count goes back to what a store
+        // without it holds.
+        let small = EventStore(capacity: 2)
+        let plain = EventStore(capacity: 2)
+        for (index, repo) in ["b/one", "b/two", "c/x", "c/y"].enumerated() {
+            small.ingest(
+                makePayload(repo: repo, pushedAt: Double(index), dockerfile: index < 2 ? dockerfile : nil),
+                receivedAt: 1)
+            plain.ingest(makePayload(repo: repo, pushedAt: Double(index)), receivedAt: 1)
+        }
+        #expect(small.totals.bytes == plain.totals.bytes)
+    }
+
     @Test func aRepositorySlotIsReusedAfterItsLastEventGoes() {
         let store = EventStore(capacity: 2)
         store.ingest(makePayload(repo: "a/one", pushedAt: 1), receivedAt: 1)

@@ -15,6 +15,21 @@ enum Binary {
     }
 }
 
+/// Every hubtop the tests start keeps its state and reads its configuration in a folder of this
+/// test run's, never the developer's (`~/.local/state/hubtop`, `~/.config/hubtop`).
+enum TestEnvironment {
+    static let isolated: [String: String] = {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hubtop-tests-\(UUID())")
+            .path
+        return ["XDG_STATE_HOME": root + "/state", "XDG_CONFIG_HOME": root + "/config"]
+    }()
+
+    /// This process's environment with the isolation and `extra` on top.
+    static func merged(_ extra: [String: String] = [:]) -> [String: String] {
+        ProcessInfo.processInfo.environment.merging(isolated) { $1 }.merging(extra) { $1 }
+    }
+}
+
 struct Timeout: Error, CustomStringConvertible {
     var description: String
 }
@@ -46,7 +61,7 @@ final class Child: @unchecked Sendable {
     init(_ arguments: [String], environment: [String: String] = [:], readStdout: Bool = true) throws {
         process.executableURL = URL(fileURLWithPath: Binary.hubtop)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = TestEnvironment.merged(environment)
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -115,7 +130,7 @@ final class Child: @unchecked Sendable {
 
 /// Runs hubtop to completion (for `send`) and returns its status and output. Spawned and reaped
 /// here rather than with Foundation's Process, for the same SIGCHLD reason as `waitForExit`.
-func runHubtop(_ arguments: [String], stdin: String? = nil) throws -> (
+func runHubtop(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> (
     status: Int32, out: String, err: String
 ) {
     var input: [Int32] = [0, 0]
@@ -135,7 +150,10 @@ func runHubtop(_ arguments: [String], stdin: String? = nil) throws -> (
     let argv: [UnsafeMutablePointer<CChar>?] = ([Binary.hubtop] + arguments).map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, Binary.hubtop, &actions, nil, argv, environ)
+    let envp: [UnsafeMutablePointer<CChar>?] =
+        TestEnvironment.merged(environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { for pointer in envp { free(pointer) } }
+    let spawned = posix_spawn(&pid, Binary.hubtop, &actions, nil, argv, envp)
     close(input[0])
     close(output[1])
     close(errors[1])

@@ -196,6 +196,25 @@ import Testing
         #expect(try runHubtop(["export", "--journal", path, "--since", "soon"]).status != 0)
     }
 
+    @Test func exportPatternsAreSubstringsUnlessTheyHaveWildcards() throws {
+        let path = try journal([
+            ("goliatone/hello-rabbit", "latest", "goliatone", 1_795_939_800),
+            ("library/rabbitmq", "3-management", "library", 1_795_939_900),
+            ("acme/api", "v1", "alice", 1_795_940_000),
+        ])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func repositories(_ arguments: [String]) throws -> [String] {
+            let result = try runHubtop(["export", "--journal", path, "--format", "csv"] + arguments)
+            #expect(result.status == 0, "\(result.err)")
+            return result.out.split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[3]) }
+        }
+        #expect(try repositories(["--repo", "rabbit"]) == ["goliatone/hello-rabbit", "library/rabbitmq"])
+        #expect(try repositories(["--repo", "RABBIT", "--tag", "manage"]) == ["library/rabbitmq"])
+        #expect(try repositories(["--repo", "*/hello-rabbit"]) == ["goliatone/hello-rabbit"])
+        #expect(try repositories(["--repo", "rabbit*"]).isEmpty, "a glob matches the whole name")
+        #expect(try repositories(["--pusher", "ali"]) == ["acme/api"])
+    }
+
     @Test func aFatalErrorExitsWithStatusOne() throws {
         // A port already taken: hubtop must say so and fail, not exit 0.
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

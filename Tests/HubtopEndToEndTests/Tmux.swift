@@ -14,6 +14,7 @@ final class TmuxSession {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(socket)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var env = ["TERM": "screen-256color", "LANG": "C.UTF-8"]
+        env.merge(TestEnvironment.isolated) { $1 }
         env.merge(environment) { $1 }
         let assignments = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.quote($0.value))" }.joined(
             separator: " ")

@@ -71,7 +71,7 @@ import Testing
             let client = try RawClient(port: port)
             defer { client.close() }
             let started = Date()
-            #expect(client.readAll().isEmpty)
+            #expect(await client.readAll().isEmpty)
             #expect(Date().timeIntervalSince(started) < 10, "closed by the server, not by the read timeout")
             try await waitUntil("the count") { ingestor.rejections.byReason["first_byte_timeout"] == 1 }
         }
@@ -91,7 +91,7 @@ import Testing
             }
             let third = try RawClient(port: port)
             defer { third.close() }
-            let response = third.readAll()
+            let response = await third.readAll()
             #expect(status(of: response) == 429)
             #expect(jsonBody(of: response)["error"] == .string("too_many_connections"))
         }

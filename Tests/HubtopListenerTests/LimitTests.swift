@@ -35,8 +35,17 @@ struct RawClient {
         _ = bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
-    /// Everything until the server closes (or 15 s pass).
-    func readAll() -> String {
+    /// Everything until the server closes (or 15 s pass), read on a thread of its own: a
+    /// blocking read on the cooperative pool (two threads on two cores) would stall every other
+    /// test's awaits — and their requests, which the listener's first-byte deadline then closes.
+    func readAll() async -> String {
+        // A thread of its own, not a global queue: those are as narrow as the core count too.
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: self.readAllBlocking()) }.start()
+        }
+    }
+
+    func readAllBlocking() -> String {
         var data = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while true {
@@ -99,7 +108,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
             let client = try RawClient(port: port)
             defer { client.close() }
             client.send("GET /" + String(repeating: "a", count: 200) + " HTTP/1.1\r\nHost: x\r\n\r\n")
-            let response = client.readAll()
+            let response = await client.readAll()
             #expect(status(of: response) == 414)
             #expect(jsonBody(of: response)["error"] == .string("uri_too_long"))
             #expect(ingestor.rejections.byReason["uri_too_long"] == 1)
@@ -115,19 +124,19 @@ func jsonBody(of response: String) -> [String: JSONValue] {
         ) { port, _ in
             let many = try RawClient(port: port)
             many.send("GET /healthz HTTP/1.1\r\n" + (0..<20).map { "X-\($0): y\r\n" }.joined() + "\r\n")
-            let manyResponse = many.readAll()
+            let manyResponse = await many.readAll()
             many.close()
             #expect(status(of: manyResponse) == 431)
             #expect(jsonBody(of: manyResponse)["error"] == .string("too_many_headers"))
             let large = try RawClient(port: port)
             large.send("GET /healthz HTTP/1.1\r\nX-Big: \(String(repeating: "b", count: 2000))\r\n\r\n")
-            let largeResponse = large.readAll()
+            let largeResponse = await large.readAll()
             large.close()
             #expect(status(of: largeResponse) == 431)
             // Beyond what the HTTP parser itself takes (80 KB): still a JSON 431.
             let huge = try RawClient(port: port)
             huge.send("GET /healthz HTTP/1.1\r\nX-Huge: \(String(repeating: "h", count: 100_000))\r\n\r\n")
-            let hugeResponse = huge.readAll()
+            let hugeResponse = await huge.readAll()
             huge.close()
             #expect(status(of: hugeResponse) == 431)
             #expect(jsonBody(of: hugeResponse)["error"] == .string("headers_too_large"))
@@ -139,7 +148,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
             let client = try RawClient(port: port)
             defer { client.close() }
             client.send("THIS IS NOT HTTP\r\n\r\n")
-            let response = client.readAll()
+            let response = await client.readAll()
             #expect(status(of: response) == 400)
             #expect(jsonBody(of: response)["error"] == .string("malformed_http"))
             #expect(ingestor.rejections.byReason["malformed_http"] == 1)
@@ -152,7 +161,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
             defer { client.close() }
             client.send("POST /hook/\(testToken) HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"repo")
             // …and nothing more: the deadline answers.
-            let response = client.readAll()
+            let response = await client.readAll()
             #expect(status(of: response) == 408)
             #expect(jsonBody(of: response)["error"] == .string("request_timeout"))
             #expect(ingestor.rejections.byReason["request_timeout"] == 1)
@@ -170,7 +179,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
             client.send(request)
             try await Task.sleep(nanoseconds: 400_000_000)
             client.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            let responses = client.readAll().components(separatedBy: "HTTP/1.1 ").filter { !$0.isEmpty }
+            let responses = await client.readAll().components(separatedBy: "HTTP/1.1 ").filter { !$0.isEmpty }
             #expect(responses.count == 3)
             #expect(responses.allSatisfy { $0.hasPrefix("200") })
             #expect(ingestor.rejections.byReason["request_timeout"] == nil)
@@ -184,7 +193,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
             client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
             // One answer, then nothing more is sent: the server closes the idle connection.
             let started = Date()
-            let response = client.readAll()
+            let response = await client.readAll()
             #expect(status(of: response) == 200)
             #expect(Date().timeIntervalSince(started) < 14, "closed by the server, not by the read timeout")
             #expect(ingestor.rejections.total == 0, "an idle close is not a rejection")
@@ -204,7 +213,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
             _ = try await Task.sleep(nanoseconds: 100_000_000)
             let third = try RawClient(port: port)
             defer { third.close() }
-            let response = third.readAll()
+            let response = await third.readAll()
             #expect(status(of: response) == 429)
             #expect(jsonBody(of: response)["error"] == .string("too_many_connections"))
             #expect(ingestor.rejections.byReason["too_many_connections"] == 1)
@@ -252,7 +261,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
                 request += String(part.utf8.count, radix: 16) + "\r\n" + part + "\r\n"
             }
             client.send(request + "0\r\n\r\n")
-            let response = client.readAll()
+            let response = await client.readAll()
             #expect(status(of: response) == 200, "\(response)")
             #expect(ingestor.store.totals.events == 1)
         }

@@ -79,12 +79,12 @@ public final class EventStore: Sendable {
         state.withLock { $0.event(id: id) }
     }
 
-    /// Repositories whose name contains `substring` (case-insensitive), most recently active first.
-    public func repositories(matching substring: String = "") -> [RepositorySummary] {
-        let needle = substring.lowercased()
+    /// Repositories whose name matches `pattern` (see `NamePattern`), most recently active first.
+    public func repositories(matching pattern: String = "") -> [RepositorySummary] {
+        let pattern = NamePattern(pattern)
         return state.withLock { state in
             state.repositories.filter { repo in
-                repo.summary.events > 0 && (needle.isEmpty || repo.lowercasedName.contains(needle))
+                repo.summary.events > 0 && pattern.matches(lowercased: repo.lowercasedName)
             }.map(\.summary)
         }.sorted(by: Self.recentFirst)
     }
@@ -284,6 +284,9 @@ struct StoreState {
     /// Repository infos in use, with how many events hold each: one is counted once, and
     /// uncounted when its last event goes.
     var boxes: [ObjectIdentifier: (events: Int, bytes: Int)] = [:]
+    /// Long repository text (Dockerfiles, descriptions), one copy per distinct value while an
+    /// info holding it is stored.
+    var texts = TextPool()
     /// Slots of `repositories` whose last event was evicted, for reuse.
     var vacantRepositories: [Int] = []
     var events = Deque<StoredEvent>()
@@ -397,21 +400,19 @@ struct StoreState {
             shared == payload.repositoryBox
         {
             payload.repositoryBox = shared
-        } else if let index = repositoryIndex[name] {
-            // Changed (a star more, a new Dockerfile): long text that did not change is still
-            // shared with the previous info rather than held twice.
-            if let previous = repositories[index].info?.value {
-                var info = payload.repository
-                if info.dockerfile == previous.dockerfile { info.dockerfile = previous.dockerfile }
-                if info.description == previous.description { info.description = previous.description }
-                if info.fullDescription == previous.fullDescription {
-                    info.fullDescription = previous.fullDescription
-                }
-                payload.repository = info
-            }
-            repositories[index].info = payload.repositoryBox
         } else {
-            pendingInfo = payload.repositoryBox
+            // A new info (a star more, a new Dockerfile, a repository seen first): its long
+            // text is shared through the pool with every other info that has the same.
+            var info = payload.repository
+            info.dockerfile = texts.share(info.dockerfile)
+            info.description = texts.share(info.description)
+            info.fullDescription = texts.share(info.fullDescription)
+            payload.repository = info
+            if let index = repositoryIndex[name] {
+                repositories[index].info = payload.repositoryBox
+            } else {
+                pendingInfo = payload.repositoryBox
+            }
         }
     }
 
@@ -423,6 +424,7 @@ struct StoreState {
             let size = MemoryCost.repositoryInfo(box.value)
             boxes[key] = (1, size)
             bytes += size
+            for text in TextPool.pooled(box.value) { bytes += texts.hold(text) }
         }
     }
 
@@ -434,6 +436,7 @@ struct StoreState {
         } else {
             boxes[key] = nil
             bytes -= use.bytes
+            for text in TextPool.pooled(box.value) { bytes -= texts.release(text) }
         }
     }
 
@@ -583,7 +586,7 @@ struct StoreState {
     func matches(_ repo: Repository, _ filter: EventFilter) -> Bool {
         if let exact = filter.repository, repo.summary.name != exact { return false }
         if !filter.repositoryContains.isEmpty,
-            !repo.lowercasedName.contains(filter.repositoryContains.lowercased())
+            !NamePattern(filter.repositoryContains).matches(lowercased: repo.lowercasedName)
         {
             return false
         }

@@ -23,9 +23,13 @@ enum MemoryCost {
         return size
     }
 
+    /// An info's own bytes; its long text is counted once in the store's `TextPool`.
     static func repositoryInfo(_ info: RepositoryInfo) -> Int {
         var size = 192 + text(info.repoName) + text(info.namespace) + text(info.name) + text(info.owner)
-        size += text(info.description) + text(info.fullDescription) + text(info.dockerfile)
+        for field in [info.description, info.fullDescription, info.dockerfile] where !TextPool.isPooled(field)
+        {
+            size += text(field)
+        }
         return size + text(info.repoURL) + text(info.status)
     }
 

@@ -61,7 +61,8 @@ public struct PusherSummary: Sendable, Equatable {
 
 /// Narrows the event history. Empty fields match everything.
 public struct EventFilter: Sendable, Equatable {
-    /// Case-insensitive substring of the repository name.
+    /// A `NamePattern` for the repository name: a case-insensitive substring, or a whole-name
+    /// glob when it has `*` or `?`.
     public var repositoryContains: String = ""
     /// Exact repository name (set by choosing a repository).
     public var repository: String?

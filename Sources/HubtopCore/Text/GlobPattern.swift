@@ -36,3 +36,32 @@ public struct GlobPattern: Sendable, Equatable, CustomStringConvertible {
         return p == pattern.count
     }
 }
+
+/// The one pattern language of `--repo`, `--tag`, `--pusher`, `/` and `hubtop export`: a
+/// case-insensitive substring (`rabbit` matches `goliatone/hello-rabbit`), or a whole-name glob
+/// when the pattern has `*` or `?` (`acme/*`). `--allow-repo` is a security boundary and always
+/// a whole-name glob (`GlobPattern`), so `acme` there can never admit `evil/acme-lookalike`.
+public struct NamePattern: Sendable, Equatable, CustomStringConvertible {
+    public let description: String
+    private let needle: String
+    private let glob: GlobPattern?
+
+    public init(_ text: String) {
+        description = text
+        needle = text.lowercased()
+        glob = text.contains(where: { $0 == "*" || $0 == "?" }) ? GlobPattern(text) : nil
+    }
+
+    public var isEmpty: Bool { description.isEmpty }
+
+    public func matches(_ name: String) -> Bool {
+        if let glob { return glob.matches(name) }
+        return needle.isEmpty || name.lowercased().contains(needle)
+    }
+
+    /// The same, for a name already lowercased (the store keeps one per repository).
+    public func matches(lowercased name: String) -> Bool {
+        if let glob { return glob.matches(name) }
+        return needle.isEmpty || name.contains(needle)
+    }
+}

@@ -29,7 +29,10 @@ enum ListPanes {
                 style: Style(.muted))
             return
         }
-        // One scale for the pane's sparklines, worked out once per frame, not once per row.
+        // One scale for the pane's sparklines and one set of event columns, worked out once per
+        // frame, not once per row.
+        let eventColumns =
+            pane == .events ? EventColumns(state.data.history, width: inner.width, now: state.now) : nil
         let bars = sparklineBars(width: inner.width)
         let peak =
             pane == .repositories
@@ -44,7 +47,8 @@ enum ListPanes {
                 drawn = drawRepository(index, state, inner.x, y, inner.width, peak: peak, &buffer)
             case .tags: drawn = drawTag(index, state, inner.x, y, inner.width, &buffer)
             case .pushers: drawn = drawPusher(index, state, inner.x, y, inner.width, &buffer)
-            case .events: drawn = drawEvent(index - cursor.top, state, inner.x, y, inner.width, &buffer)
+            case .events:
+                drawn = drawEvent(index - cursor.top, state, eventColumns!, inner.x, y, inner.width, &buffer)
             }
             if drawn && index == cursor.selected {
                 let role: Role = focused ? .selection : .selectionInactive
@@ -52,6 +56,33 @@ enum ListPanes {
                     Style(role, $0.attributes)
                 }
             }
+        }
+        // A name cut to fit shows whole in the bottom border while its row is selected.
+        if let full = cutName(pane, state, eventColumns, width: inner.width) {
+            buffer.write(
+                " " + DisplayWidth.truncate(full, to: rect.width - 6) + " ", x: rect.x + 2, y: rect.maxY - 1,
+                maxWidth: rect.width - 4, style: Style(focused ? .titleFocused : .title))
+        }
+    }
+
+    /// The selected row's whole name, when its column is too narrow for it.
+    static func cutName(_ pane: PaneID, _ state: DashboardState, _ columns: EventColumns?, width: Int)
+        -> String?
+    {
+        let cursor = state.cursor(pane)
+        switch pane {
+        case .events:
+            let row = cursor.selected - cursor.top
+            guard let columns, state.data.history.indices.contains(row) else { return nil }
+            let name = name(of: state.data.history[row].event)
+            return DisplayWidth.of(name) > columns.name ? name : nil
+        case .repositories:
+            guard state.data.repositories.indices.contains(cursor.selected) else { return nil }
+            let name = TerminalSanitizer.line(state.data.repositories[cursor.selected].name)
+            let room = repositoryNameWidth(width: width, state)
+            return DisplayWidth.of(name) + (state.narrowedRepository != nil ? 1 : 0) > room ? name : nil
+        case .tags, .pushers:
+            return nil
         }
     }
 
@@ -71,17 +102,13 @@ enum ListPanes {
         _ first: (String, Role), _ rest: [(String, Int, Role)], x: Int, y: Int, width: Int,
         _ buffer: inout CellBuffer
     ) {
-        var shown = rest
-        while !shown.isEmpty, width - 1 - shown.reduce(0, { $0 + $1.1 + 1 }) < min(14, width / 2) {
-            shown.removeLast()
-        }
-        let fixed = shown.reduce(0) { $0 + $1.1 + 1 }
-        let firstWidth = max(1, width - fixed - 1)
+        let (shown, firstWidth) = fit(rest.map(\.1), width: width)
+        let shownColumns = Array(rest.prefix(shown))
         buffer.write(
             " " + DisplayWidth.fit(first.0, to: firstWidth), x: x, y: y, maxWidth: width,
             style: Style(first.1))
         var column = x + 1 + firstWidth
-        for (text, columnWidth, role) in shown {
+        for (text, columnWidth, role) in shownColumns {
             buffer.write(
                 " " + DisplayWidth.fit(text, to: columnWidth, alignRight: true), x: column, y: y,
                 style: Style(role))
@@ -89,8 +116,32 @@ enum ListPanes {
         }
     }
 
+    /// How many of the fixed columns fit beside a readable first column, and the first
+    /// column's width.
+    static func fit(_ widths: [Int], width: Int) -> (shown: Int, first: Int) {
+        var shown = widths.count
+        while shown > 0, width - 1 - widths.prefix(shown).reduce(0, { $0 + $1 + 1 }) < min(14, width / 2) {
+            shown -= 1
+        }
+        return (shown, max(1, width - widths.prefix(shown).reduce(0) { $0 + $1 + 1 } - 1))
+    }
+
     /// Twelve 5-minute bars when there is room for them and a readable name, else six.
     static func sparklineBars(width: Int) -> Int { width >= 46 ? 12 : 6 }
+
+    /// The repositories pane's fixed columns, each as wide as the rows on screen need: the
+    /// name column gets what they and the sparkline do not.
+    static func repositoryColumnWidths(width: Int, _ state: DashboardState) -> [Int] {
+        let cursor = state.cursor(.repositories)
+        let visible = state.data.repositories.dropFirst(cursor.top).prefix(max(1, state.height))
+        let counts = visible.map { HeaderView.grouped($0.events).count }.max() ?? 1
+        let ages = visible.map { Timestamp.age($0.lastPushedAt, now: state.now).count + 1 }.max() ?? 3
+        return [max(2, counts), min(5, max(3, ages)), sparklineBars(width: width), 3]
+    }
+
+    static func repositoryNameWidth(width: Int, _ state: DashboardState) -> Int {
+        fit(repositoryColumnWidths(width: width, state), width: width).first
+    }
 
     static func drawRepository(
         _ index: Int, _ state: DashboardState, _ x: Int, _ y: Int, _ width: Int, peak: Int,
@@ -105,11 +156,12 @@ enum ListPanes {
         let stale = state.isStale(repo)
         let bars = sparklineBars(width: width)
         let activity = Sparkline.downsample(state.data.sparklines[repo.name] ?? [], to: bars)
+        let widths = repositoryColumnWidths(width: width, state)
         columns(
             ((narrowed ? "▸" : "") + TerminalSanitizer.line(repo.name), stale ? .stale : .repository),
             [
-                (HeaderView.grouped(repo.events), 6, .text),
-                (stale ? "!" + age : age, 5, stale ? .stale : .time),
+                (HeaderView.grouped(repo.events), widths[0], .text),
+                (stale ? "!" + age : age, widths[1], stale ? .stale : .time),
                 (Sparkline.render(activity, peak: peak), bars, .sparkline),
                 (flags, 3, .marker),
             ], x: x, y: y, width: width, &buffer)
@@ -151,19 +203,60 @@ enum ListPanes {
         return true
     }
 
+    /// Widths of the events pane's columns for the rows on screen: each column as wide as its
+    /// content needs, and the name column takes what is left (htop's command column), so that
+    /// names show whole whenever the pane can hold them.
+    struct EventColumns: Equatable {
+        var time = 8
+        var name = 8
+        var pusher = 0
+        var burst = 0
+        var images = 0
+        var redeliveries = 0
+        var repairs = 0
+
+        init(_ rows: [HistoryRow], width: Int, now: Double) {
+            guard !rows.isEmpty else { return }
+            time = rows.map { ListPanes.when($0.event, now: now).count }.max() ?? 8
+            burst = rows.contains { $0.size > 1 && !$0.isMember } ? 4 : 0
+            images = rows.contains { !$0.event.payload.images.isEmpty } ? 5 : 0
+            redeliveries = rows.contains { $0.event.deliveries > 1 } ? 4 : 0
+            repairs = rows.contains { !$0.event.payload.repairs.isEmpty } ? 2 : 0
+            let names = rows.map { DisplayWidth.of(ListPanes.name(of: $0.event)) }.max() ?? 8
+            let pushers =
+                rows.map { DisplayWidth.of(TerminalSanitizer.line($0.event.pusher ?? "?")) }.max() ?? 1
+            // Leading space, time, space, gutter; then the name, the pusher and the small columns.
+            let available = width - (1 + time + 1 + 2) - (burst + images + redeliveries + repairs)
+            name = max(8, min(names, available))
+            let left = available - name - 1
+            pusher = left >= 4 ? min(pushers, 14, left) : 0
+            // What nobody needs goes to the name column, so the small columns stay at the right edge.
+            name = max(8, available - (pusher > 0 ? pusher + 1 : 0))
+        }
+    }
+
+    static func when(_ event: StoredEvent, now: Double) -> String {
+        let time = event.pushedOrReceivedAt
+        return now - time < 86_400 && time <= now + 60
+            ? Timestamp.timeOfDay(time) : String(Timestamp.utc(time).prefix(10))
+    }
+
+    /// `repository:tag`, made safe for the terminal.
+    static func name(of event: StoredEvent) -> String {
+        TerminalSanitizer.line(event.repoName) + ":" + TerminalSanitizer.line(event.tag ?? "(no tag)")
+    }
+
     static func drawEvent(
-        _ row: Int, _ state: DashboardState, _ x: Int, _ y: Int, _ width: Int, _ buffer: inout CellBuffer
+        _ row: Int, _ state: DashboardState, _ columns: EventColumns, _ x: Int, _ y: Int, _ width: Int,
+        _ buffer: inout CellBuffer
     ) -> Bool {
         guard state.data.history.indices.contains(row) else { return false }
         let entry = state.data.history[row]
         let event = entry.event
-        let time = event.pushedOrReceivedAt
-        let when =
-            state.now - time < 86_400 && time <= state.now + 60
-            ? Timestamp.timeOfDay(time) : String(Timestamp.utc(time).prefix(10))
         var column = x
         column += buffer.write(
-            " " + DisplayWidth.fit(when, to: 10) + " ", x: column, y: y, maxWidth: width, style: Style(.time))
+            " " + DisplayWidth.fit(when(event, now: state.now), to: columns.time) + " ", x: column, y: y,
+            maxWidth: width, style: Style(.time))
         // Gutter: ▸ a closed burst, ▾ an open one, │ its deliveries.
         let gutter: String
         if entry.isMember {
@@ -174,14 +267,9 @@ enum ListPanes {
             gutter = "  "
         }
         column += buffer.write(gutter, x: column, y: y, maxWidth: x + width - column, style: Style(.marker))
-        let remaining = x + width - column
-        // Right side: pusher, burst size, images, redeliveries, repair marker.
-        let pusherWidth = remaining >= 66 ? 14 : (remaining >= 44 ? 10 : 0)
-        let tail = 4 + 5 + 4 + 2
-        let nameWidth = max(8, remaining - pusherWidth - tail - (pusherWidth > 0 ? 1 : 0))
+        let nameWidth = columns.name
         let repo = TerminalSanitizer.line(event.repoName)
-        let tag = TerminalSanitizer.line(event.tag ?? "(no tag)")
-        let name = DisplayWidth.truncate(repo + ":" + tag, to: nameWidth)
+        let name = DisplayWidth.truncate(self.name(of: event), to: nameWidth)
         let repoPart = DisplayWidth.truncate(repo, to: DisplayWidth.of(name))
         let repoColumns = buffer.write(
             repoPart == name ? name : repo, x: column, y: y, maxWidth: min(nameWidth, DisplayWidth.of(repo)),
@@ -193,20 +281,20 @@ enum ListPanes {
                 style: Style(.tag))
         }
         column += nameWidth
-        if pusherWidth > 0 {
+        if columns.pusher > 0 {
             buffer.write(
-                " " + DisplayWidth.fit(TerminalSanitizer.line(event.pusher ?? "?"), to: pusherWidth),
+                " " + DisplayWidth.fit(TerminalSanitizer.line(event.pusher ?? "?"), to: columns.pusher),
                 x: column, y: y,
                 maxWidth: x + width - column, style: Style(.pusher))
-            column += pusherWidth + 1
+            column += columns.pusher + 1
         }
         let cells: [(String, Int, Role)] = [
-            (entry.size > 1 ? "×\(entry.size)" : "", 4, .marker),
-            ("\(event.payload.images.count)img", 5, .muted),
+            (entry.size > 1 ? "×\(entry.size)" : "", columns.burst, .marker),
+            (event.payload.images.isEmpty ? "" : "\(event.payload.images.count)img", columns.images, .muted),
             // Redeliveries of the same push, folded by the store.
-            (event.deliveries > 1 ? "↻\(event.deliveries)" : "", 4, .warning),
+            (event.deliveries > 1 ? "↻\(event.deliveries)" : "", columns.redeliveries, .warning),
         ]
-        for (text, cellWidth, role) in cells {
+        for (text, cellWidth, role) in cells where cellWidth > 0 {
             buffer.write(
                 DisplayWidth.fit(text, to: cellWidth, alignRight: true), x: column, y: y,
                 maxWidth: x + width - column, style: Style(role))

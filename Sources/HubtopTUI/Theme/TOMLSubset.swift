@@ -1,10 +1,11 @@
-/// A reader for the part of TOML that theme files use: comments, `[table]` headers, and
-/// `key = value` with strings, integers, booleans, arrays and inline tables. Anything else is
+/// A reader for the part of TOML that theme and config files use: comments, `[table]` headers,
+/// and `key = value` with strings, integers, floats, booleans, arrays and inline tables. Anything else is
 /// an error with its line, rather than being misread.
 public enum TOMLSubset {
     public indirect enum Value: Equatable, Sendable {
         case string(String)
         case integer(Int)
+        case float(Double)
         case bool(Bool)
         case array([Value])
         case table([(String, Value)])
@@ -13,6 +14,7 @@ public enum TOMLSubset {
             switch (lhs, rhs) {
             case (.string(let a), .string(let b)): return a == b
             case (.integer(let a), .integer(let b)): return a == b
+            case (.float(let a), .float(let b)): return a == b
             case (.bool(let a), .bool(let b)): return a == b
             case (.array(let a), .array(let b)): return a == b
             case (.table(let a), .table(let b)):
@@ -135,10 +137,9 @@ public enum TOMLSubset {
                 throw error("unknown value '\(word)'; strings need quotes")
             case "-", "+", "0"..."9":
                 let word = word()
-                guard let number = Int(word.replacingUnderscores()) else {
-                    throw error("'\(word)' is not a whole number")
-                }
-                return .integer(number)
+                if let number = Int(word.replacingUnderscores()) { return .integer(number) }
+                if let number = Double(word.replacingUnderscores()), number.isFinite { return .float(number) }
+                throw error("'\(word)' is not a number")
             default:
                 throw error("unknown value starting with '\(scalar)'; strings need quotes")
             }

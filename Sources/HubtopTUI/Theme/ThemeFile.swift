@@ -166,6 +166,7 @@ public enum ThemeFile {
         switch value {
         case .string(let text): return "\"\(text)\""
         case .integer(let number): return String(number)
+        case .float(let number): return String(number)
         case .bool(let flag): return String(flag)
         case .array: return "an array"
         case .table: return "a table"

@@ -1,0 +1,229 @@
+import ArgumentParser
+import HubtopTUI
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `$XDG_CONFIG_HOME/hubtop/config.toml`: any `hubtop run` option by its long name
+/// (`listen = "0.0.0.0:9876"`, `forward = ["…"]`, `headless = true`). The command line beats the
+/// environment (`HUBTOP_TOKEN`, …), which beats the file, which beats the defaults.
+///
+/// Read with the project's own TOML reader (the one theme files use): the file needs strings,
+/// numbers, booleans and arrays, which it reads with line numbers for errors, and it spares the
+/// build a dependency.
+enum ConfigFile {
+    enum Kind: Sendable {
+        case string, integer, number, bool, strings
+    }
+
+    /// One `run` option a config file may set.
+    struct Setting: Sendable {
+        let key: String
+        let kind: Kind
+        /// The variable that overrides the file, if any.
+        let environment: String?
+        /// The effective value, for `hubtop config`.
+        let value: @Sendable (RunCommand) -> String
+
+        init(
+            _ key: String, _ kind: Kind, environment: String? = nil,
+            _ value: @escaping @Sendable (RunCommand) -> String
+        ) {
+            self.key = key
+            self.kind = kind
+            self.environment = environment
+            self.value = value
+        }
+    }
+
+    static let settings: [Setting] = [
+        Setting("listen", .string) { $0.listen },
+        // Secrets are never printed.
+        Setting("token", .string, environment: "HUBTOP_TOKEN") {
+            $0.token == nil ? "(kept token)" : "(secret)"
+        },
+        Setting("metrics-token", .string, environment: "HUBTOP_METRICS_TOKEN") {
+            $0.metricsToken == nil ? "(none)" : "(secret)"
+        },
+        Setting("max-body", .integer) { "\($0.maxBody)" },
+        Setting("max-events", .integer) { "\($0.maxEvents)" },
+        Setting("max-memory", .string) { $0.maxMemory },
+        Setting("idle-timeout", .integer) { "\($0.idleTimeout)" },
+        Setting("request-timeout", .integer) { "\($0.requestTimeout)" },
+        Setting("first-byte-timeout", .integer) { "\($0.firstByteTimeout)" },
+        Setting("max-connections", .integer) { "\($0.maxConnections)" },
+        Setting("max-connections-per-address", .integer) { "\($0.maxConnectionsPerAddress)" },
+        Setting("rate-limit", .number) { "\($0.rateLimit)" },
+        Setting("headless", .bool) { "\($0.headless)" },
+        Setting("json", .bool) { "\($0.json)" },
+        Setting("demo", .bool) { "\($0.demo)" },
+        Setting("demo-rate", .number) { "\($0.demoRate)" },
+        Setting("repo", .string) { $0.repo ?? "(none)" },
+        Setting("theme", .string, environment: "HUBTOP_THEME") { $0.theme ?? "default" },
+        Setting("no-color", .bool) { "\($0.noColor)" },
+        Setting("journal", .string) { $0.journal ?? "(none)" },
+        Setting("fsync", .string) { $0.fsync },
+        Setting("journal-max-bytes", .integer) { "\($0.journalMaxBytes)" },
+        Setting("group-window", .string) { $0.groupWindow },
+        Setting("stale", .string) { $0.stale ?? "(off)" },
+        Setting("bell", .bool) { "\($0.bell)" },
+        Setting("forward", .strings) { "[" + $0.forwardURLs.map(quoted).joined(separator: ", ") + "]" },
+        Setting("forward-queue", .integer) { "\($0.forwardQueue)" },
+        Setting("forward-queue-bytes", .string) { $0.forwardQueueBytes },
+        Setting("forward-attempts", .integer) { "\($0.forwardAttempts)" },
+        Setting("allow-repo", .strings) {
+            "[" + $0.allowedRepositories.map(quoted).joined(separator: ", ") + "]"
+        },
+        Setting("trust-proxy", .bool) { "\($0.trustProxy)" },
+        Setting("metrics-public", .bool) { "\($0.metricsPublic)" },
+    ]
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// What the file sets, as command-line arguments, with the line each came from.
+    struct Applied {
+        var arguments: [String] = []
+        /// key → line in the file, for the keys that took effect.
+        var lines: [String: Int] = [:]
+    }
+
+    /// Reads `path` (a missing file sets nothing) and turns it into `run` arguments, leaving out
+    /// keys the command line or the environment already set.
+    static func read(
+        _ path: String, commandLine: [String], environment: (String) -> String? = Environment.value
+    ) throws(Failure) -> Applied {
+        guard access(path, F_OK) == 0 else { return Applied() }
+        let text: String
+        do {
+            text = String(decoding: try Console.readAll(path), as: UTF8.self)
+        } catch {
+            throw Failure(description: "\(error)")
+        }
+        let entries: [TOMLSubset.Entry]
+        do {
+            entries = try TOMLSubset.parse(text)
+        } catch {
+            throw Failure(description: "\(path):\(error.line): \(error.message)")
+        }
+        var applied = Applied()
+        for entry in entries {
+            let place = "\(path):\(entry.line): \(entry.table.isEmpty ? "" : entry.table + ".")\(entry.key)"
+            guard entry.table.isEmpty else {
+                throw Failure(description: "\(place): tables are not options; put every option at the top")
+            }
+            guard let setting = settings.first(where: { $0.key == entry.key }) else {
+                throw Failure(description: "\(place): not a hubtop option (see `hubtop run --help`)")
+            }
+            let arguments = try self.arguments(for: setting, entry.value, place: place)
+            let given = commandLine.contains { $0 == "--" + setting.key || $0.hasPrefix("--\(setting.key)=") }
+            let fromEnvironment = setting.environment.flatMap(environment).map { !$0.isEmpty } ?? false
+            if given || fromEnvironment { continue }
+            applied.arguments += arguments
+            applied.lines[setting.key] = entry.line
+        }
+        return applied
+    }
+
+    static func arguments(for setting: Setting, _ value: TOMLSubset.Value, place: String) throws(Failure)
+        -> [String]
+    {
+        let option = "--" + setting.key
+        switch (setting.kind, value) {
+        case (.string, .string(let text)): return [option, text]
+        case (.integer, .integer(let number)): return [option, String(number)]
+        case (.number, .integer(let number)): return [option, String(number)]
+        case (.number, .float(let number)): return [option, String(number)]
+        case (.number, .string(let text)) where Double(text) != nil: return [option, text]
+        case (.bool, .bool(let flag)): return flag ? [option] : []
+        case (.strings, .string(let text)): return [option, text]
+        case (.strings, .array(let items)):
+            var arguments: [String] = []
+            for item in items {
+                guard case .string(let text) = item else {
+                    throw Failure(description: "\(place): wants an array of strings")
+                }
+                arguments += [option, text]
+            }
+            return arguments
+        default:
+            let wanted: String
+            switch setting.kind {
+            case .string: wanted = "a string"
+            case .integer: wanted = "an integer"
+            case .number: wanted = "a number"
+            case .bool: wanted = "true or false"
+            case .strings: wanted = "a string or an array of strings"
+            }
+            throw Failure(description: "\(place): wants \(wanted)")
+        }
+    }
+
+    /// The subcommand the arguments run: config applies to `run` (the default) only.
+    static func runsTheDashboard(_ arguments: [String]) -> Bool {
+        let others: Set<String> = ["send", "themes", "replay", "export", "token", "config", "help"]
+        if arguments.contains(where: {
+            ["-h", "--help", "--version", "--generate-completion-script"].contains($0)
+        }) {
+            return false
+        }
+        guard let first = arguments.first else { return true }
+        return !others.contains(first)
+    }
+
+    /// `arguments` with the config file's settings put in for `run`.
+    static func apply(to arguments: [String]) throws(Failure) -> [String] {
+        guard runsTheDashboard(arguments) else { return arguments }
+        let explicitRun = arguments.first == "run"
+        let given = explicitRun ? Array(arguments.dropFirst()) : arguments
+        let applied = try read(StatePaths.configFile, commandLine: given)
+        return ["run"] + applied.arguments + given
+    }
+
+    static func quoted(_ text: String) -> String { "\"" + text + "\"" }
+}
+
+/// `hubtop config`: the effective `run` configuration and where each value came from.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Print the effective configuration of `hubtop run` and where each value comes from."
+    )
+
+    @Argument(parsing: .allUnrecognized, help: "`run` options, as they would be given to hubtop.")
+    var runArguments: [String] = []
+
+    func run() throws {
+        let path = StatePaths.configFile
+        let applied: ConfigFile.Applied
+        let command: RunCommand
+        do {
+            applied = try ConfigFile.read(path, commandLine: runArguments)
+            command = try RunCommand.parse(applied.arguments + runArguments)
+        } catch let failure as ConfigFile.Failure {
+            throw fail("hubtop config: \(failure)")
+        } catch {
+            throw fail("hubtop config: \(RunCommand.message(for: error))")
+        }
+        print("# \(path)\(access(path, F_OK) == 0 ? "" : " (not there: defaults)")")
+        for setting in ConfigFile.settings {
+            let source: String
+            var value = setting.value(command)
+            if runArguments.contains(where: { $0 == "--" + setting.key || $0.hasPrefix("--\(setting.key)=") })
+            {
+                source = "command line"
+            } else if let variable = setting.environment, let set = Environment.value(variable), !set.isEmpty
+            {
+                source = "$" + variable
+                value = setting.key.hasSuffix("token") ? "(secret)" : set
+            } else if let line = applied.lines[setting.key] {
+                source = "config.toml line \(line)"
+            } else {
+                source = "default"
+            }
+            print("\(setting.key) = \(value)  # \(source)")
+        }
+    }
+}

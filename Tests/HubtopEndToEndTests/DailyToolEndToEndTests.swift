@@ -1,0 +1,178 @@
+import Foundation
+import HubtopCore
+import HubtopListener
+import Testing
+
+/// The habits of a daily tool: a webhook URL that survives restarts, a config file.
+@Suite struct DailyToolEndToEndTests {
+    /// A state and config folder of this test's own.
+    func folders() throws -> (environment: [String: String], config: String, root: String) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hubtop-daily-\(UUID())")
+            .path
+        try FileManager.default.createDirectory(
+            atPath: root + "/config/hubtop", withIntermediateDirectories: true)
+        return (
+            ["XDG_STATE_HOME": root + "/state", "XDG_CONFIG_HOME": root + "/config"],
+            root + "/config/hubtop/config.toml", root
+        )
+    }
+
+    @Test func twoStartsWithoutATokenPrintTheSameURL() async throws {
+        let (environment, _, root) = try folders()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var urls: [String] = []
+        for _ in 0..<2 {
+            let child = try Child(["--headless", "--listen", "127.0.0.1:0"], environment: environment)
+            let url = try await child.webhookURL()
+            urls.append(String(url[url.range(of: "/hook/")!.lowerBound...]))
+            #expect(child.stderr.contains("kept in \(root)/state/hubtop/token"), "\(child.stderr)")
+            child.signal(SIGTERM)
+            #expect(try await child.waitForExit() == 0)
+        }
+        #expect(urls[0] == urls[1])
+        let attributes = try FileManager.default.attributesOfItem(atPath: root + "/state/hubtop/token")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        // Rotating makes a new one, which the next start uses.
+        let rotated = try runHubtop(["token", "--rotate"], environment: environment)
+        #expect(rotated.status == 0)
+        let token = rotated.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(token.count == 32 && "/hook/\(token)" != urls[0])
+        let child = try Child(["--headless", "--listen", "127.0.0.1:0"], environment: environment)
+        #expect(try await child.webhookURL().hasSuffix("/hook/\(token)"))
+        child.signal(SIGTERM)
+        _ = try await child.waitForExit()
+    }
+
+    @Test func aConfigFileSetsTheListenAddressAndTheCommandLineWins() async throws {
+        let (environment, config, root) = try folders()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // A free port: bind one, note it, let it go.
+        let probe = TestPort()
+        let port = probe.port
+        probe.close()
+        try """
+        # hubtop's settings
+        listen = "127.0.0.1:\(port)"
+        token = "config-token-0123456789"
+        headless = true
+        rate-limit = 2.5
+        allow-repo = ["acme/*"]
+
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let child = try Child([], environment: environment)
+        let url = try await child.webhookURL()
+        #expect(url == "http://127.0.0.1:\(port)/hook/config-token-0123456789")
+        let refused = try await HTTPPost.post(url: url, body: Array(DockerHubExample.body.utf8))
+        #expect(refused.status == 403, "allow-repo from the file applies")
+        child.signal(SIGTERM)
+        #expect(try await child.waitForExit() == 0)
+
+        let shown = try runHubtop(["config", "--listen", "127.0.0.1:1"], environment: environment)
+        #expect(shown.status == 0, "\(shown.err)")
+        #expect(shown.out.contains("listen = 127.0.0.1:1  # command line"))
+        #expect(shown.out.contains("rate-limit = 2.5  # config.toml line 5"))
+        #expect(shown.out.contains("allow-repo = [\"acme/*\"]  # config.toml line 6"))
+        #expect(shown.out.contains("max-events = 100000  # default"))
+        var withVariable = environment
+        withVariable["HUBTOP_TOKEN"] = "environment-token-0123456789"
+        let overridden = try runHubtop(["config"], environment: withVariable)
+        #expect(overridden.out.contains("token = (secret)  # $HUBTOP_TOKEN"), "\(overridden.out)")
+        #expect(!shown.out.contains("config-token-0123456789"), "secrets are never printed")
+        #expect(shown.out.contains("token = (secret)  # config.toml line 3"))
+    }
+
+    @Test func aBadConfigFileNamesTheFileLineAndKey() throws {
+        let (environment, config, root) = try folders()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for (text, problem) in [
+            ("listen = \"127.0.0.1:0\"\nlisen = \"x\"\n", "config.toml:2: lisen: not a hubtop option"),
+            ("max-events = \"many\"\n", "config.toml:1: max-events: wants an integer"),
+            ("headless = yes\n", "config.toml:1: unknown value"),
+            ("[run]\nlisten = \"x\"\n", "config.toml:2: run.listen: tables are not options"),
+        ] {
+            try text.write(toFile: config, atomically: true, encoding: .utf8)
+            let result = try runHubtop(["--headless"], environment: environment)
+            #expect(result.status == 1)
+            #expect(result.err.contains(problem), "\(result.err)")
+        }
+        // Other commands do not read it.
+        #expect(try runHubtop(["themes"], environment: environment).status == 0)
+    }
+}
+
+/// A loopback port taken for a moment, to learn a free number.
+struct TestPort {
+    let descriptor: Int32
+    let port: Int
+
+    init() {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, length)
+                return getsockname(descriptor, $0, &length)
+            }
+        }
+        self.descriptor = descriptor
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func close() { Glibc.close(descriptor) }
+}
+
+/// Names on screen are whole when the terminal can hold them; problems are said in the header.
+@Suite(.serialized) struct ScreenEndToEndTests {
+    @Test func aFortyCharacterRepositoryNameShowsWholeAt120Columns() async throws {
+        let tmux = try TmuxSession(
+            hubtop: ["--listen", "127.0.0.1:0", "--token", "names-token-0123456789"], width: 120, height: 40)
+        let url = try await tmux.webhookURL()
+        try await tmux.waitForText("waiting for webhooks")
+        let long = "antoineaumjaud/api-synology-chatbot-1234"  // 40 characters
+        #expect(long.count == 40)
+        for (repo, pusher) in [(long, "antoineaumjaud"), ("acme/api", "alice")] {
+            let sent = try runHubtop([
+                "send", "--url", url, "--repo", repo, "--tag", "latest", "--pusher", pusher,
+            ])
+            #expect(sent.status == 0, "\(sent.err)")
+        }
+        try await tmux.waitForText("acme/api:latest")
+        let screen = try tmux.screen()
+        let eventRows = screen.split(separator: "\n").filter {
+            $0.contains("[4] Events") || $0.contains(":latest")
+        }
+        #expect(eventRows.contains { $0.contains(long + ":latest") }, "\(screen)")
+        // Selected in the repositories pane and cut there: its whole name is in the border.
+        try tmux.keys("1", "j")
+        try await tmux.waitForScreen("the whole name under the repositories pane") { screen in
+            screen.split(separator: "\n").contains { $0.hasPrefix("└─ \(long)") }
+        }
+        try tmux.keys("q")
+    }
+
+    @Test func theHeaderSaysWhyTheJournalCannotBeWritten() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hubtop-problem-\(UUID())"
+        ).path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let tmux = try TmuxSession(hubtop: [
+            "--listen", "127.0.0.1:0", "--token", "problem-token-0123456789", "--journal",
+            directory + "/journal",
+        ])
+        let url = try await tmux.webhookURL()
+        try await tmux.waitForText("waiting for webhooks")
+        try FileManager.default.removeItem(atPath: directory)
+        let refused = try runHubtop(["send", "--url", url])
+        #expect(refused.out.contains("journal_unavailable"), "\(refused.out)")
+        try await tmux.waitForText("cannot open journal")
+        // It comes back by itself: the next delivery is accepted and the problem is gone.
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        #expect(try runHubtop(["send", "--url", url]).status == 0)
+        try await tmux.waitForScreen("the problem gone") { !$0.contains("cannot open journal") }
+        try tmux.keys("q")
+    }
+}
