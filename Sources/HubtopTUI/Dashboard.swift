@@ -75,7 +75,7 @@ public enum Dashboard {
             for number in [SIGTERM, SIGHUP, SIGINT, SIGWINCH] { signal(number, SIG_DFL) }
         }
         let notices = [terminal.fallbackNotice].compactMap { $0 }
-        let model = DashboardModel(store: store, rejections: rejections, problem: options.problem)
+        let model = DashboardDriver(store: store, rejections: rejections, problem: options.problem)
         var state = DashboardState(
             width: terminal.width, height: terminal.height, now: wallClock(), webhookURL: options.webhookURL,
             filter: options.repositoryFilter)

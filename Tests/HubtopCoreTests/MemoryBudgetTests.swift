@@ -114,6 +114,27 @@ import Testing
             try JSONValue.parse(#"{"a":1,"b":2,"a":3}"#) == .object([("a", .number(3)), ("b", .number(2))]))
     }
 
+    @Test func duplicateKeysAreFoundInLinearTime() throws {
+        func object(_ keys: Int) -> String {
+            "{" + (0..<keys).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + "}"
+        }
+        let small = object(2_000)
+        let large = object(8_000)
+        func fastest(_ text: String) throws -> Duration {
+            var best = Duration.seconds(1000)
+            for _ in 0..<3 {
+                let start = ContinuousClock.now
+                _ = try JSONValue.parse(text)
+                best = min(best, ContinuousClock.now - start)
+            }
+            return best
+        }
+        _ = try JSONValue.parse(small)  // warm up
+        let ratio = try fastest(large) / fastest(small)
+        // Four times the keys: about four times the work when linear, sixteen when quadratic.
+        #expect(ratio < 9, "\(ratio)")
+    }
+
     @Test func sizesParse() {
         #expect(ByteSize.parse("512MiB") == 512 << 20)
         #expect(ByteSize.parse("2GiB") == 2 << 30)

@@ -15,6 +15,17 @@ enum Binary {
     }
 }
 
+/// Adds a close action for every descriptor above stderr: a spawned process (a tmux server that
+/// lives on, above all) must not inherit sockets of the listeners running beside it in this test
+/// process, or their close would never reach the client. (glibc ignores closing one that is
+/// already closed; `closefrom` is not visible from Swift.)
+func closeEverythingElse(_ actions: inout posix_spawn_file_actions_t) {
+    let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    for fd in open.compactMap({ Int32($0) }) where fd > 2 {
+        posix_spawn_file_actions_addclose(&actions, fd)
+    }
+}
+
 /// Every hubtop the tests start keeps its state and reads its configuration in a folder of this
 /// test run's, never the developer's (`~/.local/state/hubtop`, `~/.config/hubtop`).
 enum TestEnvironment {
@@ -146,7 +157,8 @@ func runHubtop(_ arguments: [String], stdin: String? = nil, environment: [String
     posix_spawn_file_actions_adddup2(&actions, input[0], 0)
     posix_spawn_file_actions_adddup2(&actions, output[1], 1)
     posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
-    for fd in input + output + errors { posix_spawn_file_actions_addclose(&actions, fd) }
+    // Nothing else of this process's (sockets of listeners running beside this test included).
+    closeEverythingElse(&actions)
     let argv: [UnsafeMutablePointer<CChar>?] = ([Binary.hubtop] + arguments).map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0

@@ -124,8 +124,9 @@ func spawn(_ arguments: [String], capture: Bool = true) throws -> String {
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
     }
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addclose(&actions, fds[0])
-    posix_spawn_file_actions_addclose(&actions, fds[1])
+    // Nothing else of this process's: a tmux server lives on and would hold a listener's
+    // accepted sockets open (so their close never reaches the client).
+    closeEverythingElse(&actions)
     let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
     defer { for pointer in argv { free(pointer) } }
     var pid: pid_t = 0

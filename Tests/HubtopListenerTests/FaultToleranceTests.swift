@@ -119,9 +119,11 @@ import Testing
                 let elapsed = ContinuousClock.now - started
                 #expect(response.status == 400)
                 #expect(response.body.contains("more than 10000 members"))
-                // 17 s before the fix (release build); about 100 ms in this debug build alone,
-                // and the whole suite runs beside it on two cores.
-                #expect(elapsed < .seconds(3), "\(elapsed)")
+                // 17 s before the fix in a release build, far more in this debug one; about
+                // 100 ms now when it runs alone. The bound leaves room for a loaded machine (the
+                // whole suite runs beside it on two cores); `duplicateKeysAreFoundInLinearTime`
+                // checks the scaling itself.
+                #expect(elapsed < .seconds(10), "\(elapsed)")
             }
             #expect(ingestor.store.totals.events == 0)
         }

@@ -7,7 +7,7 @@ import Testing
 struct Fixture {
     let store = EventStore()
     let rejections = RejectionCounter()
-    var model: DashboardModel { DashboardModel(store: store, rejections: rejections) }
+    var model: DashboardDriver { DashboardDriver(store: store, rejections: rejections) }
     var state: DashboardState
 
     init(width: Int = 120, height: Int = 40) {

@@ -89,7 +89,7 @@ func render(_ count: Int) {
     let start = now()
     let store = RealisticMix.store(events: count)
     report("fill_store", seconds(now() - start), "s")
-    let model = DashboardModel(store: store, rejections: RejectionCounter())
+    let model = DashboardDriver(store: store, rejections: RejectionCounter())
     var state = DashboardState(
         width: 160, height: 50, now: 1_790_000_000 + Double(count) * 0.05, webhookURL: "x")
     model.update(&state, .tick(now: state.now))

@@ -16,21 +16,6 @@ public enum PaneID: Int, CaseIterable, Sendable {
     }
 }
 
-/// Selection and scroll position of a list.
-public struct ListCursor: Equatable, Sendable {
-    public var selected = 0
-    public var top = 0
-
-    /// Keeps the selection inside `count` and visible in `rows` rows.
-    mutating func clamp(count: Int, rows: Int) {
-        selected = count == 0 ? 0 : min(max(0, selected), count - 1)
-        let rows = max(1, rows)
-        if selected < top { top = selected }
-        if selected >= top + rows { top = selected - rows + 1 }
-        top = max(0, min(top, max(0, count - rows)))
-    }
-}
-
 /// The Dockerfile viewer: which event it shows and where it is scrolled.
 public struct DockerfileViewer: Equatable, Sendable {
     /// A fixed event, or nil to follow the latest event of the selected repository.
@@ -49,8 +34,8 @@ public struct DetailView: Equatable, Sendable {
     public var top = 0
 }
 
-/// What the panes show: copied from the store by `refresh`, so rendering never touches the store.
-public struct Snapshot: Sendable {
+/// What the panes show: taken from the store's snapshots, so rendering never touches the store.
+public struct DashboardData: Sendable {
     public var totals = StoreTotals()
     public var rejected = 0
     /// The most frequent rejection reasons, for the header.
@@ -65,7 +50,7 @@ public struct Snapshot: Sendable {
     public var events: [StoredEvent] { history.map(\.event) }
     /// The event the Dockerfile viewer or the detail view shows.
     public var focusedEvent: StoredEvent?
-    /// Forward and callback outcomes of the focused event.
+    /// Forward outcomes of the focused event.
     public var focusedOutcomes: [IntegrationOutcome] = []
     /// With the diff on: the event whose Dockerfile the focused one is compared with.
     public var diffBase: StoredEvent?
@@ -129,7 +114,17 @@ public struct DashboardState: Sendable {
     /// A one-off message in the footer (theme switched, theme errors); cleared by the next key.
     public var flash: String?
 
-    public var data = Snapshot()
+    public var data = DashboardData()
+
+    /// What the next snapshot must cover; nil when the data is up to date.
+    public var wants: SnapshotQuery.Scope?
+    /// The history row to keep selected through the next snapshot (a burst just closed).
+    public var keepRow: HistoryKey?
+
+    /// Asks for a snapshot of at least `scope`.
+    public mutating func want(_ scope: SnapshotQuery.Scope) {
+        wants = max(wants ?? scope, scope)
+    }
 
     public init(width: Int, height: Int, now: Double, webhookURL: String, filter: String = "") {
         self.width = width

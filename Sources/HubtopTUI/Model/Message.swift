@@ -1,3 +1,5 @@
+import HubtopCore
+
 /// A key as the dashboard understands it, independent of curses.
 public enum Key: Equatable, Sendable {
     case character(Character)
@@ -44,6 +46,10 @@ public enum Message: Equatable, Sendable {
     case resize(width: Int, height: Int)
     /// The store changed (new or folded events).
     case storeChanged
+    /// Rejections by reason and the standing problem (outside the store), read with each snapshot.
+    case status(rejections: [String: Int], problem: String?)
+    /// The store's answer to `DashboardModel.query`.
+    case snapshot(StoreSnapshot)
     /// Once a second: ages and rates move on.
     case tick(now: Double)
     /// How an export the loop carried out went.

@@ -1,41 +1,31 @@
 import HubtopCore
 
 /// The dashboard's one `update`: every message goes through here, and only here does state
-/// change. It reads the store (never writes it) to refresh what the panes show.
+/// change. It never reads the store: data arrives as a `.snapshot` message, which it asks for by
+/// setting `state.wants` (the run loop, or `DashboardDriver` in tests, answers with
+/// `EventStore.snapshot(for: query(state))`).
 public struct DashboardModel: Sendable {
-    public let store: EventStore
-    public let rejections: RejectionCounter
-    /// A standing problem for the header (journal errors), read on ticks and store changes.
-    public let problem: @Sendable () -> String?
-
-    public init(
-        store: EventStore, rejections: RejectionCounter, problem: @escaping @Sendable () -> String? = { nil }
-    ) {
-        self.store = store
-        self.rejections = rejections
-        self.problem = problem
-    }
+    public init() {}
 
     public func update(_ state: inout DashboardState, _ message: Message) {
         switch message {
         case .resize(let width, let height):
             state.width = width
             state.height = height
-            refresh(&state)
+            state.want(.full)
         case .storeChanged:
-            ringIfMatching(&state)
-            if state.paused {
-                // A frozen view still counts what arrives.
-                state.data.totals = store.totals
-                readRejections(&state.data)
-            } else {
-                refresh(&state)
-            }
+            // A frozen view still counts what arrives.
+            state.want(state.paused ? .totals : .full)
         case .tick(let now):
             state.now = now
-            readRejections(&state.data)
-            state.data.problem = problem()
-            readActivity(&state)
+            state.want(.activity)
+        case .status(let rejections, let problem):
+            state.data.rejected = rejections.values.reduce(0, +)
+            state.data.topRejections = rejections.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(2)
+                .map { ($0.key, $0.value) }
+            state.data.problem = problem
+        case .snapshot(let snapshot):
+            apply(snapshot, &state)
         case .key(let key):
             handle(key, &state)
         case .mouse(let mouse):
@@ -51,19 +41,6 @@ public struct DashboardModel: Sendable {
                 state.flash = "export to \(TerminalSanitizer.line(path)) failed: \(reason)"
             }
         }
-    }
-
-    /// The bell: rings (at most once a second) when an event that arrived since the last check
-    /// matches the filter. Redeliveries are not new events.
-    func ringIfMatching(_ state: inout DashboardState) {
-        let newest = store.totals.newestID
-        defer { state.bellSeenID = max(state.bellSeenID, newest) }
-        guard state.bell, newest > state.bellSeenID, state.now - state.lastBellAt >= 1,
-            let match = store.history(filter: state.eventFilter, limit: 1).rows.first?.event.id,
-            match > state.bellSeenID
-        else { return }
-        state.lastBellAt = state.now
-        state.effects.append(.bell)
     }
 
     // MARK: - Keys
@@ -111,16 +88,16 @@ public struct DashboardModel: Sendable {
             state.narrowedRepository = nil
             state.narrowedTag = nil
             state.narrowedPusher = nil
-            refresh(&state)
+            state.want(.full)
         case .character("p"), .character(" "): togglePause(&state)
         case .character("d"): toggleDockerfile(&state)
         case .character("D"):
             toggleDockerfile(&state)
             state.dockerfile?.showDiff = true
-            refresh(&state)
+            state.want(.full)
         case .character("b"):
             state.bell.toggle()
-            state.bellSeenID = store.totals.newestID
+            state.bellSeenID = state.data.totals.newestID
             state.flash = state.bell ? "bell on: new matching events ring" : "bell off"
         case .character("e"):
             state.prompt = Prompt(kind: .exportPath, text: Self.defaultExportPath(now: state.now))
@@ -136,7 +113,7 @@ public struct DashboardModel: Sendable {
         state.detail = nil
         // The Dockerfile viewer covers the events pane in the wide layout: focusing events closes it.
         if pane == .events, state.width >= Layout.wideWidth { state.dockerfile = nil }
-        refresh(&state)
+        state.want(.full)
     }
 
     func count(of pane: PaneID, _ state: DashboardState) -> Int {
@@ -164,7 +141,7 @@ public struct DashboardModel: Sendable {
         if pane == .repositories, state.dockerfile != nil, state.dockerfile?.eventID == nil {
             state.dockerfile?.top = 0
         }
-        refresh(&state)
+        state.want(.full)
     }
 
     /// Enter: open an event, or narrow the other panes to a repository, tag or pusher.
@@ -206,7 +183,7 @@ public struct DashboardModel: Sendable {
                 state.detail = DetailView(eventID: row.event.id)
             }
         }
-        refresh(&state)
+        state.want(.full)
     }
 
     /// ← on an expanded burst or one of its deliveries closes the burst and selects its row.
@@ -215,7 +192,8 @@ public struct DashboardModel: Sendable {
             let row = state.selectedRow, state.expandedBursts.contains(row.burst)
         else { return false }
         state.expandedBursts.remove(row.burst)
-        refresh(&state, keeping: HistoryKey(burst: row.burst))
+        state.keepRow = HistoryKey(burst: row.burst)
+        state.want(.full)
         return true
     }
 
@@ -283,13 +261,13 @@ public struct DashboardModel: Sendable {
         } else if !state.filterText.isEmpty {
             state.filterText = ""
         }
-        refresh(&state)
+        state.want(.full)
     }
 
     func togglePause(_ state: inout DashboardState) {
         state.paused.toggle()
-        state.pausedAtID = state.paused ? store.totals.newestID : nil
-        refresh(&state)
+        state.pausedAtID = state.paused ? state.data.totals.newestID : nil
+        state.want(.full)
     }
 
     func toggleDockerfile(_ state: inout DashboardState) {
@@ -300,7 +278,7 @@ public struct DashboardModel: Sendable {
             state.dockerfile = DockerfileViewer(eventID: fixed)
             state.detail = nil
         }
-        refresh(&state)
+        state.want(.full)
     }
 
     func editFilter(_ key: Key, _ state: inout DashboardState) {
@@ -316,7 +294,7 @@ public struct DashboardModel: Sendable {
         }
         state.cursors[.repositories] = ListCursor()
         state.cursors[.events] = ListCursor()
-        refresh(&state)
+        state.want(.full)
     }
 
     // MARK: - Detail and Dockerfile views
@@ -344,7 +322,7 @@ public struct DashboardModel: Sendable {
             detail.top = min(detail.top, max(0, count - inner.height))
             state.detail = detail
         }
-        refresh(&state)
+        state.want(.full)
         return true
     }
 
@@ -367,7 +345,7 @@ public struct DashboardModel: Sendable {
             viewer.top = 0
             viewer.matchLine = nil
             state.dockerfile = viewer
-            refresh(&state)
+            state.want(.full)
             return true
         case .character("/"):
             viewer.editingSearch = true
@@ -441,108 +419,79 @@ public struct DashboardModel: Sendable {
         }
     }
 
-    // MARK: - Refresh
+    // MARK: - Snapshots
 
-    func readRejections(_ data: inout Snapshot) {
-        let reasons = rejections.byReason
-        data.rejected = reasons.values.reduce(0, +)
-        data.topRejections = reasons.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(2).map {
-            ($0.key, $0.value)
-        }
-    }
-
-    /// Ages, rates and sparklines: they move with the clock, not only with new events.
-    func readActivity(_ state: inout DashboardState) {
-        state.data.eventsPerMinute = Double(store.eventsInLastMinute(now: state.now))
-        state.data.activity = store.activity(minutes: 30, now: state.now)
-        let cursor = state.cursor(.repositories)
-        let rows = Layout(width: state.width, height: state.height).rows(.repositories)
-        let visible = state.data.repositories.dropFirst(cursor.top).prefix(rows).map(\.name)
-        state.data.sparklines = store.activity(of: Array(visible), bars: 12, now: state.now)
-        state.data.staleCount = state.data.repositories.count { state.isStale($0) }
-    }
-
-    /// Re-reads what the panes show from the store, keeping selections on the same items
-    /// (or on the history row `keeping`, when given).
-    public func refresh(_ state: inout DashboardState, keeping: HistoryKey? = nil) {
+    /// What the next frame needs from the store, from the state as it is now.
+    public func query(_ state: DashboardState) -> SnapshotQuery {
         let layout = Layout(width: state.width, height: state.height)
+        var query = SnapshotQuery()
+        query.scope = state.wants ?? .full
+        query.now = state.now
+        query.filter = state.eventFilter
+        query.filter.upToID = state.pausedAtID
+        query.bellAfterID = state.bell ? state.bellSeenID : nil
+        query.sparklineBars = 12
+        let repositories = state.cursor(.repositories)
+        query.repositories = ListWindow(cursor: repositories, rows: layout.rows(.repositories))
+        query.visibleRepositories = state.data.repositories.dropFirst(repositories.top)
+            .prefix(layout.rows(.repositories)).map(\.name)
+        guard query.scope == .full else { return query }
         // A selection on the first row follows the newest item; elsewhere it stays on its item.
-        let keepRepository = state.cursor(.repositories).selected > 0 ? state.selectedRepository : nil
-        let tagCursor = state.cursor(.tags).selected
-        let keepTag: String?? =
-            tagCursor > 0 && state.data.tags.indices.contains(tagCursor)
-            ? .some(state.data.tags[tagCursor].tag) : .none
-        let pusherCursor = state.cursor(.pushers).selected
-        let keepPusher =
-            pusherCursor > 0 && state.data.pushers.indices.contains(pusherCursor)
-            ? state.data.pushers[pusherCursor].name : nil
-        let keepRow = keeping ?? (state.cursor(.events).selected > 0 ? state.selectedRow?.key : nil)
-
-        var data = Snapshot()
-        data.totals = store.totals
-        readRejections(&data)
-        data.eventsPerMinute = state.data.eventsPerMinute
-        data.activity = state.data.activity
-        data.problem = problem()
-        data.repositories = store.repositories(matching: state.filterText)
-        state.data = data
-        let repositoryIndex = keepRepository.flatMap { name in
-            data.repositories.firstIndex { $0.name == name }
-        }
-        select(
-            .repositories, &state, count: data.repositories.count, rows: layout.rows(.repositories),
-            found: repositoryIndex)
-        let repository = state.selectedRepository
-        state.data.tags = repository.map { store.tags(of: $0) } ?? []
-        let tagIndex = keepTag.flatMap { tag in state.data.tags.firstIndex { $0.tag == tag } }
-        select(.tags, &state, count: state.data.tags.count, rows: layout.rows(.tags), found: tagIndex)
-        state.data.pushers = store.pushers(
-            filter: EventFilter(repositoryContains: state.filterText, repository: state.narrowedRepository))
-        let pusherIndex = keepPusher.flatMap { name in state.data.pushers.firstIndex { $0.name == name } }
-        select(
-            .pushers, &state, count: state.data.pushers.count, rows: layout.rows(.pushers), found: pusherIndex
-        )
-
-        var filter = state.eventFilter
-        filter.upToID = state.pausedAtID
-        var cursor = state.cursor(.events)
-        let expanded = state.expandedBursts
-        if let keepRow, let position = store.historyPosition(of: keepRow, filter: filter, expanded: expanded)
-        {
-            // Stay on the same row while newer ones arrive above it.
-            cursor.top += position - cursor.selected
-            cursor.selected = position
-        }
-        let rows = layout.rows(.events)
-        let total = store.history(filter: filter, expanded: expanded, offset: 0, limit: 0).total
-        cursor.clamp(count: total, rows: rows)
-        let page = store.history(filter: filter, expanded: expanded, offset: cursor.top, limit: rows)
-        state.cursors[.events] = cursor
-        state.data.history = page.rows
-        state.data.eventTotal = page.total
-        readActivity(&state)
-
+        query.keepRepository = repositories.selected > 0 ? state.selectedRepository : nil
+        let tags = state.cursor(.tags)
+        query.tags = ListWindow(cursor: tags, rows: layout.rows(.tags))
+        query.keepTag =
+            tags.selected > 0 && state.data.tags.indices.contains(tags.selected)
+            ? .some(state.data.tags[tags.selected].tag) : .none
+        let pushers = state.cursor(.pushers)
+        query.pushers = ListWindow(cursor: pushers, rows: layout.rows(.pushers))
+        query.keepPusher =
+            pushers.selected > 0 && state.data.pushers.indices.contains(pushers.selected)
+            ? state.data.pushers[pushers.selected].name : nil
+        let events = state.cursor(.events)
+        query.history = ListWindow(cursor: events, rows: layout.rows(.events))
+        query.expanded = state.expandedBursts
+        query.keepRow = state.keepRow ?? (events.selected > 0 ? state.selectedRow?.key : nil)
         if let detail = state.detail {
-            state.data.focusedEvent = store.event(id: detail.eventID)
-            state.data.focusedOutcomes = store.outcomes(of: detail.eventID)
+            query.detailEventID = detail.eventID
         } else if let viewer = state.dockerfile {
-            if let id = viewer.eventID {
-                state.data.focusedEvent = store.event(id: id)
-            } else if let repository {
-                state.data.focusedEvent = store.latestEvent(of: repository)
-            }
-            if viewer.showDiff, let focused = state.data.focusedEvent {
-                state.data.diffBase = store.previousDifferentDockerfile(before: focused.id)
-            }
+            query.viewerEventID = viewer.eventID
+            query.viewerFollowsRepository = viewer.eventID == nil
+            query.diff = viewer.showDiff
         }
+        return query
     }
 
-    private func select(
-        _ pane: PaneID, _ state: inout DashboardState, count: Int, rows: Int, found: Int?
-    ) {
-        var cursor = state.cursor(pane)
-        if let found { cursor.selected = found }
-        cursor.clamp(count: count, rows: rows)
-        state.cursors[pane] = cursor
+    /// Takes in what the store answered.
+    func apply(_ snapshot: StoreSnapshot, _ state: inout DashboardState) {
+        state.wants = nil
+        state.data.totals = snapshot.totals
+        // The bell: at most once a second, for an event that arrived since the last look and
+        // matches the filter. Redeliveries are not new events.
+        if state.bell, snapshot.newMatchingID != nil, state.now - state.lastBellAt >= 1 {
+            state.lastBellAt = state.now
+            state.effects.append(.bell)
+        }
+        state.bellSeenID = max(state.bellSeenID, snapshot.totals.newestID)
+        guard snapshot.scope > .totals else { return }
+        state.data.eventsPerMinute = Double(snapshot.eventsInLastMinute)
+        state.data.activity = snapshot.activity
+        state.data.sparklines = snapshot.sparklines
+        if snapshot.scope == .full {
+            state.data.repositories = snapshot.repositories
+            state.cursors[.repositories] = snapshot.repositoryCursor
+            state.data.tags = snapshot.tags
+            state.cursors[.tags] = snapshot.tagCursor
+            state.data.pushers = snapshot.pushers
+            state.cursors[.pushers] = snapshot.pusherCursor
+            state.data.history = snapshot.history
+            state.data.eventTotal = snapshot.historyTotal
+            state.cursors[.events] = snapshot.historyCursor
+            state.data.focusedEvent = snapshot.focusedEvent
+            state.data.focusedOutcomes = snapshot.focusedOutcomes
+            state.data.diffBase = snapshot.diffBase
+            state.keepRow = nil
+        }
+        state.data.staleCount = state.data.repositories.count { state.isStale($0) }
     }
 }

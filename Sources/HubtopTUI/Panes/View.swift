@@ -102,7 +102,7 @@ enum HeaderView {
     }
 
     /// `rejected 12 (rate_limited 10, invalid_payload 2)`
-    static func rejectedText(_ data: Snapshot) -> String {
+    static func rejectedText(_ data: DashboardData) -> String {
         var text = "rejected \(grouped(data.rejected))"
         if !data.topRejections.isEmpty {
             text +=

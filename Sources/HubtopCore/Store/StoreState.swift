@@ -1,0 +1,355 @@
+import DequeModule
+
+/// Everything behind the store's lock.
+struct StoreState {
+    struct Repository {
+        var summary: RepositorySummary
+        let lowercasedName: String
+        var tags: [TagKey: TagSummary] = [:]
+        var pushers: [String: PusherSummary] = [:]
+        /// The burst a new delivery of each tag may still join.
+        var openBursts: [TagKey: UInt64] = [:]
+        /// Events received per minute over the last hour.
+        var activity = ActivityRing(bucketSeconds: 60, buckets: 60)
+        /// The latest repository info, shared by the events that repeat it.
+        var info: RepositoryBox?
+        /// Ids of this repository's stored events, oldest first: filtered histories walk these
+        /// instead of the whole store.
+        var eventIDs = Deque<UInt64>()
+
+        /// A slot whose repository has no events left, waiting for reuse.
+        static let vacant = Repository(
+            summary: RepositorySummary(
+                name: "", events: 0, lastPushedAt: 0, lastReceivedAt: 0, lastEventID: 0, isPrivate: false,
+                isOfficial: false, isTrusted: false, tagCount: 0),
+            lowercasedName: "")
+
+        /// Drops this copy's hold on the tables, so that a copy taken just before owns them
+        /// alone and changes them in place (otherwise each change copies whole tables).
+        mutating func releaseTables() {
+            tags = [:]
+            pushers = [:]
+            openBursts = [:]
+            eventIDs = []
+        }
+    }
+
+    /// Deliveries of one repository and tag that arrived close together. Its id is the id of
+    /// its first event; members are contiguous in id order only per burst, not in the store.
+    struct Burst {
+        var lastID: UInt64
+        let firstReceivedAt: Double
+        var live: Int
+    }
+
+    /// Dictionary key for an optional tag.
+    struct TagKey: Hashable {
+        let tag: String?
+    }
+
+    let groupWindow: Double
+    let memoryBudget: Int
+    /// What the stored events and the per-repository tables hold, as `MemoryCost` counts it.
+    var bytes = 0
+    /// Repository infos in use, with how many events hold each: one is counted once, and
+    /// uncounted when its last event goes.
+    var boxes: [ObjectIdentifier: (events: Int, bytes: Int)] = [:]
+    /// Long repository text (Dockerfiles, descriptions), one copy per distinct value while an
+    /// info holding it is stored.
+    var texts = TextPool()
+    /// Slots of `repositories` whose last event was evicted, for reuse.
+    var vacantRepositories: [Int] = []
+    var events = Deque<StoredEvent>()
+    /// Parallel to `events`: the repository index of each event, for filtering without hashing.
+    var eventRepository = Deque<Int32>()
+    /// Parallel to `events`: the burst each event belongs to, and whether it is the burst's newest.
+    var eventBurst = Deque<UInt64>()
+    var isBurstHead = Deque<Bool>()
+    var bursts: [UInt64: Burst] = [:]
+    var perMinute = ActivityRing(bucketSeconds: 60, buckets: 60)
+    var perSecond = ActivityRing(bucketSeconds: 1, buckets: 61)
+    var annotations: [UInt64: [IntegrationOutcome]] = [:]
+    /// The info of a repository seen for the first time, until `addToIndexes` creates it.
+    var pendingInfo: RepositoryBox?
+    var nextID: UInt64 = 1
+    var repositories: [Repository] = []
+    var repositoryIndex: [String: Int] = [:]
+    var liveRepositories = 0
+    var pushers: [String: PusherSummary] = [:]
+    /// Redeliveries: a 64-bit hash of the fold key → event id (a key string per event would
+    /// cost more than the event). A hit is confirmed against the stored event.
+    var foldIndex: [UInt64: UInt64] = [:]
+    var interner = StringInterner()
+    var evicted = 0
+    var folded = 0
+    var accepted = 0
+    var version: UInt64 = 0
+
+    init(groupWindow: Double, memoryBudget: Int = 0) {
+        self.groupWindow = groupWindow
+        self.memoryBudget = memoryBudget
+    }
+
+    /// The hash of what identifies a redelivery — the callback URL and push time, else the
+    /// repository, tag and push time; nil when the payload has no push time to compare.
+    static func foldHash(_ payload: WebhookPayload) -> UInt64? {
+        guard let pushedAt = payload.pushedAt else { return nil }
+        var hasher = Hasher()
+        if let callback = payload.callbackURL, !callback.isEmpty {
+            hasher.combine(0 as UInt8)
+            hasher.combine(callback)
+        } else {
+            hasher.combine(1 as UInt8)
+            hasher.combine(payload.repository.repoName)
+            hasher.combine(payload.tag)
+        }
+        hasher.combine(pushedAt)
+        return UInt64(bitPattern: Int64(hasher.finalize()))
+    }
+
+    /// Whether two payloads are the same push by the rule `foldHash` hashes.
+    static func sameFoldKey(_ a: WebhookPayload, _ b: WebhookPayload) -> Bool {
+        guard a.pushedAt == b.pushedAt, a.pushedAt != nil else { return false }
+        let aCallback = a.callbackURL.flatMap { $0.isEmpty ? nil : $0 }
+        let bCallback = b.callbackURL.flatMap { $0.isEmpty ? nil : $0 }
+        if aCallback != nil || bCallback != nil { return aCallback == bCallback }
+        return a.repository.repoName == b.repository.repoName && a.tag == b.tag
+    }
+
+    func event(id: UInt64) -> StoredEvent? {
+        guard let first = events.first?.id, id >= first else { return nil }
+        let index = Int(id - first)
+        return index < events.count ? events[index] : nil
+    }
+
+    mutating func ingest(
+        _ incoming: WebhookPayload, receivedAt: Double, delivery: DeliveryInfo?, capacity: Int
+    ) -> StoreChange {
+        accepted += 1
+        version += 1
+        let key = Self.foldHash(incoming)
+        if let key, let id = foldIndex[key], let first = events.first?.id,
+            Self.sameFoldKey(events[Int(id - first)].payload, incoming)
+        {
+            let index = Int(id - first)
+            events[index].deliveries += 1
+            events[index].lastDeliveredAt = receivedAt
+            folded += 1
+            return .folded(id: id, deliveries: events[index].deliveries)
+        }
+        var payload = incoming
+        interner.intern(&payload)
+        shareRepositoryInfo(&payload)
+        let id = nextID
+        nextID += 1
+        let event = StoredEvent(
+            id: id, receivedAt: receivedAt, deliveries: 1, lastDeliveredAt: receivedAt, payload: payload,
+            delivery: delivery)
+        let (repoIndex, burst) = addToIndexes(event)
+        events.append(event)
+        eventRepository.append(Int32(repoIndex))
+        eventBurst.append(burst)
+        isBurstHead.append(true)
+        perMinute.add(at: receivedAt)
+        perSecond.add(at: receivedAt)
+        if let key { foldIndex[key] = id }
+        bytes += MemoryCost.event(event)
+        holdBox(event.payload.repositoryBox)
+        // The newest event stays even when it alone is over the budget.
+        while events.count > capacity || (memoryBudget > 0 && bytes > memoryBudget && events.count > 1) {
+            evictOldest()
+        }
+        return .appended(id: id)
+    }
+
+    /// Uses the repository's previous info when this payload's is the same, so that a million
+    /// events of a few hundred repositories hold a few hundred copies.
+    mutating func shareRepositoryInfo(_ payload: inout WebhookPayload) {
+        let name = payload.repository.repoName
+        if let index = repositoryIndex[name], let shared = repositories[index].info,
+            shared == payload.repositoryBox
+        {
+            payload.repositoryBox = shared
+        } else {
+            // A new info (a star more, a new Dockerfile, a repository seen first): its long
+            // text is shared through the pool with every other info that has the same.
+            var info = payload.repository
+            info.dockerfile = texts.share(info.dockerfile)
+            info.description = texts.share(info.description)
+            info.fullDescription = texts.share(info.fullDescription)
+            payload.repository = info
+            if let index = repositoryIndex[name] {
+                repositories[index].info = payload.repositoryBox
+            } else {
+                pendingInfo = payload.repositoryBox
+            }
+        }
+    }
+
+    mutating func holdBox(_ box: RepositoryBox) {
+        let key = ObjectIdentifier(box)
+        if let use = boxes[key] {
+            boxes[key] = (use.events + 1, use.bytes)
+        } else {
+            let size = MemoryCost.repositoryInfo(box.value)
+            boxes[key] = (1, size)
+            bytes += size
+            for text in TextPool.pooled(box.value) { bytes += texts.hold(text) }
+        }
+    }
+
+    mutating func releaseBox(_ box: RepositoryBox) {
+        let key = ObjectIdentifier(box)
+        guard let use = boxes[key] else { return }
+        if use.events > 1 {
+            boxes[key] = (use.events - 1, use.bytes)
+        } else {
+            boxes[key] = nil
+            bytes -= use.bytes
+            for text in TextPool.pooled(box.value) { bytes -= texts.release(text) }
+        }
+    }
+
+    /// Counts the event in its repository, tag and pusher aggregates and puts it in a burst.
+    /// Returns the repository index and the burst id.
+    mutating func addToIndexes(_ event: StoredEvent) -> (Int, UInt64) {
+        let info = event.payload.repository
+        let time = event.pushedOrReceivedAt
+        let index: Int
+        if let existing = repositoryIndex[info.repoName] {
+            index = existing
+        } else {
+            let summary = RepositorySummary(
+                name: info.repoName, events: 0, lastPushedAt: time, lastReceivedAt: event.receivedAt,
+                lastEventID: event.id, isPrivate: false, isOfficial: false, isTrusted: false, tagCount: 0)
+            let repository = Repository(
+                summary: summary, lowercasedName: info.repoName.lowercased(), info: pendingInfo)
+            if let vacant = vacantRepositories.popLast() {
+                index = vacant
+                repositories[index] = repository
+            } else {
+                index = repositories.count
+                repositories.append(repository)
+            }
+            repositoryIndex[info.repoName] = index
+            bytes += MemoryCost.repository(info.repoName)
+            pendingInfo = nil
+        }
+        var repo = repositories[index]
+        repositories[index].releaseTables()
+        if repo.summary.events == 0 { liveRepositories += 1 }
+        repo.summary.events += 1
+        repo.summary.lastPushedAt = max(repo.summary.lastPushedAt, time)
+        repo.summary.lastReceivedAt = event.receivedAt
+        repo.summary.lastEventID = event.id
+        repo.summary.isPrivate = info.isPrivate ?? repo.summary.isPrivate
+        repo.summary.isOfficial = info.isOfficial ?? repo.summary.isOfficial
+        repo.summary.isTrusted = info.isTrusted ?? repo.summary.isTrusted
+        let tagKey = TagKey(tag: event.tag)
+        var tag =
+            repo.tags[tagKey]
+            ?? TagSummary(
+                repository: info.repoName, tag: event.tag, events: 0, lastPushedAt: time,
+                lastEventID: event.id,
+                bursts: 0)
+        tag.events += 1
+        tag.lastPushedAt = max(tag.lastPushedAt, time)
+        tag.lastEventID = event.id
+        let burstID = joinBurst(event, open: repo.openBursts[tagKey])
+        if burstID == event.id {
+            repo.openBursts[tagKey] = burstID
+            repo.summary.bursts += 1
+            tag.bursts += 1
+        }
+        repo.tags[tagKey] = tag
+        repo.summary.tagCount = repo.tags.count
+        repo.activity.add(at: event.receivedAt)
+        repo.eventIDs.append(event.id)
+        if let pusher = event.pusher {
+            Self.count(pusher, at: time, in: &repo.pushers)
+            Self.count(pusher, at: time, in: &pushers)
+        }
+        repositories[index] = repo
+        return (index, burstID)
+    }
+
+    /// Adds the event to the open burst when it arrived within the window of that burst's first
+    /// delivery (it becomes the burst's newest); otherwise it starts a burst of its own.
+    mutating func joinBurst(_ event: StoredEvent, open: UInt64?) -> UInt64 {
+        if groupWindow > 0, let open, var burst = bursts[open],
+            abs(event.receivedAt - burst.firstReceivedAt) <= groupWindow,
+            let first = events.first?.id
+        {
+            isBurstHead[Int(burst.lastID - first)] = false
+            burst.lastID = event.id
+            burst.live += 1
+            bursts[open] = burst
+            return open
+        }
+        bursts[event.id] = Burst(lastID: event.id, firstReceivedAt: event.receivedAt, live: 1)
+        return event.id
+    }
+
+    static func count(_ name: String, at time: Double, in table: inout [String: PusherSummary]) {
+        if var summary = table[name] {
+            summary.events += 1
+            summary.lastSeen = max(summary.lastSeen, time)
+            table[name] = summary
+        } else {
+            table[name] = PusherSummary(name: name, events: 1, lastSeen: time)
+        }
+    }
+
+    static func uncount(_ name: String, in table: inout [String: PusherSummary]) {
+        guard var summary = table[name] else { return }
+        summary.events -= 1
+        table[name] = summary.events > 0 ? summary : nil
+    }
+
+    mutating func evictOldest() {
+        guard let event = events.popFirst(), let repoIndex = eventRepository.popFirst(),
+            let burstID = eventBurst.popFirst()
+        else { return }
+        isBurstHead.removeFirst()
+        evicted += 1
+        bytes -= MemoryCost.event(event)
+        releaseBox(event.payload.repositoryBox)
+        if !annotations.isEmpty { annotations[event.id] = nil }
+        if let key = Self.foldHash(event.payload), foldIndex[key] == event.id { foldIndex[key] = nil }
+        var repo = repositories[Int(repoIndex)]
+        repositories[Int(repoIndex)].releaseTables()
+        repo.summary.events -= 1
+        repo.eventIDs.removeFirst()
+        if repo.summary.events == 0 { liveRepositories -= 1 }
+        let tagKey = TagKey(tag: event.tag)
+        var burstGone = false
+        if var burst = bursts[burstID] {
+            burst.live -= 1
+            burstGone = burst.live == 0
+            bursts[burstID] = burstGone ? nil : burst
+        }
+        if burstGone {
+            repo.summary.bursts -= 1
+            if repo.openBursts[tagKey] == burstID { repo.openBursts[tagKey] = nil }
+        }
+        if var tag = repo.tags[tagKey] {
+            tag.events -= 1
+            if burstGone { tag.bursts -= 1 }
+            repo.tags[tagKey] = tag.events > 0 ? tag : nil
+        }
+        repo.summary.tagCount = repo.tags.count
+        if let pusher = event.pusher {
+            Self.uncount(pusher, in: &repo.pushers)
+            Self.uncount(pusher, in: &pushers)
+        }
+        if repo.summary.events == 0 {
+            // Its last event is gone: so are its tables, its info and its name in the index.
+            repositoryIndex[repo.summary.name] = nil
+            bytes -= MemoryCost.repository(repo.summary.name)
+            repositories[Int(repoIndex)] = Repository.vacant
+            vacantRepositories.append(Int(repoIndex))
+            return
+        }
+        repositories[Int(repoIndex)] = repo
+    }
+}
