@@ -323,3 +323,62 @@ struct Fixture {
         #expect(fixture.screen.contains("first Dockerfile seen"))
     }
 }
+
+/// `update` alone: data arrives as a snapshot message, so no store is needed.
+@Suite struct PureUpdateTests {
+    func snapshot(_ repositories: [String]) -> StoreSnapshot {
+        var snapshot = StoreSnapshot()
+        snapshot.repositories = repositories.enumerated().map { index, name in
+            RepositorySummary(
+                name: name, events: 1, lastPushedAt: 999_000, lastReceivedAt: 999_000,
+                lastEventID: UInt64(repositories.count - index), isPrivate: false, isOfficial: false,
+                isTrusted: false, tagCount: 1)
+        }
+        snapshot.totals = StoreTotals(events: repositories.count, repositories: repositories.count)
+        return snapshot
+    }
+
+    @Test func keysAskForDataAndSnapshotsFillThePanes() {
+        let model = DashboardModel()
+        var state = DashboardState(width: 120, height: 40, now: 1_000_000, webhookURL: "u")
+        model.update(&state, .snapshot(snapshot(["acme/api", "acme/web"])))
+        #expect(state.wants == nil)
+        #expect(View.render(state).text.contains("acme/web"))
+        // Moving asks for a snapshot that keeps the selection on acme/web.
+        model.update(&state, .key(.down))
+        #expect(state.wants == .full)
+        let query = model.query(state)
+        #expect(query.keepRepository == "acme/web")
+        #expect(query.repositories.cursor.selected == 1)
+        // A tick asks only for what moves with the clock.
+        model.update(&state, .snapshot(snapshot(["acme/api", "acme/web"])))
+        model.update(&state, .tick(now: 1_000_001))
+        #expect(state.wants == .activity)
+        #expect(model.query(state).scope == .activity)
+        // The status message sets the header's counts without a store.
+        model.update(
+            &state, .status(rejections: ["not_found": 3, "invalid_payload": 1], problem: "disk full"))
+        #expect(state.data.rejected == 4)
+        #expect(View.render(state).text.contains("disk full"))
+    }
+
+    @Test func onlyOneThingIsOpenAtATimeAndEnterInTheViewerActsOnNothingBehindIt() {
+        var fixture = DashboardTests().populated()
+        fixture.send(.key(.character("4")), .key(.enter))
+        #expect(fixture.state.detail != nil)
+        // `d` from the detail opens the viewer in its place, not on top of it.
+        fixture.send(.key(.character("d")))
+        #expect(fixture.state.dockerfile != nil)
+        #expect(fixture.state.detail == nil)
+        // Enter in the viewer does not narrow or open what is behind it.
+        let before = fixture.state
+        fixture.send(.key(.character("1")), .key(.enter))
+        #expect(fixture.state.dockerfile != nil)
+        #expect(fixture.state.narrowedRepository == before.narrowedRepository)
+        // Help replaces the viewer; Esc closes help.
+        fixture.send(.key(.character("?")))
+        #expect(fixture.state.overlay == .help)
+        fixture.send(.key(.escape))
+        #expect(fixture.state.overlay == nil)
+    }
+}

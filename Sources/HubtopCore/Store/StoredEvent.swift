@@ -41,6 +41,22 @@ public struct RepositorySummary: Sendable, Equatable {
     public internal(set) var tagCount: Int
     /// History rows: bursts of deliveries (see `EventStore.groupWindow`) with events stored.
     public internal(set) var bursts: Int = 0
+
+    public init(
+        name: String, events: Int, lastPushedAt: Double, lastReceivedAt: Double, lastEventID: UInt64,
+        isPrivate: Bool, isOfficial: Bool, isTrusted: Bool, tagCount: Int, bursts: Int = 0
+    ) {
+        self.name = name
+        self.events = events
+        self.lastPushedAt = lastPushedAt
+        self.lastReceivedAt = lastReceivedAt
+        self.lastEventID = lastEventID
+        self.isPrivate = isPrivate
+        self.isOfficial = isOfficial
+        self.isTrusted = isTrusted
+        self.tagCount = tagCount
+        self.bursts = bursts
+    }
 }
 
 public struct TagSummary: Sendable, Equatable {

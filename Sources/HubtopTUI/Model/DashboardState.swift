@@ -67,17 +67,18 @@ public struct DashboardData: Sendable {
 
 /// The whole dashboard state. Only `update` changes it; views only read it.
 public struct DashboardState: Sendable {
-    public var width: Int
-    public var height: Int
+    public var width: Int { didSet { layout = Layout(width: width, height: height) } }
+    public var height: Int { didSet { layout = Layout(width: width, height: height) } }
+    /// Where everything goes at this size: worked out when the size changes, not per use.
+    public private(set) var layout: Layout
     public var now: Double
     public var webhookURL: String
 
     public var focus: PaneID = .repositories
     public var cursors: [PaneID: ListCursor] = [:]
 
-    /// `/` filter: repository substring, applied to every pane.
+    /// `/` filter: a repository pattern, applied to every pane.
     public var filterText = ""
-    public var editingFilter = false
     /// Enter on a repository, tag or pusher narrows the other panes to it.
     public var narrowedRepository: String?
     public var narrowedTag: String??
@@ -98,14 +99,10 @@ public struct DashboardState: Sendable {
     public var bellSeenID: UInt64 = 0
     public var lastBellAt = -Double.infinity
 
-    /// A question in the footer (the export path, an overwrite confirmation).
-    public var prompt: Prompt?
+    /// What is open over the panes: at most one thing at a time.
+    public var overlay: Overlay?
     /// Side effects for the run loop to carry out (bell, export); it empties the list.
     public var effects: [Effect] = []
-
-    public var dockerfile: DockerfileViewer?
-    public var detail: DetailView?
-    public var showHelp = false
     public var quit = false
 
     /// Names of the themes `T` cycles through, and the one in use.
@@ -129,6 +126,7 @@ public struct DashboardState: Sendable {
     public init(width: Int, height: Int, now: Double, webhookURL: String, filter: String = "") {
         self.width = width
         self.height = height
+        self.layout = Layout(width: width, height: height)
         self.now = now
         self.webhookURL = webhookURL
         self.filterText = filter
@@ -168,6 +166,65 @@ public struct DashboardState: Sendable {
     }
 
     public var isTooSmall: Bool { width < Layout.minimumWidth || height < Layout.minimumHeight }
+
+    // The overlay seen one kind at a time: reading gives it when it is that kind; setting one
+    // replaces whatever was open; setting nil closes it only if it is that kind.
+
+    public var showHelp: Bool {
+        get { overlay == .help }
+        set { set(newValue ? .help : nil, when: { $0 == .help }) }
+    }
+
+    public var editingFilter: Bool {
+        get { overlay == .filter }
+        set { set(newValue ? .filter : nil, when: { $0 == .filter }) }
+    }
+
+    public var prompt: Prompt? {
+        get { if case .prompt(let prompt) = overlay { prompt } else { nil } }
+        set {
+            set(newValue.map(Overlay.prompt)) {
+                if case .prompt = $0 { true } else { false }
+            }
+        }
+    }
+
+    public var detail: DetailView? {
+        get { if case .detail(let detail) = overlay { detail } else { nil } }
+        set {
+            set(newValue.map(Overlay.detail)) {
+                if case .detail = $0 { true } else { false }
+            }
+        }
+    }
+
+    public var dockerfile: DockerfileViewer? {
+        get { if case .dockerfile(let viewer) = overlay { viewer } else { nil } }
+        set {
+            set(newValue.map(Overlay.dockerfile)) {
+                if case .dockerfile = $0 { true } else { false }
+            }
+        }
+    }
+
+    private mutating func set(_ new: Overlay?, when isKind: (Overlay) -> Bool) {
+        if let new {
+            overlay = new
+        } else if let current = overlay, isKind(current) {
+            overlay = nil
+        }
+    }
+}
+
+/// What can be open over the panes. One value, so that no two can be open at once.
+public enum Overlay: Equatable, Sendable {
+    case help
+    /// A question in the footer (the export path, an overwrite confirmation).
+    case prompt(Prompt)
+    /// `/`: the repository filter being typed in the footer.
+    case filter
+    case detail(DetailView)
+    case dockerfile(DockerfileViewer)
 }
 
 /// A question asked in the footer.

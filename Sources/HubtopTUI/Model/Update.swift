@@ -51,15 +51,18 @@ public struct DashboardModel: Sendable {
             state.quit = true
             return
         }
-        if state.showHelp {
-            if key == .escape || key == .character("?") || key == .character("q") { state.showHelp = false }
+        // What is open takes the key first; keys it leaves go to the panes.
+        switch state.overlay {
+        case .help?:
+            if key == .escape || key == .character("?") || key == .character("q") { state.overlay = nil }
             return
+        case .prompt?: return answerPrompt(key, &state)
+        case .filter?: return editFilter(key, &state)
+        case .dockerfile(let viewer)? where viewer.editingSearch: return editSearch(key, &state)
+        case .detail?: if handleDetail(key, &state) { return }
+        case .dockerfile?: if handleDockerfile(key, &state) { return }
+        case nil: break
         }
-        if state.prompt != nil { return answerPrompt(key, &state) }
-        if state.editingFilter { return editFilter(key, &state) }
-        if state.dockerfile?.editingSearch == true { return editSearch(key, &state) }
-        if state.detail != nil, handleDetail(key, &state) { return }
-        if state.dockerfile != nil, handleDockerfile(key, &state) { return }
 
         switch key {
         case .character("q"): state.quit = true
@@ -70,14 +73,13 @@ public struct DashboardModel: Sendable {
         case .character("2"): focus(.tags, &state)
         case .character("3"): focus(.pushers, &state)
         case .character("4"): focus(.events, &state)
-        case .up, .character("k"): move(by: -1, &state)
-        case .down, .character("j"): move(by: 1, &state)
-        case .pageUp:
-            move(by: -max(1, Layout(width: state.width, height: state.height).rows(state.focus) - 1), &state)
-        case .pageDown:
-            move(by: max(1, Layout(width: state.width, height: state.height).rows(state.focus) - 1), &state)
-        case .home, .character("g"): move(to: 0, &state)
-        case .end, .character("G"): move(to: Int.max, &state)
+        case _ where Motion(key) != nil:
+            switch Motion(key)! {
+            case .by(let rows): move(by: rows, &state)
+            case .pages(let pages): move(by: pages * max(1, state.layout.rows(state.focus) - 1), &state)
+            case .first: move(to: 0, &state)
+            case .last: move(to: Int.max, &state)
+            }
         case .enter, .right, .character("l"): choose(&state)
         case .escape, .left, .character("h"):
             if !collapseSelectedBurst(&state) { back(&state) }
@@ -136,7 +138,7 @@ public struct DashboardModel: Sendable {
         var cursor = state.cursor(pane)
         cursor.selected = min(index, max(0, count(of: pane, state) - 1))
         cursor.clamp(
-            count: count(of: pane, state), rows: Layout(width: state.width, height: state.height).rows(pane))
+            count: count(of: pane, state), rows: state.layout.rows(pane))
         state.cursors[pane] = cursor
         if pane == .repositories, state.dockerfile != nil, state.dockerfile?.eventID == nil {
             state.dockerfile?.top = 0
@@ -209,12 +211,11 @@ public struct DashboardModel: Sendable {
         guard var prompt = state.prompt else { return }
         switch prompt.kind {
         case .exportPath:
-            switch key {
-            case .escape:
+            switch LineEditor.apply(key, to: &prompt.text) {
+            case .cancelled:
                 state.prompt = nil
                 state.flash = "export cancelled"
-                return
-            case .enter:
+            case .submitted:
                 state.prompt = nil
                 guard !prompt.text.isEmpty else {
                     state.flash = "export cancelled: no path"
@@ -222,13 +223,9 @@ public struct DashboardModel: Sendable {
                 }
                 state.effects.append(
                     .export(path: prompt.text, filter: exportFilter(state), overwrite: false))
-                return
-            case .backspace, .delete: if !prompt.text.isEmpty { prompt.text.removeLast() }
-            case .control("u"): prompt.text = ""
-            case .character(let character): prompt.text.append(character)
-            default: break
+            case .edited, .ignored:
+                state.prompt = prompt
             }
-            state.prompt = prompt
         case .confirmOverwrite(let path):
             state.prompt = nil
             if key == .character("y") || key == .character("Y") {
@@ -282,15 +279,13 @@ public struct DashboardModel: Sendable {
     }
 
     func editFilter(_ key: Key, _ state: inout DashboardState) {
-        switch key {
-        case .enter: state.editingFilter = false
-        case .escape:
+        switch LineEditor.apply(key, to: &state.filterText) {
+        case .submitted: state.editingFilter = false
+        case .cancelled:
             state.editingFilter = false
             state.filterText = ""
-        case .backspace, .delete: if !state.filterText.isEmpty { state.filterText.removeLast() }
-        case .control("u"): state.filterText = ""
-        case .character(let character): state.filterText.append(character)
-        default: return
+        case .edited: break
+        case .ignored: return
         }
         state.cursors[.repositories] = ListCursor()
         state.cursors[.events] = ListCursor()
@@ -302,24 +297,17 @@ public struct DashboardModel: Sendable {
     /// Keys the detail view takes; false lets the dashboard handle the key.
     func handleDetail(_ key: Key, _ state: inout DashboardState) -> Bool {
         guard var detail = state.detail else { return false }
-        let page = max(1, Layout(width: state.width, height: state.height).overlay.height - 3)
+        let inner = state.layout.overlay.inner
+        let page = max(1, state.layout.overlay.height - 3)
+        let count = DetailContent.lines(
+            for: state.data.focusedEvent, outcomes: state.data.focusedOutcomes, width: inner.width
+        ).count
         switch key {
         case .escape, .left, .character("h"): state.detail = nil
-        case .up, .character("k"): detail.top = max(0, detail.top - 1)
-        case .down, .character("j"): detail.top += 1
-        case .pageUp: detail.top = max(0, detail.top - page)
-        case .pageDown: detail.top += page
-        case .home, .character("g"): detail.top = 0
-        case .end, .character("G"): detail.top = Int.max / 2
         case .enter: return true
-        default: return false
-        }
-        if state.detail != nil {
-            let inner = Layout(width: state.width, height: state.height).overlay.inner
-            let count = DetailContent.lines(
-                for: state.data.focusedEvent, outcomes: state.data.focusedOutcomes, width: inner.width
-            ).count
-            detail.top = min(detail.top, max(0, count - inner.height))
+        default:
+            guard let motion = Motion(key) else { return false }
+            detail.top = motion.scroll(detail.top, page: page, lastTop: max(0, count - inner.height))
             state.detail = detail
         }
         state.want(.full)
@@ -330,16 +318,14 @@ public struct DashboardModel: Sendable {
         guard var viewer = state.dockerfile else { return false }
         // The viewer takes the moving keys when it has the focus (opened from events, or narrow).
         let lines = DockerfileContent.shownLines(state)
-        let page = max(1, Layout(width: state.width, height: state.height).overlay.height - 3)
+        let page = max(1, state.layout.overlay.height - 3)
         let lastTop = max(0, lines.count - page)
         switch key {
         case .escape: state.dockerfile = nil
-        case .up, .character("k"): viewer.top = max(0, viewer.top - 1)
-        case .down, .character("j"): viewer.top = min(lastTop, viewer.top + 1)
-        case .pageUp: viewer.top = max(0, viewer.top - page)
-        case .pageDown: viewer.top = min(lastTop, viewer.top + page)
-        case .home, .character("g"): viewer.top = 0
-        case .end, .character("G"): viewer.top = lastTop
+        // Nothing to open in the viewer: Enter must not act on the pane behind it.
+        case .enter: return true
+        case _ where Motion(key) != nil:
+            viewer.top = Motion(key)!.scroll(viewer.top, page: page, lastTop: lastTop)
         case .character("D"):
             viewer.showDiff.toggle()
             viewer.top = 0
@@ -366,22 +352,20 @@ public struct DashboardModel: Sendable {
     func editSearch(_ key: Key, _ state: inout DashboardState) {
         guard var viewer = state.dockerfile else { return }
         let lines = DockerfileContent.shownLines(state)
-        switch key {
-        case .enter: viewer.editingSearch = false
-        case .escape:
+        switch LineEditor.apply(key, to: &viewer.search) {
+        case .submitted: viewer.editingSearch = false
+        case .cancelled:
             viewer.editingSearch = false
             viewer.search = ""
             viewer.matchLine = nil
-        case .backspace, .delete: if !viewer.search.isEmpty { viewer.search.removeLast() }
-        case .character(let character): viewer.search.append(character)
-        default: break
+        case .edited, .ignored: break
         }
         if !viewer.search.isEmpty {
             // Incremental: jump to the first match at or after the current position as you type.
             viewer.matchLine = DockerfileContent.nextMatch(
                 of: viewer.search, in: lines, after: max(-1, (viewer.matchLine ?? viewer.top) - 1),
                 forward: true)
-            let page = max(1, Layout(width: state.width, height: state.height).overlay.height - 3)
+            let page = max(1, state.layout.overlay.height - 3)
             if let line = viewer.matchLine {
                 viewer.top = min(max(0, lines.count - page), max(0, line - page / 2))
             }
@@ -393,7 +377,7 @@ public struct DashboardModel: Sendable {
 
     func handle(_ mouse: MouseEvent, _ state: inout DashboardState) {
         guard !state.showHelp, !state.isTooSmall else { return }
-        let layout = Layout(width: state.width, height: state.height)
+        let layout = state.layout
         let coveredByOverlay =
             (state.detail != nil || state.dockerfile != nil)
             && layout.overlay.contains(x: mouse.x, y: mouse.y)
@@ -423,7 +407,7 @@ public struct DashboardModel: Sendable {
 
     /// What the next frame needs from the store, from the state as it is now.
     public func query(_ state: DashboardState) -> SnapshotQuery {
-        let layout = Layout(width: state.width, height: state.height)
+        let layout = state.layout
         var query = SnapshotQuery()
         query.scope = state.wants ?? .full
         query.now = state.now

@@ -8,7 +8,7 @@ public enum View {
             drawTooSmall(state, &buffer)
             return buffer
         }
-        let layout = Layout(width: state.width, height: state.height)
+        let layout = state.layout
         HeaderView.draw(state, layout.header, &buffer)
         for pane in PaneID.allCases {
             guard let rect = layout.panes[pane] else { continue }
