@@ -1,4 +1,5 @@
 import HubtopCore
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -32,47 +33,34 @@ public struct DashboardOptions: Sendable {
     }
 }
 
-/// Signal handlers may only touch plain globals: they set a flag and wake the loop.
-nonisolated(unsafe) private var signalWakeFD: Int32 = -1
-nonisolated(unsafe) private var signalReceived: sig_atomic_t = 0
-
-nonisolated(unsafe) private var windowChanged: sig_atomic_t = 0
-
-/// SIGWINCH goes to whichever thread the kernel picks, so it cannot be relied on to interrupt
-/// the UI thread's poll: the handler wakes the loop through the pipe instead.
-private func onWindowChange(_ number: Int32) {
-    windowChanged = 1
-    var byte: UInt8 = 3
-    _ = write(signalWakeFD, &byte, 1)
-}
-
-private func onTerminatingSignal(_ number: Int32) {
-    signalReceived = 1
-    var byte: UInt8 = 2
-    _ = write(signalWakeFD, &byte, 1)
-}
-
-/// The dashboard's run loop: one thread owns curses; everything else only wakes it.
+/// The dashboard's run loop: one thread of its own owns curses; everything else only wakes it.
 public enum Dashboard {
-    /// Runs until the user quits or SIGTERM/SIGHUP/SIGINT arrives; restores the terminal on return.
+    /// Runs until the user quits or one of `signals`' terminating signals arrives; restores the
+    /// terminal on return. The loop runs on a thread of its own, not on the cooperative pool.
     /// Returns notices to print once the screen is back (such as a guessed terminal type).
     public static func run(
-        store: EventStore, rejections: RejectionCounter, options: DashboardOptions
+        store: EventStore, rejections: RejectionCounter, options: DashboardOptions, signals: SignalRelay
+    ) async -> [String] {
+        await TerminalThread.run {
+            loop(store: store, rejections: rejections, options: options, signals: signals)
+        }
+    }
+
+    static func loop(
+        store: EventStore, rejections: RejectionCounter, options: DashboardOptions, signals: SignalRelay
     ) -> [String] {
         let wake = WakePipe()
-        signalWakeFD = wake.writeEnd
-        signalReceived = 0
-        for number in [SIGTERM, SIGHUP, SIGINT] { signal(number, onTerminatingSignal) }
         store.observe { _ in wake.signal() }
+        // Messages from work done off this thread (an export).
+        let inbox = Mutex<[Message]>([])
 
         let terminal = CursesTerminal(theme: options.themes[0], noColor: options.noColor)
-        // Installed after curses starts, replacing its own handler: the loop resizes instead.
-        windowChanged = 0
-        signal(SIGWINCH, onWindowChange)
+        // After curses starts, replacing its own handler: the loop resizes instead.
+        signals.add(SIGWINCH)
         var appliedTheme = 0
         defer {
             terminal.stop()
-            for number in [SIGTERM, SIGHUP, SIGINT, SIGWINCH] { signal(number, SIG_DFL) }
+            signal(SIGWINCH, SIG_DFL)
         }
         let notices = [terminal.fallbackNotice].compactMap { $0 }
         let model = DashboardDriver(store: store, rejections: rejections, problem: options.problem)
@@ -96,11 +84,18 @@ public enum Dashboard {
         // At least a 60th of a second between frames, and at least four times the CPU the last
         // frame cost, so that redrawing under load takes at most a fifth of a core.
         var frameInterval = 1.0 / 60
-        while !state.quit && signalReceived == 0 {
+        while !state.quit {
             let now = wallClock()
             if state.themeIndex != appliedTheme {
                 appliedTheme = state.themeIndex
                 terminal.apply(options.themes[appliedTheme])
+            }
+            for message in inbox.withLock({ inbox in
+                defer { inbox = [] }
+                return inbox
+            }) {
+                model.update(&state, message)
+                dirty = true
             }
             if dirty && now - lastFrame >= frameInterval {
                 let cpuBefore = threadCPUTime()
@@ -108,12 +103,9 @@ public enum Dashboard {
                     storeChanged = false
                     model.update(&state, .storeChanged)
                 }
-                while !state.effects.isEmpty {
-                    for message in perform(
-                        &state.effects, store: store, terminal: terminal)
-                    {
-                        model.update(&state, message)
-                    }
+                perform(&state.effects, store: store, terminal: terminal) { message in
+                    inbox.withLock { $0.append(message) }
+                    wake.signal()
                 }
                 terminal.draw(View.render(state))
                 lastFrame = now
@@ -121,26 +113,29 @@ public enum Dashboard {
                 frameInterval = max(1.0 / 60, min(0.25, 4 * (threadCPUTime() - cpuBefore)))
                 dirty = false
             }
-            // Sleep until input, a wake-up, the next tick, or (when a frame is owed) the frame time.
+            // Sleep until input, a wake-up, a signal, the next tick, or (when a frame is owed)
+            // the frame time.
             var timeout = max(0, nextTick - now)
             if dirty { timeout = min(timeout, max(0, lastFrame + frameInterval - now)) }
             var fds = [
                 pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: signals.readEnd, events: Int16(POLLIN), revents: 0),
             ]
-            let ready = poll(&fds, 2, Int32((timeout * 1000).rounded(.up)))
+            let ready = poll(&fds, 3, Int32((timeout * 1000).rounded(.up)))
             if ready < 0 && errno != EINTR { return notices }
             if fds[1].revents != 0 {
                 wake.drain()
                 storeChanged = true
                 dirty = true
             }
-            if windowChanged != 0 {
-                windowChanged = 0
-                // curses then queues KEY_RESIZE, read below with the other input.
-                terminal.syncWindowSize()
+            if fds[2].revents != 0 {
+                for number in signals.drain() {
+                    // curses then queues KEY_RESIZE, read below with the other input.
+                    if number == SIGWINCH { terminal.syncWindowSize() } else { return notices }
+                }
             }
-            // Always read: a resize (SIGWINCH) interrupts poll and shows up as a key.
+            // Always read: a resize shows up as a key.
             while let message = terminal.readInput() {
                 if storeChanged {
                     // Keys act on what is on the store now, as the frame will show it.
@@ -161,21 +156,26 @@ public enum Dashboard {
         return notices
     }
 
-    /// Carries out what `update` asked for; results come back as messages.
+    /// Carries out what `update` asked for. The bell rings here; an export (which may take a
+    /// while at a million events) runs on a thread of its own and `post`s its outcome back.
     static func perform(
-        _ effects: inout [Effect], store: EventStore, terminal: CursesTerminal
-    ) -> [Message] {
+        _ effects: inout [Effect], store: EventStore, terminal: CursesTerminal,
+        post: @escaping @Sendable (Message) -> Void
+    ) {
         defer { effects.removeAll() }
-        return effects.compactMap { effect in
+        for effect in effects {
             switch effect {
             case .bell:
                 terminal.bell()
-                return nil
             case .export(let path, let filter, let overwrite):
-                let events = store.events(filter: filter, limit: Int.max).events.reversed()
-                return .exported(
-                    ExportFile.write(
-                        Array(events), format: ExportFormat(path: path), to: path, overwrite: overwrite))
+                TerminalThread.detach {
+                    let events = store.events(filter: filter, limit: Int.max).events.reversed()
+                    post(
+                        .exported(
+                            ExportFile.write(
+                                Array(events), format: ExportFormat(path: path), to: path,
+                                overwrite: overwrite)))
+                }
             }
         }
     }

@@ -72,11 +72,11 @@ struct ReplayCommand: AsyncParsableCommand {
                 _ = ingestor.ingest(entry.body, receivedAt: WallClock.now())
             }
         }
+        let signals = SignalRelay([SIGINT, SIGTERM, SIGHUP])
         if headless {
-            let trap = SignalTrap([SIGINT, SIGTERM])
             // A signal ends the replay at once; there is nothing to flush.
             Task.detached {
-                _ = await trap.wait()
+                _ = await signals.next()
                 Glibc.exit(0)
             }
             await feeder.value
@@ -87,7 +87,9 @@ struct ReplayCommand: AsyncParsableCommand {
         let options = DashboardOptions(
             webhookURL: "replay of \(path) at \(speed)×", repositoryFilter: "", themes: selection.themes,
             noColor: Environment.noColorRequested, startupMessage: selection.problem)
-        for notice in Dashboard.run(store: store, rejections: ingestor.rejections, options: options) {
+        for notice in await Dashboard.run(
+            store: store, rejections: ingestor.rejections, options: options, signals: signals)
+        {
             Console.error(notice)
         }
         feeder.cancel()

@@ -189,7 +189,9 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let address = ListenerConfiguration.parseListenAddress(listen)!
         // Headless: signals end the run; from the very start, so none is lost.
-        let trap = headless ? SignalTrap([SIGINT, SIGTERM]) : nil
+        // Signals end the run, dashboard or headless; caught from the very start, so none is lost.
+        let signals = SignalRelay([SIGINT, SIGTERM, SIGHUP])
+        defer { signals.release() }
         let secret = try token ?? Self.secretFromEnvironment("HUBTOP_TOKEN") ?? Self.keptToken()
         let metricsSecret = try metricsToken ?? Self.secretFromEnvironment("HUBTOP_METRICS_TOKEN")
         if metricsSecret == secret {
@@ -252,8 +254,7 @@ struct RunCommand: AsyncParsableCommand {
                 let printer = HeadlessPrinter(store: store, json: json, output: output)
                 store.observe { printer.print($0) }
             }
-            _ = await trap?.wait()
-            trap?.release()
+            _ = await signals.next()
         } else {
             let masked = "http://\(hostForURL):\(port)/hook/\(WebhookToken.masked(secret))"
             // The full URL goes to stderr before the screen is taken over, and again after it is
@@ -271,7 +272,8 @@ struct RunCommand: AsyncParsableCommand {
             // Why deliveries are being refused, in the header, while it lasts.
             let journal = configuration.journal
             dashboard.problem = { journal?.lastError }
-            let notices = Dashboard.run(store: store, rejections: ingestor.rejections, options: dashboard)
+            let notices = await Dashboard.run(
+                store: store, rejections: ingestor.rejections, options: dashboard, signals: signals)
             for notice in notices { Console.error(notice) }
             // Said again now that the screen is back: the dashboard covered the first telling.
             for diagnostic in selection.diagnostics { Console.error("hubtop: \(diagnostic)") }

@@ -153,6 +153,29 @@ struct TestPort {
         try tmux.keys("q")
     }
 
+    @Test func aCrashRestoresTheTerminalBeforeItProceeds() async throws {
+        // No Swift runtime backtracer (at a terminal it waits for a key, and symbolicating a
+        // debug build takes long): the default action follows the restore.
+        let tmux = try TmuxSession(
+            hubtop: ["--listen", "127.0.0.1:0", "--token", "crash-token-0123456789"],
+            environment: ["SWIFT_BACKTRACE": "enable=no"])
+        _ = try await tmux.webhookURL()
+        try await tmux.waitForText("waiting for webhooks")
+        #expect(tmux.format("alternate_on") == "1")
+        #expect(tmux.format("mouse_any_flag") == "1")
+        let shell = tmux.format("pane_pid")
+        let children = try String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)
+        let pid = try #require(children.split(separator: " ").first.flatMap { Int32($0) })
+        // What a Swift runtime trap raises on x86-64.
+        kill(pid, SIGILL)
+        let status = try await tmux.exitStatus()
+        #expect(status == 128 + SIGILL, "the crash went on: the process died of the signal")
+        #expect(tmux.format("alternate_on") == "0", "out of the alternate screen")
+        #expect(tmux.format("cursor_flag") == "1", "the cursor is back")
+        #expect(tmux.format("mouse_any_flag") == "0", "no more mouse reporting")
+        #expect(!(try tmux.screen()).contains("[1] Repositories"))
+    }
+
     @Test func theHeaderSaysWhyTheJournalCannotBeWritten() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "hubtop-problem-\(UUID())"

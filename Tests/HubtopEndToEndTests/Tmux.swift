@@ -55,6 +55,12 @@ final class TmuxSession {
         try tmux(["resize-window", "-t", name, "-x", "\(width)", "-y", "\(height)"])
     }
 
+    /// A tmux format variable of the pane (`alternate_on`, `cursor_flag`, `mouse_any_flag`, …).
+    func format(_ variable: String) -> String {
+        (try? tmux(["display-message", "-p", "-t", name, "#{\(variable)}"]))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+    }
+
     var paneTitle: String {
         (try? tmux(["display-message", "-p", "-t", name, "#{pane_title}"]))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? ""

@@ -7,7 +7,9 @@ import HubtopCore
 
 /// The only code that talks to curses: terminal setup and teardown, input decoding, and
 /// copying a `CellBuffer` to the screen. Like htop's CRT.c, it owns the terminal: whoever
-/// starts it must call `stop()` on every exit path (signals included, via the run loop).
+/// starts it must call `stop()` on every exit path. Terminating signals reach the run loop
+/// through the `SignalRelay`; fatal ones (a crash, a Swift runtime trap) restore the terminal
+/// here and then let the crash proceed with the handler that was there before.
 final class CursesTerminal {
     private var previous: CellBuffer?
     private var pairs: [Role: Int16] = [:]
@@ -20,6 +22,7 @@ final class CursesTerminal {
     let useColor: Bool
 
     init(theme: Theme, noColor: Bool) {
+        FatalSignals.install()
         // Wide characters need a UTF-8 locale; fall back to C.UTF-8 when the user's is not.
         setlocale(LC_ALL, "")
         if let codeset = nl_langinfo(nl_item(CODESET)), String(cString: codeset) != "UTF-8" {
@@ -91,6 +94,7 @@ final class CursesTerminal {
         started = false
         mousemask(0, nil)
         endwin()
+        FatalSignals.uninstall()
     }
 
     /// Copies the cells that changed since the last frame, then updates the screen once.
@@ -185,4 +189,53 @@ final class CursesTerminal {
     func bell() { beep() }
 
     func syncWindowSize() { _ = hubtop_sync_window_size() }
+}
+
+/// Restores the terminal when the process crashes while curses has it: a handler may only use
+/// async-signal-safe calls, so it puts back the terminal modes saved before curses started and
+/// writes the escape sequences that leave the alternate screen, show the cursor, reset colours
+/// and stop mouse reporting — then reinstates the handler that was there before (the Swift
+/// runtime's backtracer, or the default) so the crash goes on as it would have.
+enum FatalSignals {
+    static let numbers: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP]
+
+    static func install() {
+        savedModesValid = tcgetattr(STDIN_FILENO, &savedModes) == 0
+        for (index, number) in numbers.enumerated() {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = restoreTerminalAndCrash
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_NODEFER
+            sigaction(number, &action, &previousActions[index])
+        }
+        installed = true
+    }
+
+    static func uninstall() {
+        guard installed else { return }
+        installed = false
+        for (index, number) in numbers.enumerated() { sigaction(number, &previousActions[index], nil) }
+    }
+}
+
+nonisolated(unsafe) private var savedModes = termios()
+nonisolated(unsafe) private var savedModesValid = false
+nonisolated(unsafe) private var installed = false
+nonisolated(unsafe) private var previousActions: [sigaction] = Array(repeating: sigaction(), count: 6)
+
+/// Leave the alternate screen, show the cursor, reset attributes, stop mouse reporting, leave
+/// keypad mode.
+private let restoreSequence: [UInt8] = Array(
+    "\u{1B}[?1049l\u{1B}[?25h\u{1B}[0m\u{1B}[?1000l\u{1B}[?1002l\u{1B}[?1003l\u{1B}[?1006l\u{1B}[?1l\u{1B}>\r\n"
+        .utf8)
+
+private func restoreTerminalAndCrash(_ number: Int32) {
+    if savedModesValid { tcsetattr(STDIN_FILENO, TCSANOW, &savedModes) }
+    restoreSequence.withUnsafeBytes { _ = write(STDOUT_FILENO, $0.baseAddress, $0.count) }
+    if let index = FatalSignals.numbers.firstIndex(of: number) {
+        sigaction(number, &previousActions[index], nil)
+    }
+    // The previous handler takes it from here (SA_NODEFER: at once); should it return, a real
+    // fault re-runs the faulting instruction and comes back to it.
+    raise(number)
 }
