@@ -66,7 +66,8 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "HubtopTUITests", dependencies: ["HubtopCore", "HubtopTUI"]),
+        // Screens/ holds the recorded screens of ScreenTests, read by path.
+        .testTarget(name: "HubtopTUITests", dependencies: ["HubtopCore", "HubtopTUI"], exclude: ["Screens"]),
         // Drives the real binary: headless over HTTP, and the dashboard inside tmux.
         .testTarget(
             name: "HubtopEndToEndTests",
