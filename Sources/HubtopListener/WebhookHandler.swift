@@ -19,14 +19,6 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private enum Route {
-        case hook
-        case health
-        case metrics
-        /// Answer this once the request ends, ignoring its body.
-        case refuse(HTTPResponseStatus, reason: String, detail: String, headers: [(String, String)])
-    }
-
     private let configuration: ListenerConfiguration
     private let ingestor: Ingestor
     private var route: Route?
@@ -54,7 +46,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .head(let head):
             self.head = head
             answeredEarly = false
-            let route = self.route(for: head)
+            let route = Router(configuration: configuration).route(for: head)
             self.route = route
             if let refusal = screen(head, route: route, context: context) {
                 return refuseEarly(context: context, refusal)
@@ -79,105 +71,18 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    private func route(for head: HTTPRequestHead) -> Route {
-        var path = head.uri[...]
-        if let query = path.firstIndex(of: "?") { path = path[..<query] }
-        if path == "/metrics", configuration.metrics != nil {
-            guard head.method == .GET || head.method == .HEAD else {
-                return .refuse(
-                    .methodNotAllowed, reason: "method_not_allowed", detail: "use GET",
-                    headers: [("Allow", "GET")])
-            }
-            if !configuration.metricsPublic {
-                let credentials = head.headers.first(name: "authorization") ?? ""
-                let token = credentials.lowercased().hasPrefix("bearer ") ? credentials.dropFirst(7) : ""
-                // Its own token: a Prometheus configuration never holds the webhook secret.
-                guard let expected = configuration.metricsToken, WebhookToken.matches(token, expected) else {
-                    return .refuse(
-                        .unauthorized, reason: "unauthorized",
-                        detail: configuration.metricsToken == nil
-                            ? "/metrics is closed: start hubtop with --metrics-token (or --metrics-public)"
-                            : "/metrics needs Authorization: Bearer <metrics token>",
-                        headers: [("WWW-Authenticate", "Bearer")])
-                }
-            }
-            return .metrics
-        }
-        if path == "/healthz" {
-            if head.method == .GET || head.method == .HEAD { return .health }
-            return .refuse(
-                .methodNotAllowed, reason: "method_not_allowed", detail: "use GET",
-                headers: [("Allow", "GET")])
-        }
-        if path.hasPrefix("/hook/") {
-            var token = path.dropFirst("/hook/".count)
-            if token.hasSuffix("/") { token = token.dropLast() }
-            // A wrong token must look exactly like any unknown path.
-            guard WebhookToken.matches(token, configuration.token) else { return notFound }
-            if head.method != .POST {
-                return .refuse(
-                    .methodNotAllowed, reason: "method_not_allowed",
-                    detail: "webhooks are delivered with POST",
-                    headers: [("Allow", "POST")])
-            }
-            return .hook
-        }
-        return notFound
-    }
-
-    private var notFound: Route {
-        .refuse(.notFound, reason: "not_found", detail: "no such endpoint", headers: [])
-    }
-
     private func finish(_ route: Route, head: HTTPRequestHead, context: ChannelHandlerContext) {
         switch route {
         case .health:
-            let totals = ingestor.store.totals
-            let rejections = ingestor.rejections.byReason
-            var writer = JSONWriter()
-            writer.beginObject()
-            writer.key("status")
-            writer.string("ok")
-            writer.key("events")
-            writer.integer(totals.events)
-            writer.key("repositories")
-            writer.integer(totals.repositories)
-            writer.key("rejected")
-            writer.integer(rejections.values.reduce(0, +))
-            writer.key("evicted")
-            writer.integer(totals.evicted)
-            writer.key("folded")
-            writer.integer(totals.folded)
-            writer.key("accepted")
-            writer.integer(totals.accepted)
-            writer.key("store_bytes")
-            writer.integer(totals.bytes)
-            if let output = configuration.output {
-                writer.key("output_dropped")
-                writer.integer(output.dropped)
-            }
-            if let problem = configuration.journal?.lastError {
-                writer.key("journal_error")
-                writer.string(problem)
-            }
-            writer.key("rejections")
-            writer.beginObject()
-            for (reason, count) in rejections.sorted(by: { $0.key < $1.key }) {
-                writer.key(reason)
-                writer.integer(count)
-            }
-            writer.endObject()
-            writer.endObject()
-            respond(context: context, head: head, status: .ok, json: writer.text)
-        case .metrics:
-            let text =
-                configuration.metrics?.render(
-                    store: ingestor.store, rejections: ingestor.rejections,
-                    forwardQueued: configuration.forwarder?.queued ?? [:]) ?? []
             respond(
                 context: context, head: head, status: .ok,
-                body: context.channel.allocator.buffer(bytes: text),
-                contentType: "text/plain; version=0.0.4; charset=utf-8")
+                json: HealthResponder.json(ingestor: ingestor, configuration: configuration))
+        case .metrics:
+            respond(
+                context: context, head: head, status: .ok,
+                body: context.channel.allocator.buffer(
+                    bytes: MetricsResponder.text(ingestor: ingestor, configuration: configuration)),
+                contentType: MetricsResponder.contentType)
         case .refuse(let status, let reason, let detail, let headers):
             ingestor.rejections.count(reason)
             respond(
