@@ -20,13 +20,15 @@ extension StoreState {
 
     /// Index of the newest event the filter admits (events after a pause are skipped).
     func newestIndex(_ filter: EventFilter) -> Int {
-        guard let upTo = filter.upToID, let first = events.first?.id else { return events.count - 1 }
+        guard let upTo = filter.upToID, let first = columns.events.first?.id else {
+            return columns.events.count - 1
+        }
         if upTo < first { return -1 }
-        return min(events.count - 1, Int(upTo - first))
+        return min(columns.events.count - 1, Int(upTo - first))
     }
 
     func eventMatches(_ index: Int, _ filter: EventFilter) -> Bool {
-        let event = events[index]
+        let event = columns.events[index]
         if let tag = filter.tag, event.tag != tag { return false }
         if let pusher = filter.pusher, event.pusher != pusher { return false }
         return true
@@ -44,15 +46,15 @@ extension StoreState {
         var seen = Set<UInt64>()
         var candidates = Candidates(self, filter, repoMatches)
         while let index = candidates.next() {
-            let burst = eventBurst[index]
+            let burst = columns.burst[index]
             if whole {
-                guard isBurstHead[index] else { continue }
-                if let tag = filter.tag, events[index].tag != tag { continue }
+                guard columns.isBurstHead[index] else { continue }
+                if let tag = filter.tag, columns.events[index].tag != tag { continue }
             } else {
                 guard eventMatches(index, filter), seen.insert(burst).inserted else { continue }
                 // A burst whose first event is newer than this one cannot come up again.
                 if seen.count > 4096 {
-                    let id = events[index].id
+                    let id = columns.events[index].id
                     seen = seen.filter { $0 <= id }
                 }
             }
@@ -66,7 +68,7 @@ extension StoreState {
 
     /// The events a filter admits by repository, newest first. When the matching repositories
     /// hold few of the stored events, their own id lists are merged instead of scanning the
-    /// whole store past everyone else's events.
+    /// whole store past everyone else's columns.events.
     struct Candidates {
         let state: StoreState
         let repoMatches: [Bool]
@@ -87,7 +89,7 @@ extension StoreState {
                 matching.append(repo)
                 admitted += state.repositories[repo].eventIDs.count
             }
-            merging = matching.count <= 64 && admitted * 8 < state.events.count
+            merging = matching.count <= 64 && admitted * 8 < state.columns.events.count
             if merging {
                 lists = matching.map { repo in
                     let ids = state.repositories[repo].eventIDs
@@ -100,11 +102,11 @@ extension StoreState {
             guard merging else {
                 while index >= 0 {
                     defer { index -= 1 }
-                    if repoMatches[Int(state.eventRepository[index])] { return index }
+                    if repoMatches[Int(state.columns.repository[index])] { return index }
                 }
                 return nil
             }
-            guard let first = state.events.first?.id else { return nil }
+            guard let first = state.columns.events.first?.id else { return nil }
             while true {
                 var best = -1
                 var bestID: UInt64 = 0
@@ -126,12 +128,12 @@ extension StoreState {
     /// Whether the row's event is still stored and its repository and tag pass the filter
     /// (a quick test before a walk).
     func mayShow(_ key: HistoryKey, _ filter: EventFilter) -> Bool {
-        guard let first = events.first?.id else { return false }
+        guard let first = columns.events.first?.id else { return false }
         let id = key.member ?? bursts[key.burst]?.lastID ?? key.burst
-        guard id >= first, id < first + UInt64(events.count) else { return false }
+        guard id >= first, id < first + UInt64(columns.events.count) else { return false }
         let index = Int(id - first)
-        guard matches(repositories[Int(eventRepository[index])], filter) else { return false }
-        if let tag = filter.tag, events[index].tag != tag { return false }
+        guard matches(repositories[Int(columns.repository[index])], filter) else { return false }
+        if let tag = filter.tag, columns.events[index].tag != tag { return false }
         return true
     }
 
@@ -141,11 +143,11 @@ extension StoreState {
 
     /// Indexes of a burst's matching events, newest first, from its head down.
     func members(of burst: UInt64, head: Int, _ filter: EventFilter) -> [Int] {
-        guard let first = events.first?.id else { return [] }
+        guard let first = columns.events.first?.id else { return [] }
         let lowest = burst >= first ? Int(burst - first) : 0
         let whole = Self.matchesWholeBursts(filter)
         return stride(from: head, through: lowest, by: -1).filter {
-            eventBurst[$0] == burst && (whole || eventMatches($0, filter))
+            columns.burst[$0] == burst && (whole || eventMatches($0, filter))
         }
     }
 
@@ -167,7 +169,7 @@ extension StoreState {
             if count >= offset && rows.count < limit {
                 rows.append(
                     HistoryRow(
-                        event: events[index], burst: burst,
+                        event: columns.events[index], burst: burst,
                         size: isMember ? 1 : burstSize(burst, head: index, filter), isMember: isMember))
             }
             return knownTotal == nil || rows.count < limit
@@ -190,12 +192,12 @@ extension StoreState {
                 total += repo.summary.bursts
             }
         }
-        guard let first = events.first?.id else { return total }
+        guard let first = columns.events.first?.id else { return total }
         for id in expanded {
             guard let burst = bursts[id], burst.live > 1 else { continue }
             let head = Int(burst.lastID - first)
-            guard matching.contains(Int(eventRepository[head])) else { continue }
-            if let tag = filter.tag, events[head].tag != tag { continue }
+            guard matching.contains(Int(columns.repository[head])) else { continue }
+            if let tag = filter.tag, columns.events[head].tag != tag { continue }
             total += burst.live
         }
         return total
@@ -217,7 +219,7 @@ extension StoreState {
         var index = newestIndex(filter)
         while index >= 0 {
             defer { index -= 1 }
-            guard repoMatches[Int(eventRepository[index])] else { continue }
+            guard repoMatches[Int(columns.repository[index])] else { continue }
             if needsEventTest {
                 if !eventMatches(index, filter) { continue }
                 total += 1
@@ -227,7 +229,7 @@ extension StoreState {
             if skipped < offset {
                 skipped += 1
             } else if page.count < limit {
-                page.append(events[index])
+                page.append(columns.events[index])
             }
         }
         return EventPage(events: page, total: total)

@@ -3,7 +3,7 @@
 extension StoreState {
     var totals: StoreTotals {
         StoreTotals(
-            events: events.count, repositories: liveRepositories, evicted: evicted, folded: folded,
+            events: columns.events.count, repositories: liveRepositories, evicted: evicted, folded: folded,
             accepted: accepted, newestID: nextID - 1, version: version, bytes: bytes)
     }
 
@@ -54,7 +54,7 @@ extension StoreState {
         var row = 0
         walkHistory(filter, expanded: expanded) { index, burst, isMember in
             let matched =
-                isMember ? key.member == events[index].id : (key.member == nil && key.burst == burst)
+                isMember ? key.member == columns.events[index].id : (key.member == nil && key.burst == burst)
             if matched {
                 found = row
                 return false
@@ -79,17 +79,18 @@ extension StoreState {
     /// The newest event of the same repository before `id` whose Dockerfile differs from that
     /// event's: what `D` compares against.
     func previousDifferentDockerfile(before id: UInt64) -> StoredEvent? {
-        guard let first = events.first?.id, id >= first, id < first + UInt64(events.count) else { return nil }
+        guard let first = columns.events.first?.id, id >= first, id < first + UInt64(columns.events.count)
+        else { return nil }
         let target = Int(id - first)
-        let repository = eventRepository[target]
-        let current = events[target].payload.repository.dockerfile
+        let repository = columns.repository[target]
+        let current = columns.events[target].payload.repository.dockerfile
         var index = target - 1
         while index >= 0 {
-            if eventRepository[index] == repository,
-                let dockerfile = events[index].payload.repository.dockerfile,
+            if columns.repository[index] == repository,
+                let dockerfile = columns.events[index].payload.repository.dockerfile,
                 dockerfile != current
             {
-                return events[index]
+                return columns.events[index]
             }
             index -= 1
         }

@@ -59,12 +59,8 @@ struct StoreState {
     var texts = TextPool()
     /// Slots of `repositories` whose last event was evicted, for reuse.
     var vacantRepositories: [Int] = []
-    var events = Deque<StoredEvent>()
-    /// Parallel to `events`: the repository index of each event, for filtering without hashing.
-    var eventRepository = Deque<Int32>()
-    /// Parallel to `events`: the burst each event belongs to, and whether it is the burst's newest.
-    var eventBurst = Deque<UInt64>()
-    var isBurstHead = Deque<Bool>()
+    /// The stored events, oldest first, with what the walks need beside each.
+    var columns = EventColumns()
     var bursts: [UInt64: Burst] = [:]
     var perMinute = ActivityRing(bucketSeconds: 60, buckets: 60)
     var perSecond = ActivityRing(bucketSeconds: 1, buckets: 61)
@@ -117,9 +113,9 @@ struct StoreState {
     }
 
     func event(id: UInt64) -> StoredEvent? {
-        guard let first = events.first?.id, id >= first else { return nil }
+        guard let first = columns.events.first?.id, id >= first else { return nil }
         let index = Int(id - first)
-        return index < events.count ? events[index] : nil
+        return index < columns.events.count ? columns.events[index] : nil
     }
 
     mutating func ingest(
@@ -128,14 +124,14 @@ struct StoreState {
         accepted += 1
         version += 1
         let key = Self.foldHash(incoming)
-        if let key, let id = foldIndex[key], let first = events.first?.id,
-            Self.sameFoldKey(events[Int(id - first)].payload, incoming)
+        if let key, let id = foldIndex[key], let first = columns.events.first?.id,
+            Self.sameFoldKey(columns.events[Int(id - first)].payload, incoming)
         {
             let index = Int(id - first)
-            events[index].deliveries += 1
-            events[index].lastDeliveredAt = receivedAt
+            columns.events[index].deliveries += 1
+            columns.events[index].lastDeliveredAt = receivedAt
             folded += 1
-            return .folded(id: id, deliveries: events[index].deliveries)
+            return .folded(id: id, deliveries: columns.events[index].deliveries)
         }
         var payload = incoming
         interner.intern(&payload)
@@ -146,17 +142,19 @@ struct StoreState {
             id: id, receivedAt: receivedAt, deliveries: 1, lastDeliveredAt: receivedAt, payload: payload,
             delivery: delivery)
         let (repoIndex, burst) = addToIndexes(event)
-        events.append(event)
-        eventRepository.append(Int32(repoIndex))
-        eventBurst.append(burst)
-        isBurstHead.append(true)
+        columns.events.append(event)
+        columns.repository.append(Int32(repoIndex))
+        columns.burst.append(burst)
+        columns.isBurstHead.append(true)
         perMinute.add(at: receivedAt)
         perSecond.add(at: receivedAt)
         if let key { foldIndex[key] = id }
         bytes += MemoryCost.event(event)
         holdBox(event.payload.repositoryBox)
         // The newest event stays even when it alone is over the budget.
-        while events.count > capacity || (memoryBudget > 0 && bytes > memoryBudget && events.count > 1) {
+        while columns.events.count > capacity
+            || (memoryBudget > 0 && bytes > memoryBudget && columns.events.count > 1)
+        {
             evictOldest()
         }
         return .appended(id: id)
@@ -278,9 +276,9 @@ struct StoreState {
     mutating func joinBurst(_ event: StoredEvent, open: UInt64?) -> UInt64 {
         if groupWindow > 0, let open, var burst = bursts[open],
             abs(event.receivedAt - burst.firstReceivedAt) <= groupWindow,
-            let first = events.first?.id
+            let first = columns.events.first?.id
         {
-            isBurstHead[Int(burst.lastID - first)] = false
+            columns.isBurstHead[Int(burst.lastID - first)] = false
             burst.lastID = event.id
             burst.live += 1
             bursts[open] = burst
@@ -307,10 +305,10 @@ struct StoreState {
     }
 
     mutating func evictOldest() {
-        guard let event = events.popFirst(), let repoIndex = eventRepository.popFirst(),
-            let burstID = eventBurst.popFirst()
+        guard let event = columns.events.popFirst(), let repoIndex = columns.repository.popFirst(),
+            let burstID = columns.burst.popFirst()
         else { return }
-        isBurstHead.removeFirst()
+        columns.isBurstHead.removeFirst()
         evicted += 1
         bytes -= MemoryCost.event(event)
         releaseBox(event.payload.repositoryBox)
@@ -352,4 +350,14 @@ struct StoreState {
         }
         repositories[Int(repoIndex)] = repo
     }
+}
+
+/// The events in id order, oldest first, and beside each (same position) what filtering and
+/// grouping read without touching the event: its repository's slot, its burst, and whether it
+/// is its burst's newest.
+struct EventColumns {
+    var events = Deque<StoredEvent>()
+    var repository = Deque<Int32>()
+    var burst = Deque<UInt64>()
+    var isBurstHead = Deque<Bool>()
 }

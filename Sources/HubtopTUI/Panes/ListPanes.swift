@@ -33,6 +33,7 @@ enum ListPanes {
         // frame, not once per row.
         let eventColumns =
             pane == .events ? EventColumns(state.data.history, width: inner.width, now: state.now) : nil
+        let repositoryWidths = pane == .repositories ? repositoryColumnWidths(width: inner.width, state) : nil
         let bars = sparklineBars(width: inner.width)
         let peak =
             pane == .repositories
@@ -44,7 +45,8 @@ enum ListPanes {
             let drawn: Bool
             switch pane {
             case .repositories:
-                drawn = drawRepository(index, state, inner.x, y, inner.width, peak: peak, &buffer)
+                drawn = drawRepository(
+                    index, state, inner.x, y, inner.width, peak: peak, widths: repositoryWidths!, &buffer)
             case .tags: drawn = drawTag(index, state, inner.x, y, inner.width, &buffer)
             case .pushers: drawn = drawPusher(index, state, inner.x, y, inner.width, &buffer)
             case .events:
@@ -74,7 +76,7 @@ enum ListPanes {
         case .events:
             let row = cursor.selected - cursor.top
             guard let columns, state.data.history.indices.contains(row) else { return nil }
-            let name = name(of: state.data.history[row].event)
+            let name = columns.names[row]
             return DisplayWidth.of(name) > columns.name ? name : nil
         case .repositories:
             guard state.data.repositories.indices.contains(cursor.selected) else { return nil }
@@ -133,7 +135,8 @@ enum ListPanes {
     /// name column gets what they and the sparkline do not.
     static func repositoryColumnWidths(width: Int, _ state: DashboardState) -> [Int] {
         let cursor = state.cursor(.repositories)
-        let visible = state.data.repositories.dropFirst(cursor.top).prefix(max(1, state.height))
+        let visible = state.data.repositories.dropFirst(cursor.top).prefix(
+            max(1, state.layout.rows(.repositories)))
         let counts = visible.map { HeaderView.grouped($0.events).count }.max() ?? 1
         let ages = visible.map { Timestamp.age($0.lastPushedAt, now: state.now).count + 1 }.max() ?? 3
         return [max(2, counts), min(5, max(3, ages)), sparklineBars(width: width), 3]
@@ -144,7 +147,7 @@ enum ListPanes {
     }
 
     static func drawRepository(
-        _ index: Int, _ state: DashboardState, _ x: Int, _ y: Int, _ width: Int, peak: Int,
+        _ index: Int, _ state: DashboardState, _ x: Int, _ y: Int, _ width: Int, peak: Int, widths: [Int],
         _ buffer: inout CellBuffer
     ) -> Bool {
         guard state.data.repositories.indices.contains(index) else { return false }
@@ -156,7 +159,6 @@ enum ListPanes {
         let stale = state.isStale(repo)
         let bars = sparklineBars(width: width)
         let activity = Sparkline.downsample(state.data.sparklines[repo.name] ?? [], to: bars)
-        let widths = repositoryColumnWidths(width: width, state)
         columns(
             ((narrowed ? "▸" : "") + TerminalSanitizer.line(repo.name), stale ? .stale : .repository),
             [
@@ -214,20 +216,25 @@ enum ListPanes {
         var images = 0
         var redeliveries = 0
         var repairs = 0
+        /// Per row: its time and `repo:tag` as drawn, worked out once for sizing and drawing.
+        var whens: [String] = []
+        var names: [String] = []
 
         init(_ rows: [HistoryRow], width: Int, now: Double) {
             guard !rows.isEmpty else { return }
-            time = rows.map { ListPanes.when($0.event, now: now).count }.max() ?? 8
+            whens = rows.map { ListPanes.when($0.event, now: now) }
+            names = rows.map { ListPanes.name(of: $0.event) }
+            time = whens.map(\.count).max() ?? 8
             burst = rows.contains { $0.size > 1 && !$0.isMember } ? 4 : 0
             images = rows.contains { !$0.event.payload.images.isEmpty } ? 5 : 0
             redeliveries = rows.contains { $0.event.deliveries > 1 } ? 4 : 0
             repairs = rows.contains { !$0.event.payload.repairs.isEmpty } ? 2 : 0
-            let names = rows.map { DisplayWidth.of(ListPanes.name(of: $0.event)) }.max() ?? 8
+            let nameWidth = names.map { DisplayWidth.of($0) }.max() ?? 8
             let pushers =
                 rows.map { DisplayWidth.of(TerminalSanitizer.line($0.event.pusher ?? "?")) }.max() ?? 1
             // Leading space, time, space, gutter; then the name, the pusher and the small columns.
             let available = width - (1 + time + 1 + 2) - (burst + images + redeliveries + repairs)
-            name = max(8, min(names, available))
+            name = max(8, min(nameWidth, available))
             let left = available - name - 1
             pusher = left >= 4 ? min(pushers, 14, left) : 0
             // What nobody needs goes to the name column, so the small columns stay at the right edge.
@@ -255,7 +262,7 @@ enum ListPanes {
         let event = entry.event
         var column = x
         column += buffer.write(
-            " " + DisplayWidth.fit(when(event, now: state.now), to: columns.time) + " ", x: column, y: y,
+            " " + DisplayWidth.fit(columns.whens[row], to: columns.time) + " ", x: column, y: y,
             maxWidth: width, style: Style(.time))
         // Gutter: ▸ a closed burst, ▾ an open one, │ its deliveries.
         let gutter: String
@@ -269,7 +276,7 @@ enum ListPanes {
         column += buffer.write(gutter, x: column, y: y, maxWidth: x + width - column, style: Style(.marker))
         let nameWidth = columns.name
         let repo = TerminalSanitizer.line(event.repoName)
-        let name = DisplayWidth.truncate(self.name(of: event), to: nameWidth)
+        let name = DisplayWidth.truncate(columns.names[row], to: nameWidth)
         let repoPart = DisplayWidth.truncate(repo, to: DisplayWidth.of(name))
         let repoColumns = buffer.write(
             repoPart == name ? name : repo, x: column, y: y, maxWidth: min(nameWidth, DisplayWidth.of(repo)),

@@ -22,14 +22,7 @@ public final class SignalRelay: Sendable {
     private let waiting = Mutex(Waiting())
 
     public init(_ signals: [Int32]) {
-        var fds: [Int32] = [0, 0]
-        precondition(pipe(&fds) == 0, "cannot create a pipe")
-        readEnd = fds[0]
-        writeEnd = fds[1]
-        for fd in fds {
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
-        }
+        (readEnd, writeEnd) = WakePipe.makePipe()
         self.signals = signals
         relayWriteEnd = writeEnd
         for number in signals { signal(number, relaySignal) }

@@ -12,14 +12,18 @@ final class WakePipe: Sendable {
     private let pending = Atomic<Bool>(false)
 
     init() {
+        (readEnd, writeEnd) = Self.makePipe()
+    }
+
+    /// A pipe whose ends never block and are not inherited by child processes.
+    static func makePipe() -> (read: Int32, write: Int32) {
         var fds: [Int32] = [0, 0]
         precondition(pipe(&fds) == 0, "cannot create a pipe")
-        readEnd = fds[0]
-        writeEnd = fds[1]
         for fd in fds {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         }
+        return (fds[0], fds[1])
     }
 
     func signal() {
