@@ -164,9 +164,11 @@ enum ConfigFile {
     /// The subcommand the arguments run: config applies to `run` (the default) only.
     static func runsTheDashboard(_ arguments: [String]) -> Bool {
         let others: Set<String> = ["send", "themes", "replay", "export", "token", "config", "help"]
-        if arguments.contains(where: {
-            ["-h", "--help", "--version", "--generate-completion-script"].contains($0)
-        }) {
+        // Help, completions and the manual generator describe the whole tool, not `run`.
+        let tooling = [
+            "-h", "--help", "--version", "--generate-completion-script", "--experimental-dump-help",
+        ]
+        if arguments.contains(where: { tooling.contains($0) }) {
             return false
         }
         guard let first = arguments.first else { return true }

@@ -81,6 +81,18 @@ import Testing
         #expect(shown.out.contains("token = (secret)  # config.toml line 3"))
     }
 
+    @Test func completionsAndTheManualDescribeEveryCommand() throws {
+        // The config file is put in front of `run` only: tooling must see the whole tool.
+        let completions = try runHubtop(["--generate-completion-script", "bash"])
+        #expect(completions.status == 0)
+        for command in ["send", "export", "token", "config"] { #expect(completions.out.contains(command)) }
+        let help = try runHubtop(["--experimental-dump-help"])
+        #expect(help.status == 0)
+        #expect(
+            help.out.contains("\"commandName\" : \"config\"")
+                || help.out.contains("\"commandName\":\"config\""))
+    }
+
     @Test func aBadConfigFileNamesTheFileLineAndKey() throws {
         let (environment, config, root) = try folders()
         defer { try? FileManager.default.removeItem(atPath: root) }
