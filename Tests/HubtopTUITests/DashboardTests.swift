@@ -382,3 +382,37 @@ struct Fixture {
         #expect(fixture.state.overlay == nil)
     }
 }
+
+/// Artifact pushes and hardened-image change logs on screen.
+@Suite struct PushMetadataScreenTests {
+    @Test func historyMarksArtifactsAndFixesAndTheDetailListsTheChanges() throws {
+        var fixture = Fixture()
+        let digest = String(repeating: "cd", count: 32)
+        for (index, json) in [
+            #"{"push_data":{"tag":"v1","pushed_at":999000},"repository":{"repo_name":"acme/api"}}"#,
+            #"{"push_data":{"tag":"sha256-\#(digest).sig","pushed_at":999100},"repository":{"repo_name":"acme/api"}}"#,
+            #"{"push_data":{"tag":"3.12","pushed_at":999200,"media_type":"application/vnd.oci.image.index.v1+json"},"repository":{"repo_name":"acme/dhi-python"},"dhi_metadata":{"sha256:\#(digest)":{"change_categories":["vulnerability_fix"],"changes":{"vulnerabilities_fixed":[{"cve_id":"CVE-2026-1234","severity":"high","package":"openssl","fixed_in_version":"3.0.15"}]}}}}"#,
+        ].enumerated() {
+            fixture.store.ingest(try PayloadDecoder.decode(json), receivedAt: 999_000 + Double(index) * 100)
+        }
+        fixture.model.refresh(&fixture.state)
+        let rows = fixture.screen.split(separator: "\n")
+        #expect(
+            rows.contains { $0.contains("acme/dhi-python:3.12") && $0.contains("CVE") }, "\(fixture.screen)")
+        #expect(rows.contains { $0.contains("sha256-") && $0.contains(" sig") })
+        #expect(!rows.contains { $0.contains("acme/api:v1") && ($0.contains(" sig") || $0.contains("CVE")) })
+        // The hardened image's detail lists what changed; the signature's names its image.
+        let lines = DetailContent.lines(for: fixture.store.event(id: 3), width: 70).map {
+            "\($0.label) \($0.value)"
+        }
+        for text in [
+            "media type application/vnd.oci.image.index.v1+json", "DHI platform sha256:",
+            "changes vulnerability_fix", "CVEs fixed CVE-2026-1234 (high) in openssl fixed in 3.0.15",
+        ] {
+            #expect(lines.contains { $0.contains(text) }, "missing \(text)")
+        }
+        fixture.send(.key(.character("4")), .key(.down), .key(.enter))
+        #expect(fixture.state.detail?.eventID == 2)
+        #expect(fixture.screen.contains("artifact       signature of"))
+    }
+}

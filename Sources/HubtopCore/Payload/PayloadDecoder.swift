@@ -79,6 +79,7 @@ public enum PayloadDecoder {
             members += 1
             switch key {
             case "callback_url": state.callbackURL = try readString(&scanner, &state, key)
+            case "dhi_metadata": try decodeDHI(&scanner, &state, key)
             case "push_data":
                 if try acceptNullOrObject(&scanner, &state, key) { try decodePushData(&scanner, &state) }
             case "repository":
@@ -99,9 +100,25 @@ public enum PayloadDecoder {
             case "pusher": state.pusher = try readString(&scanner, &state, "push_data.pusher")
             case "tag": state.tag = try readString(&scanner, &state, "push_data.tag")
             case "images": try decodeImages(&scanner, &state)
+            case "media_type": state.mediaType = try readString(&scanner, &state, "push_data.media_type")
+            case "dhi_metadata": try decodeDHI(&scanner, &state, "push_data.dhi_metadata")
             default: try state.keepExtra("push_data." + key, &scanner)
             }
         }
+    }
+
+    /// `dhi_metadata`: an object keyed by platform digest; anything else is kept as an extra.
+    static func decodeDHI(_ scanner: inout JSONScanner, _ state: inout DecodeState, _ path: String)
+        throws(JSONError)
+    {
+        let value = try scanner.readValue()
+        if value == .null { return }
+        guard let metadata = DHIMetadata.from(value) else {
+            state.extras.append(ExtraField(path: path, value: value))
+            state.repairs.append("\(path): not an object, kept as an unknown field")
+            return
+        }
+        state.dhi = metadata
     }
 
     static func decodeImages(_ scanner: inout JSONScanner, _ state: inout DecodeState) throws(JSONError) {
@@ -286,6 +303,8 @@ struct DecodeState {
     var dateCreated: Double?
     var repoURL: String?
     var status: String?
+    var mediaType: String?
+    var dhi: DHIMetadata?
     var extras: [ExtraField] = []
     var extraBytes = 0
     var droppedExtras = 0
@@ -341,9 +360,12 @@ struct DecodeState {
             repairs.removeLast(more)
             repairs.append("… and \(more) more repairs")
         }
-        return WebhookPayload(
+        var payload = WebhookPayload(
             callbackURL: callbackURL, pushedAt: pushedAt, pusher: pusher, tag: tag, images: images,
             repository: info, extras: extras, repairs: repairs)
+        payload.mediaType = mediaType
+        payload.dhi = dhi
+        return payload
     }
 
     /// `repo_name`, or `namespace/name` when it is missing.

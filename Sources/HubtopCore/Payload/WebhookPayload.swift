@@ -17,7 +17,11 @@ public struct WebhookPayload: Sendable, Equatable {
         set { repositoryBox = RepositoryBox(newValue) }
     }
     var repositoryBox: RepositoryBox
-    /// Fields hubtop does not interpret, by dotted path (`push_data.media_type`), kept for display.
+    /// `push_data.media_type`: what was pushed (an image index, a manifest, an artifact).
+    public var mediaType: String?
+    /// `dhi_metadata`: the change log of a Docker Hardened Images push.
+    public var dhi: DHIMetadata?
+    /// Fields hubtop does not interpret, by dotted path (`push_data.x`), kept for display.
     public var extras: [ExtraField]
     /// What was repaired or coerced while decoding, in short phrases.
     public var repairs: [String]

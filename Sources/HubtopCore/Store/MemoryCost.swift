@@ -14,6 +14,7 @@ enum MemoryCost {
     static func event(_ event: StoredEvent) -> Int {
         let payload = event.payload
         var size = eventRecord + text(payload.callbackURL) + payload.images.byteCount
+        size += text(payload.mediaType) + (payload.dhi?.byteCount ?? 0)
         size += payload.extras.reduce(0) { $0 + 32 + text($1.path) + text($1.json) }
         size += payload.repairs.reduce(0) { $0 + 16 + text($1) }
         if let delivery = event.delivery {

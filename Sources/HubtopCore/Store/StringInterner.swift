@@ -32,6 +32,7 @@ struct StringInterner {
 
     mutating func intern(_ payload: inout WebhookPayload) {
         payload.pusher = intern(payload.pusher)
+        payload.mediaType = intern(payload.mediaType)
         payload.tag = intern(payload.tag)
         payload.repository.repoName = intern(payload.repository.repoName)
         payload.repository.namespace = intern(payload.repository.namespace)

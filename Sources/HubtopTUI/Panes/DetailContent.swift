@@ -40,6 +40,17 @@ public enum DetailContent {
         add("event", "#\(event.id)")
         add("repository", info.repoName, .repository)
         add("tag", payload.tag ?? "(none: an early payload)", .tag)
+        if let mediaType = payload.mediaType { add("media type", mediaType) }
+        if let artifact = payload.artifact {
+            let names: [ArtifactKind: String] = [
+                .signature: "signature", .attestation: "attestation", .sbom: "SBOM",
+            ]
+            add(
+                "artifact",
+                names[artifact, default: artifact.rawValue]
+                    + (payload.artifactSubject.map { " of \($0)" } ?? ""),
+                .marker)
+        }
         add("pusher", payload.pusher, .pusher)
         add("pushed", payload.pushedAt.map { Timestamp.utc($0) }, .time)
         add("received", Timestamp.utc(event.receivedAt), .time)
@@ -78,6 +89,7 @@ public enum DetailContent {
                 add(index == 0 ? "images" : "", image, .muted)
             }
         }
+        if let dhi = payload.dhi { addHardenedImageChanges(dhi, add) }
         for extra in payload.extras {
             add(extra.path, extra.value.jsonText, .warning)
         }
@@ -89,6 +101,46 @@ public enum DetailContent {
             }
         }
         return lines
+    }
+
+    /// A Docker Hardened Images push: per platform, what changed since the previous version.
+    static func addHardenedImageChanges(_ dhi: DHIMetadata, _ add: (String, String?, Role) -> Void) {
+        for platform in dhi.platforms {
+            add("DHI platform", platform.digest, .muted)
+            add(
+                "  changes",
+                platform.categories.isEmpty ? "none listed" : platform.categories.joined(separator: ", "),
+                .text)
+            if platform.previousTag != nil || platform.previousDigest != nil {
+                let digest = platform.previousDigest.map { " (\($0))" } ?? ""
+                add("  previous", (platform.previousTag ?? "?") + digest, .text)
+            }
+            for (index, fix) in platform.vulnerabilitiesFixed.enumerated() {
+                var text = fix.id
+                if let severity = fix.severity { text += " (\(severity))" }
+                if let package = fix.package { text += " in \(package)" }
+                if let fixedIn = fix.fixedIn { text += " fixed in \(fixedIn)" }
+                add(index == 0 ? "  CVEs fixed" : "", text, .warning)
+            }
+            let packages: [(String, [DHIMetadata.PackageChange])] = [
+                ("  updated", platform.packagesUpdated), ("  added", platform.packagesAdded),
+                ("  removed", platform.packagesRemoved),
+            ]
+            for (label, changes) in packages {
+                for (index, change) in changes.enumerated() {
+                    let type = change.type.map { " [\($0)]" } ?? ""
+                    add(index == 0 ? label : "", "\(change.name)\(type) \(change.version ?? "")", .text)
+                }
+            }
+            for (index, line) in platform.environmentChanged.enumerated() {
+                add(index == 0 ? "  env" : "", line, .text)
+            }
+            for (index, line) in platform.labelsChanged.enumerated() {
+                add(index == 0 ? "  labels" : "", line, .text)
+            }
+            if let configuration = platform.configurationChanged { add("  config", configuration, .text) }
+            if platform.omitted > 0 { add("  omitted", "\(platform.omitted) more entries", .muted) }
+        }
     }
 
     /// The trust panel: what hubtop saw of the request. Payloads are unsigned; this is the

@@ -216,6 +216,8 @@ enum ListPanes {
         var images = 0
         var redeliveries = 0
         var repairs = 0
+        /// `sig`/`att`/`sbom` for artifact pushes, `CVE` for pushes that fix vulnerabilities.
+        var marks = 0
         /// Per row: its time and `repo:tag` as drawn, worked out once for sizing and drawing.
         var whens: [String] = []
         var names: [String] = []
@@ -229,17 +231,24 @@ enum ListPanes {
             images = rows.contains { !$0.event.payload.images.isEmpty } ? 5 : 0
             redeliveries = rows.contains { $0.event.deliveries > 1 } ? 4 : 0
             repairs = rows.contains { !$0.event.payload.repairs.isEmpty } ? 2 : 0
+            marks = rows.contains { ListPanes.mark(of: $0.event) != nil } ? 5 : 0
             let nameWidth = names.map { DisplayWidth.of($0) }.max() ?? 8
             let pushers =
                 rows.map { DisplayWidth.of(TerminalSanitizer.line($0.event.pusher ?? "?")) }.max() ?? 1
             // Leading space, time, space, gutter; then the name, the pusher and the small columns.
-            let available = width - (1 + time + 1 + 2) - (burst + images + redeliveries + repairs)
+            let available = width - (1 + time + 1 + 2) - (burst + images + redeliveries + repairs + marks)
             name = max(8, min(nameWidth, available))
             let left = available - name - 1
             pusher = left >= 4 ? min(pushers, 14, left) : 0
             // What nobody needs goes to the name column, so the small columns stay at the right edge.
             name = max(8, available - (pusher > 0 ? pusher + 1 : 0))
         }
+    }
+
+    /// What kind of push a row is, when it is not a plain image push.
+    static func mark(of event: StoredEvent) -> String? {
+        if let artifact = event.payload.artifact { return artifact.rawValue }
+        return event.payload.fixesVulnerabilities ? "CVE" : nil
     }
 
     static func when(_ event: StoredEvent, now: Double) -> String {
@@ -296,6 +305,10 @@ enum ListPanes {
             column += columns.pusher + 1
         }
         let cells: [(String, Int, Role)] = [
+            (
+                mark(of: event).map { " " + $0 } ?? "", columns.marks,
+                event.payload.artifact == nil ? .warning : .muted
+            ),
             (entry.size > 1 ? "×\(entry.size)" : "", columns.burst, .marker),
             (event.payload.images.isEmpty ? "" : "\(event.payload.images.count)img", columns.images, .muted),
             // Redeliveries of the same push, folded by the store.
