@@ -414,5 +414,16 @@ struct Fixture {
         fixture.send(.key(.character("4")), .key(.down), .key(.enter))
         #expect(fixture.state.detail?.eventID == 2)
         #expect(fixture.screen.contains("artifact       signature of"))
+
+        // `a` hides the signature, `f` keeps only the push that fixes vulnerabilities.
+        fixture.send(.key(.escape), .key(.character("a")))
+        #expect(fixture.state.data.history.map(\.event.id) == [3, 1])
+        #expect(fixture.state.data.eventTotal == 2)
+        #expect(fixture.screen.contains("no artifacts"))
+        fixture.send(.key(.character("f")))
+        #expect(fixture.state.data.history.map(\.event.id) == [3])
+        #expect(fixture.screen.contains("fixes only"))
+        fixture.send(.key(.character("a")), .key(.character("c")))
+        #expect(fixture.state.data.history.map(\.event.id) == [3, 2, 1])
     }
 }

@@ -31,6 +31,8 @@ extension StoreState {
         let event = columns.events[index]
         if let tag = filter.tag, event.tag != tag { return false }
         if let pusher = filter.pusher, event.pusher != pusher { return false }
+        if filter.hideArtifacts, event.payload.artifact != nil { return false }
+        if filter.onlyVulnerabilityFixes, !event.payload.fixesVulnerabilities { return false }
         return true
     }
 
@@ -138,7 +140,7 @@ extension StoreState {
     }
 
     static func matchesWholeBursts(_ filter: EventFilter) -> Bool {
-        filter.pusher == nil && filter.upToID == nil
+        filter.pusher == nil && filter.upToID == nil && !filter.selectsKinds
     }
 
     /// Indexes of a burst's matching events, newest first, from its head down.
@@ -206,7 +208,8 @@ extension StoreState {
     func page(filter: EventFilter, offset: Int, limit: Int) -> EventPage {
         // Decide per repository once, then test each event by index: no string work per event.
         let repoMatches = repositoryMatches(filter)
-        let needsEventTest = filter.tag != nil || filter.pusher != nil || filter.upToID != nil
+        let needsEventTest =
+            filter.tag != nil || filter.pusher != nil || filter.upToID != nil || filter.selectsKinds
         var total = 0
         if !needsEventTest {
             total = repositories.indices.reduce(0) {

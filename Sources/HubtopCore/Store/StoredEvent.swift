@@ -88,6 +88,13 @@ public struct EventFilter: Sendable, Equatable {
     public var pusher: String?
     /// Ignore events newer than this id (a paused view).
     public var upToID: UInt64?
+    /// Leave out signature, attestation and SBOM pushes.
+    public var hideArtifacts = false
+    /// Only pushes whose hardened-image change log fixes vulnerabilities.
+    public var onlyVulnerabilityFixes = false
+
+    /// Whether a filter looks at each event's kind (and so cannot count from the aggregates).
+    var selectsKinds: Bool { hideArtifacts || onlyVulnerabilityFixes }
 
     public init(
         repositoryContains: String = "", repository: String? = nil, tag: String?? = nil,
@@ -103,6 +110,7 @@ public struct EventFilter: Sendable, Equatable {
 
     public var isEmpty: Bool {
         repositoryContains.isEmpty && repository == nil && tag == nil && pusher == nil && upToID == nil
+            && !selectsKinds
     }
 }
 

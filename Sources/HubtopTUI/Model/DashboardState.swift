@@ -83,6 +83,10 @@ public struct DashboardState: Sendable {
     public var narrowedRepository: String?
     public var narrowedTag: String??
     public var narrowedPusher: String?
+    /// `a`: leave signature, attestation and SBOM pushes out of the history.
+    public var hideArtifacts = false
+    /// `f`: only pushes that fix vulnerabilities (hardened-image change logs).
+    public var onlyVulnerabilityFixes = false
 
     public var paused = false
     /// Newest event id when paused: the frozen view shows nothing newer.
@@ -160,9 +164,12 @@ public struct DashboardState: Sendable {
     }
 
     public var eventFilter: EventFilter {
-        EventFilter(
+        var filter = EventFilter(
             repositoryContains: filterText, repository: narrowedRepository, tag: narrowedTag,
             pusher: narrowedPusher)
+        filter.hideArtifacts = hideArtifacts
+        filter.onlyVulnerabilityFixes = onlyVulnerabilityFixes
+        return filter
     }
 
     public var isTooSmall: Bool { width < Layout.minimumWidth || height < Layout.minimumHeight }

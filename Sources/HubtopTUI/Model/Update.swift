@@ -90,12 +90,24 @@ public struct DashboardModel: Sendable {
             state.narrowedRepository = nil
             state.narrowedTag = nil
             state.narrowedPusher = nil
+            state.onlyVulnerabilityFixes = false
             state.want(.full)
         case .character("p"), .character(" "): togglePause(&state)
         case .character("d"): toggleDockerfile(&state)
         case .character("D"):
             toggleDockerfile(&state)
             state.dockerfile?.showDiff = true
+            state.want(.full)
+        case .character("a"):
+            state.hideArtifacts.toggle()
+            state.cursors[.events] = ListCursor()
+            state.flash =
+                state.hideArtifacts ? "signatures, attestations and SBOMs hidden" : "artifacts shown"
+            state.want(.full)
+        case .character("f"):
+            state.onlyVulnerabilityFixes.toggle()
+            state.cursors[.events] = ListCursor()
+            state.flash = state.onlyVulnerabilityFixes ? "only pushes that fix vulnerabilities" : "all pushes"
             state.want(.full)
         case .character("b"):
             state.bell.toggle()

@@ -80,6 +80,8 @@ enum HeaderView {
         }
         if let tag = state.narrowedTag { filters.append("tag=\(TerminalSanitizer.line(tag ?? "(none)"))") }
         if let pusher = state.narrowedPusher { filters.append("pusher=\(TerminalSanitizer.line(pusher))") }
+        if state.hideArtifacts { filters.append("no artifacts") }
+        if state.onlyVulnerabilityFixes { filters.append("fixes only") }
         var used = 0
         if let problem = state.data.problem {
             used = buffer.write(
@@ -219,6 +221,8 @@ enum HelpOverlay {
         ("p / Space", "pause / resume live following"),
         ("e", "export the filtered history (NDJSON, or CSV for a .csv path)"),
         ("b", "bell on new events matching the filter, on / off"),
+        ("a", "signature, attestation and SBOM pushes in the history, shown / hidden"),
+        ("f", "only pushes that fix vulnerabilities (hardened images), on / off"),
         ("v", "in the event detail: report a state to the event's callback_url"),
         ("T", "next colour theme"),
         ("?", "this help"),
