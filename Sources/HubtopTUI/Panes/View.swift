@@ -223,7 +223,6 @@ enum HelpOverlay {
         ("b", "bell on new events matching the filter, on / off"),
         ("a", "signature, attestation and SBOM pushes in the history, shown / hidden"),
         ("f", "only pushes that fix vulnerabilities (hardened images), on / off"),
-        ("v", "in the event detail: report a state to the event's callback_url"),
         ("T", "next colour theme"),
         ("?", "this help"),
         ("q / Ctrl-C", "quit"),
