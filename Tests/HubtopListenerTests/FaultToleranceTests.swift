@@ -78,23 +78,7 @@ import Testing
     }
 
     @Test func oneAddressCannotHoldEveryConnection() async throws {
-        try await withLimitedListener(limited { $0.maxConnectionsPerAddress = 2 }) { port, ingestor in
-            let first = try RawClient(port: port)
-            let second = try RawClient(port: port)
-            defer {
-                first.close()
-                second.close()
-            }
-            second.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            try await waitUntil("two connections counted") {
-                ingestor.rejections.total == 0 && second.canRead()
-            }
-            let third = try RawClient(port: port)
-            defer { third.close() }
-            let response = await third.readAll()
-            #expect(status(of: response) == 429)
-            #expect(jsonBody(of: response)["error"] == .string("too_many_connections"))
-        }
+        try await expectThirdConnectionRefused(limited { $0.maxConnectionsPerAddress = 2 })
     }
 
     @Test func aMegabyteObjectOfShortKeysIsAnsweredQuickly() async throws {

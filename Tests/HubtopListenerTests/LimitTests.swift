@@ -91,6 +91,27 @@ func withLimitedListener(
     await server.shutdown()
 }
 
+/// Holds two connections open (the server has counted them once it answers on one), then
+/// expects a third to be refused at once with `429 too_many_connections`.
+func expectThirdConnectionRefused(_ configuration: ListenerConfiguration) async throws {
+    try await withLimitedListener(configuration) { port, ingestor in
+        let first = try RawClient(port: port)
+        let second = try RawClient(port: port)
+        defer {
+            first.close()
+            second.close()
+        }
+        second.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        try await waitUntil("two connections counted") { second.canRead() }
+        let third = try RawClient(port: port)
+        defer { third.close() }
+        let response = await third.readAll()
+        #expect(status(of: response) == 429)
+        #expect(jsonBody(of: response)["error"] == .string("too_many_connections"))
+        #expect(ingestor.rejections.byReason["too_many_connections"] == 1)
+    }
+}
+
 func status(of response: String) -> Int? {
     response.split(separator: " ", maxSplits: 2).dropFirst().first.flatMap { Int($0) }
 }
@@ -201,23 +222,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
     }
 
     @Test func excessConnectionsAreRefusedAtOnce() async throws {
-        try await withLimitedListener(limited { $0.maxConnections = 2 }) { port, ingestor in
-            let first = try RawClient(port: port)
-            let second = try RawClient(port: port)
-            defer {
-                first.close()
-                second.close()
-            }
-            // Both held open; the server has counted them once it answers on one.
-            second.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            _ = try await Task.sleep(nanoseconds: 100_000_000)
-            let third = try RawClient(port: port)
-            defer { third.close() }
-            let response = await third.readAll()
-            #expect(status(of: response) == 429)
-            #expect(jsonBody(of: response)["error"] == .string("too_many_connections"))
-            #expect(ingestor.rejections.byReason["too_many_connections"] == 1)
-        }
+        try await expectThirdConnectionRefused(limited { $0.maxConnections = 2 })
     }
 
     @Test func anAddressThatOverdrawsSitsInThePenaltyBox() {
