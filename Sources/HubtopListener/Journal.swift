@@ -352,8 +352,6 @@ public enum JournalReader {
         return report
     }
 
-    static func parse(_ line: [UInt8]) -> Entry? { JournalLines.parse(line) }
-
     static func fileSize(_ path: String) -> Int {
         var info = stat()
         return stat(path, &info) == 0 ? Int(info.st_size) : 0
