@@ -42,6 +42,8 @@ public final class Journal: Sendable {
         var dirty = false
         var syncScheduled = false
         var lastError: String?
+        /// Set while rotation fails (deliveries are still written, to the current file).
+        var warning: String?
     }
 
     private struct Pending {
@@ -79,6 +81,12 @@ public final class Journal: Sendable {
 
     /// The last write error, while writes fail (cleared by the next good write).
     public var lastError: String? { file.withLock { $0.lastError } }
+
+    /// Why the journal cannot rotate, while it cannot (it keeps appending to the current file).
+    public var warning: String? { file.withLock { $0.warning } }
+
+    /// What the dashboard header should say about the journal, if anything.
+    public var problem: String? { file.withLock { $0.lastError ?? $0.warning } }
 
     public static func line(body: UnsafeBufferPointer<UInt8>, receivedAt: Double, source: String?) -> [UInt8]
     {
@@ -200,12 +208,15 @@ public final class Journal: Sendable {
         state.dirty = false
         if rename(path, path + ".1") != 0 {
             let reason = Self.lastErrno()
-            // Still in place: keep appending to it rather than refuse deliveries.
+            // Still in place: keep appending to it rather than refuse deliveries, and say so.
             if let problem = Self.open(path, &state) {
                 return "cannot rotate journal (\(reason)); \(problem)"
             }
+            state.warning =
+                "cannot rotate the journal to \(path).1 (\(reason)); appending past --journal-max-bytes"
             return nil
         }
+        state.warning = nil
         return Self.open(path, &state)
     }
 

@@ -96,6 +96,10 @@ enum HealthResponder {
             writer.key("journal_error")
             writer.string(problem)
         }
+        if let warning = configuration.journal?.warning {
+            writer.key("journal_warning")
+            writer.string(warning)
+        }
         writer.key("rejections")
         writer.beginObject()
         for (reason, count) in rejections.sorted(by: { $0.key < $1.key }) {

@@ -271,7 +271,7 @@ struct RunCommand: AsyncParsableCommand {
             dashboard.bell = bell
             // Why deliveries are being refused, in the header, while it lasts.
             let journal = configuration.journal
-            dashboard.problem = { journal?.lastError }
+            dashboard.problem = { journal?.problem }
             let notices = await Dashboard.run(
                 store: store, rejections: ingestor.rejections, options: dashboard, signals: signals)
             for notice in notices { Console.error(notice) }

@@ -240,3 +240,33 @@ import Testing
         #expect(store.outcomes(of: 3).first?.detail?.contains("4.9 KiB") == true)
     }
 }
+
+@Suite struct JournalRotationTests {
+    @Test func aRotationThatCannotRenameKeepsEverythingAndSaysSo() async throws {
+        let directory = temporaryPath("rotation-dir")
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/journal.ndjson"
+        // `PATH.1` is a directory that is not empty: renaming the journal onto it fails.
+        try FileManager.default.createDirectory(atPath: path + ".1/x", withIntermediateDirectories: true)
+        let journal = try Journal(path: path, policy: .always, maxBytes: 2000)
+        try await withLimitedListener(limited { $0.journal = journal }) { port, _ in
+            for time in 1...4 {
+                let response = try await HTTPPost.post(
+                    url: "http://127.0.0.1:\(port)/hook/\(testToken)",
+                    body: try examplePayload(pushedAt: Double(time)))
+                #expect(response.status == 200, "nothing is refused for a rotation that cannot happen")
+            }
+            let health = try await HTTPPost.post(
+                url: "http://127.0.0.1:\(port)/healthz", body: [], method: "GET")
+            #expect(health.body.contains("journal_warning"), "\(health.body)")
+        }
+        #expect(journal.warning?.contains("cannot rotate") == true)
+        var times: [Double] = []
+        _ = try JournalReader.read(path, includeRotated: false) { entry in
+            if let payload = try? PayloadDecoder.decode(entry.body) { times.append(payload.pushedAt ?? 0) }
+            return true
+        }
+        #expect(times == [1, 2, 3, 4], "all kept in the current file")
+    }
+}
