@@ -177,3 +177,31 @@ import Testing
         #expect(TerminalSanitizer.line("acme/api") == "acme/api")
     }
 }
+
+@Suite struct MemoryAccountingTests {
+    /// Random pushes (shared and changing Dockerfiles, repositories coming and going, folds,
+    /// evictions by count and by budget): the running count always equals a count from scratch.
+    @Test func theRunningCountNeverDriftsFromARecount() {
+        var generator = SystemRandomNumberGenerator()
+        let dockerfiles = (0..<5).map {
+            "FROM base\(String($0))\n" + String(repeating: "RUN step\n", count: 40 + $0)
+        }
+        for (capacity, budget) in [(50, 0), (1_000, 60_000), (7, 0)] {
+            let store = EventStore(capacity: capacity, memoryBudget: budget)
+            for step in 0..<600 {
+                let repo = "r/\(Int.random(in: 0..<12, using: &generator))"
+                let dockerfile =
+                    Bool.random(using: &generator) ? dockerfiles.randomElement(using: &generator) : nil
+                let pushedAt = Double(Int.random(in: 0..<400, using: &generator))
+                store.ingest(
+                    makePayload(
+                        repo: repo, tag: "t\(step % 5)", pushedAt: pushedAt,
+                        callback: "https://cb/\(repo)/\(Int(pushedAt))/long-enough", dockerfile: dockerfile),
+                    receivedAt: Double(step))
+                if step % 50 == 0 { #expect(store.totals.bytes == store.recountedBytes(), "step \(step)") }
+            }
+            #expect(store.totals.bytes == store.recountedBytes())
+            if budget > 0 { #expect(store.totals.bytes <= budget) }
+        }
+    }
+}

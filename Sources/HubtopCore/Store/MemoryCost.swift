@@ -43,3 +43,31 @@ enum MemoryCost {
         return count + 32
     }
 }
+
+extension StoreState {
+    /// What `bytes` should be, counted from scratch from what is stored (for tests: the running
+    /// count must never drift from it).
+    func recountedBytes() -> Int {
+        var total = 0
+        var infos = Set<ObjectIdentifier>()
+        var texts = Set<String>()
+        for event in columns.events {
+            total += MemoryCost.event(event)
+            let box = event.payload.repositoryBox
+            if infos.insert(ObjectIdentifier(box)).inserted {
+                total += MemoryCost.repositoryInfo(box.value)
+                for text in TextPool.pooled(box.value) where texts.insert(text).inserted {
+                    total += MemoryCost.text(text)
+                }
+            }
+        }
+        for repository in repositories where repository.summary.events > 0 {
+            total += MemoryCost.repository(repository.summary.name)
+        }
+        return total
+    }
+}
+
+extension EventStore {
+    func recountedBytes() -> Int { state.withLock { $0.recountedBytes() } }
+}
