@@ -72,7 +72,8 @@ public enum HTTPPost {
 
     public static func post(
         url: String, body: [UInt8], contentType: String = "application/json",
-        extraHeaders: [(String, String)] = [], method: String = "POST", timeout: TimeAmount = .seconds(10)
+        extraHeaders: [(String, String)] = [], method: String = "POST", timeout: TimeAmount = .seconds(10),
+        maxResponseBody: Int = maximumResponseBody
     ) async throws -> Response {
         let target = try target(url)
         let (host, port, path) = (target.host, target.port, target.path)
@@ -90,7 +91,8 @@ public enum HTTPPost {
                             NIOSSLClientHandler(context: tlsContext, serverHostname: serverName))
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(ResponseCollector(promise: promise))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ResponseCollector(promise: promise, limit: maxResponseBody))
                 }
             }
         var headers = HTTPHeaders()
@@ -144,11 +146,13 @@ private final class ResponseCollector: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
 
     private let promise: EventLoopPromise<HTTPPost.Response>
+    private let limit: Int
     private var head: HTTPResponseHead?
     private var body: ByteBuffer?
 
-    init(promise: EventLoopPromise<HTTPPost.Response>) {
+    init(promise: EventLoopPromise<HTTPPost.Response>, limit: Int) {
         self.promise = promise
+        self.limit = limit
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -157,7 +161,7 @@ private final class ResponseCollector: ChannelInboundHandler {
             // 100 Continue is an interim answer; the real one follows.
             if head.status != .continue { self.head = head }
         case .body(var chunk):
-            let room = HTTPPost.maximumResponseBody - (body?.readableBytes ?? 0)
+            let room = limit - (body?.readableBytes ?? 0)
             guard room > 0 else { return }
             if chunk.readableBytes > room {
                 chunk = chunk.getSlice(at: chunk.readerIndex, length: room) ?? chunk
