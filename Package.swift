@@ -57,10 +57,12 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
         .testTarget(name: "HubtopCoreTests", dependencies: ["HubtopCore"]),
+        // Helpers the test targets share (a free loopback port).
+        .target(name: "HubtopTestSupport", path: "Tests/HubtopTestSupport"),
         .testTarget(
             name: "HubtopListenerTests",
             dependencies: [
-                "HubtopCore", "HubtopListener",
+                "HubtopCore", "HubtopListener", "HubtopTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -71,7 +73,7 @@ let package = Package(
         // Drives the real binary: headless over HTTP, and the dashboard inside tmux.
         .testTarget(
             name: "HubtopEndToEndTests",
-            dependencies: ["hubtop", "HubtopListener", "HubtopCore"]
+            dependencies: ["hubtop", "HubtopListener", "HubtopCore", "HubtopTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,6 +1,7 @@
 import Foundation
 import HubtopCore
 import HubtopListener
+import HubtopTestSupport
 import Testing
 
 /// The habits of a daily tool: a webhook URL that survives restarts, a config file.
@@ -46,10 +47,7 @@ import Testing
     @Test func aConfigFileSetsTheListenAddressAndTheCommandLineWins() async throws {
         let (environment, config, root) = try folders()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        // A free port: bind one, note it, let it go.
-        let probe = TestPort()
-        let port = probe.port
-        probe.close()
+        let port = freeLoopbackPort()
         try """
         # hubtop's settings
         listen = "127.0.0.1:\(port)"
@@ -110,30 +108,6 @@ import Testing
         // Other commands do not read it.
         #expect(try runHubtop(["themes"], environment: environment).status == 0)
     }
-}
-
-/// A loopback port taken for a moment, to learn a free number.
-struct TestPort {
-    let descriptor: Int32
-    let port: Int
-
-    init() {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length)
-                return getsockname(descriptor, $0, &length)
-            }
-        }
-        self.descriptor = descriptor
-        port = Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    func close() { Glibc.close(descriptor) }
 }
 
 /// Names on screen are whole when the terminal can hold them; problems are said in the header.

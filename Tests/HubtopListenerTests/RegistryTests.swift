@@ -1,5 +1,6 @@
 import Foundation
 import HubtopCore
+import HubtopTestSupport
 import Testing
 
 @testable import HubtopListener
@@ -17,19 +18,7 @@ final class RegistryFixture: @unchecked Sendable {
     init() throws {
         directory = temporaryPath("registry")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let probe = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(probe, $0, length)
-                return getsockname(probe, $0, &length)
-            }
-        }
-        port = Int(UInt16(bigEndian: address.sin_port))
-        Glibc.close(probe)
+        port = freeLoopbackPort()
         let config = """
             version: 0.1
             log:
