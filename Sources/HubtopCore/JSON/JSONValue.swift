@@ -37,6 +37,12 @@ public indirect enum JSONValue: Equatable, Sendable {
         return Dictionary(members, uniquingKeysWith: { $1 })
     }
 
+    /// The text of a string value; nil for other values.
+    public var string: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
     /// Compact JSON text for this value.
     public var jsonText: String {
         var writer = JSONWriter()

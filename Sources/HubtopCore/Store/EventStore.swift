@@ -57,7 +57,11 @@ public final class EventStore: Sendable {
             return true
         }
         guard recorded else { return }
-        for handler in observers.withLock({ $0 }) { handler(.annotated(id: id)) }
+        notify(.annotated(id: id))
+    }
+
+    func notify(_ change: StoreChange) {
+        for handler in observers.withLock({ $0 }) { handler(change) }
     }
 
     public func outcomes(of id: UInt64) -> [IntegrationOutcome] {

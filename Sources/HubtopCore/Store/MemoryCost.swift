@@ -61,6 +61,7 @@ extension StoreState {
                 }
             }
         }
+        total += images.values.reduce(0) { $0 + MemoryCost.imageFacts($1) }
         for repository in repositories where repository.summary.events > 0 {
             total += MemoryCost.repository(repository.summary.name)
         }

@@ -96,6 +96,12 @@ public struct StoreSnapshot: Equatable, Sendable {
     public var focusedEvent: StoredEvent?
     public var focusedOutcomes: [IntegrationOutcome] = []
     public var diffBase: StoredEvent?
+    /// The focused event's digest and platforms, when the registry has told.
+    public var focusedImage: ImageFacts?
+    /// The diff base's, likewise.
+    public var diffBaseImage: ImageFacts?
+    /// Signature, attestation and SBOM pushes folded under the focused event.
+    public var focusedArtifacts: [StoredEvent] = []
     public var eventsInLastMinute = 0
     public var activity: [Int] = []
     public var sparklines: [String: [Int]] = [:]
@@ -188,8 +194,16 @@ extension StoreState {
         } else if query.viewerFollowsRepository, let selected {
             snapshot.focusedEvent = latestEvent(of: selected)
         }
-        if query.diff, let focused = snapshot.focusedEvent {
-            snapshot.diffBase = previousDifferentDockerfile(before: focused.id)
+        if let focused = snapshot.focusedEvent {
+            snapshot.focusedImage = images[focused.id]
+            snapshot.focusedArtifacts = (ownedArtifacts[focused.id] ?? []).compactMap { event(id: $0) }
+            if query.diff {
+                snapshot.diffBase =
+                    focused.payload.repository.dockerfile != nil
+                    ? previousDifferentDockerfile(before: focused.id)
+                    : previousDifferentImage(before: focused.id)
+                snapshot.diffBaseImage = snapshot.diffBase.flatMap { images[$0.id] }
+            }
         }
         return snapshot
     }

@@ -33,7 +33,7 @@ extension StoreState {
         if let pusher = filter.pusher, event.pusher != pusher { return false }
         if filter.hideArtifacts, event.payload.artifact != nil { return false }
         if filter.onlyVulnerabilityFixes, !event.payload.fixesVulnerabilities { return false }
-        return true
+        return !isFolded(index, filter)
     }
 
     /// Visits history rows newest first: each burst once, at its newest matching event, followed
@@ -52,6 +52,7 @@ extension StoreState {
             if whole {
                 guard columns.isBurstHead[index] else { continue }
                 if let tag = filter.tag, columns.events[index].tag != tag { continue }
+                if filter.tag == nil, !foldedBursts.isEmpty, foldedBursts[burst] != nil { continue }
             } else {
                 guard eventMatches(index, filter), seen.insert(burst).inserted else { continue }
                 // A burst whose first event is newer than this one cannot come up again.
@@ -169,10 +170,13 @@ extension StoreState {
         walkHistory(filter, expanded: expanded) { index, burst, isMember in
             defer { count += 1 }
             if count >= offset && rows.count < limit {
-                rows.append(
-                    HistoryRow(
-                        event: columns.events[index], burst: burst,
-                        size: isMember ? 1 : burstSize(burst, head: index, filter), isMember: isMember))
+                let event = columns.events[index]
+                var row = HistoryRow(
+                    event: event, burst: burst, size: isMember ? 1 : burstSize(burst, head: index, filter),
+                    isMember: isMember)
+                if !images.isEmpty { row.image = images[event.id] }
+                if !ownedArtifacts.isEmpty { row.artifacts = artifactKinds(of: event.id) }
+                rows.append(row)
             }
             return knownTotal == nil || rows.count < limit
         }
@@ -191,7 +195,7 @@ extension StoreState {
             if let tag = filter.tag {
                 total += repo.tags[TagKey(tag: tag)]?.bursts ?? 0
             } else {
-                total += repo.summary.bursts
+                total += repo.summary.bursts - repo.foldedBursts
             }
         }
         guard let first = columns.events.first?.id else { return total }
@@ -200,6 +204,7 @@ extension StoreState {
             let head = Int(burst.lastID - first)
             guard matching.contains(Int(columns.repository[head])) else { continue }
             if let tag = filter.tag, columns.events[head].tag != tag { continue }
+            if filter.tag == nil, foldedBursts[id] != nil { continue }
             total += burst.live
         }
         return total

@@ -2,9 +2,11 @@
 /// run under the store's lock by its caller.
 extension StoreState {
     var totals: StoreTotals {
-        StoreTotals(
+        var totals = StoreTotals(
             events: columns.events.count, repositories: liveRepositories, evicted: evicted, folded: folded,
             accepted: accepted, newestID: nextID - 1, version: version, bytes: bytes)
+        totals.artifacts = artifacts
+        return totals
     }
 
     /// Repositories with events whose name matches `pattern`, most recently active first.
@@ -17,9 +19,15 @@ extension StoreState {
     /// Tags of one repository, most recently pushed first.
     func tagSummaries(of repository: String) -> [TagSummary] {
         guard let index = repositoryIndex[repository] else { return [] }
-        return repositories[index].tags.values.sorted {
+        var tags = repositories[index].tags.values.sorted {
             ($0.lastEventID, $0.tag ?? "") > ($1.lastEventID, $1.tag ?? "")
         }
+        if !images.isEmpty {
+            for position in tags.indices {
+                tags[position].digest = images[tags[position].lastEventID]?.digest
+            }
+        }
+        return tags
     }
 
     /// Pushers overall, or of the repositories matching the filter, most recently seen first.

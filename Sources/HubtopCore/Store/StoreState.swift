@@ -16,6 +16,8 @@ struct StoreState {
         /// Ids of this repository's stored events, oldest first: filtered histories walk these
         /// instead of the whole store.
         var eventIDs = Deque<UInt64>()
+        /// Bursts of artifact pushes folded under their image push (not history rows of their own).
+        var foldedBursts = 0
 
         /// A slot whose repository has no events left, waiting for reuse.
         static let vacant = Repository(
@@ -65,6 +67,17 @@ struct StoreState {
     var perMinute = ActivityRing(bucketSeconds: 60, buckets: 60)
     var perSecond = ActivityRing(bucketSeconds: 1, buckets: 61)
     var annotations: [UInt64: [IntegrationOutcome]] = [:]
+    /// Digests and platforms the registry told, by event id (see `StoreState+Images`).
+    var images: [UInt64: ImageFacts] = [:]
+    /// A digest → the newest event with it.
+    var digestOwners: [String: UInt64] = [:]
+    /// Artifact push → the image push it is folded under, and the reverse.
+    var artifactOwner: [UInt64: UInt64] = [:]
+    var ownedArtifacts: [UInt64: [UInt64]] = [:]
+    /// Bursts with artifact pushes folded under an image push → how many of its members are.
+    var foldedBursts: [UInt64: Int] = [:]
+    /// Stored signature, attestation and SBOM pushes.
+    var artifacts = 0
     /// The info of a repository seen for the first time, until `addToIndexes` creates it.
     var pendingInfo: RepositoryBox?
     var nextID: UInt64 = 1
@@ -149,6 +162,10 @@ struct StoreState {
         perMinute.add(at: receivedAt)
         perSecond.add(at: receivedAt)
         if let key { foldIndex[key] = id }
+        if event.payload.artifact != nil {
+            artifacts += 1
+            if !digestOwners.isEmpty { foldIfOwnerKnown(id) }
+        }
         bytes += MemoryCost.event(event)
         holdBox(event.payload.repositoryBox)
         // The newest event stays even when it alone is over the budget.
@@ -339,6 +356,10 @@ struct StoreState {
         if let pusher = event.pusher {
             Self.uncount(pusher, in: &repo.pushers)
             Self.uncount(pusher, in: &pushers)
+        }
+        if event.payload.artifact != nil { artifacts -= 1 }
+        if !images.isEmpty || !artifactOwner.isEmpty {
+            forgetImage(of: event, burst: burstID, repository: &repo)
         }
         if repo.summary.events == 0 {
             // Its last event is gone: so are its tables, its info and its name in the index.

@@ -67,6 +67,8 @@ public struct TagSummary: Sendable, Equatable {
     public internal(set) var lastPushedAt: Double
     public internal(set) var lastEventID: UInt64
     public internal(set) var bursts: Int = 0
+    /// The digest of the tag's newest push, when the registry has told.
+    public internal(set) var digest: String?
 }
 
 public struct PusherSummary: Sendable, Equatable {
@@ -142,6 +144,17 @@ public struct HistoryRow: Sendable, Equatable {
     public let size: Int
     /// A delivery listed under its expanded burst.
     public let isMember: Bool
+    /// The event's digest and whether it is a re-push, when the registry has told.
+    public internal(set) var image: ImageFacts?
+    /// Signature, attestation and SBOM pushes folded under this image push.
+    public internal(set) var artifacts: [ArtifactKind] = []
+
+    init(event: StoredEvent, burst: UInt64, size: Int, isMember: Bool) {
+        self.event = event
+        self.burst = burst
+        self.size = size
+        self.isMember = isMember
+    }
 
     public var key: HistoryKey { HistoryKey(burst: burst, member: isMember ? event.id : nil) }
 }
@@ -162,6 +175,8 @@ public struct StoreTotals: Sendable, Equatable {
     public var version: UInt64
     /// What the store holds against its memory budget (see `MemoryCost`).
     public var bytes: Int
+    /// Stored signature, attestation and SBOM pushes (counted in `events` too).
+    public var artifacts = 0
 
     public init(
         events: Int = 0, repositories: Int = 0, evicted: Int = 0, folded: Int = 0, accepted: Int = 0,
