@@ -57,8 +57,9 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
         .testTarget(name: "HubtopCoreTests", dependencies: ["HubtopCore"]),
-        // Helpers the test targets share (a free loopback port).
-        .target(name: "HubtopTestSupport", path: "Tests/HubtopTestSupport"),
+        // Helpers the test targets share (a free loopback port, a real registry and a gate before it).
+        .target(
+            name: "HubtopTestSupport", dependencies: ["HubtopCore", "HubtopListener"], path: "Tests/HubtopTestSupport"),
         .testTarget(
             name: "HubtopListenerTests",
             dependencies: [

@@ -1,4 +1,5 @@
 import HubtopCore
+import NIOCore
 import Synchronization
 
 /// A client for the Distribution HTTP API v2 (Docker Hub's `registry-1.docker.io`, or any
@@ -6,13 +7,18 @@ import Synchronization
 /// the Dockerfile the payload no longer carries. Bearer tokens are taken from the
 /// `WWW-Authenticate` challenge (anonymously, or with Basic credentials) and kept per scope.
 ///
-/// Groundwork for issue #14: the enrichment modes, the GET budget and the dashboard's
-/// reconstructed Dockerfile are not wired to it yet.
+/// `ImageService` decides when to ask (the enrichment modes) and caches what it answers.
 public final class RegistryClient: Sendable {
     public let base: String
     /// `user:token` for the token endpoint (Basic), if any.
     private let credentials: (user: String, secret: String)?
     private let tokens = Mutex<[String: String]>([:])
+    /// Manifest GETs allowed per hour (what Docker Hub counts against pull limits); nil: any.
+    public let budget: RequestBudget?
+    let timeout: TimeAmount
+    /// After a `429`: until when nothing is asked, and what to say meanwhile.
+    private let blockedUntil = Mutex<(reset: Double?, message: String)?>(nil)
+    let clock: @Sendable () -> Double
 
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public var status: Int?
@@ -20,10 +26,35 @@ public final class RegistryClient: Sendable {
     }
 
     public init(
-        base: String = "https://registry-1.docker.io", credentials: (user: String, secret: String)? = nil
+        base: String = "https://registry-1.docker.io", credentials: (user: String, secret: String)? = nil,
+        budget: RequestBudget? = nil, timeout: TimeAmount = .seconds(10),
+        clock: @escaping @Sendable () -> Double = WallClock.now
     ) {
         self.base = base.hasSuffix("/") ? String(base.dropLast()) : base
         self.credentials = credentials
+        self.budget = budget
+        self.timeout = timeout
+        self.clock = clock
+    }
+
+    /// Why lookups fail fast now (a `429` until its reset), if they do.
+    public var blockedMessage: String? {
+        blockedUntil.withLock { blocked in
+            guard let blocked, let reset = blocked.reset, clock() < reset else { return nil }
+            return blocked.message
+        }
+    }
+
+    /// Seconds until a `429` lifts: `Retry-After` (seconds), else `RateLimit-Reset` (seconds
+    /// or a Unix time).
+    static func secondsToWait(retryAfter: String?, reset: String?, now: Double) -> Double? {
+        if let retryAfter, let seconds = Double(retryAfter.trimmingCharacters(in: " ")), seconds >= 0 {
+            return min(seconds, 6 * 3600)
+        }
+        if let reset, let value = Double(reset.trimmingCharacters(in: " ")), value >= 0 {
+            return min(value > 1_000_000_000 ? max(0, value - now) : value, 6 * 3600)
+        }
+        return nil
     }
 
     static let manifestTypes = [
@@ -34,53 +65,86 @@ public final class RegistryClient: Sendable {
     ]
 
     /// The image `repository:reference` (a tag or a digest) names: its digest, media type and
-    /// per-platform manifests with their configs.
-    public func image(_ repository: String, _ reference: String) async throws -> RegistryImage {
+    /// platforms, with the config of one platform (`platform`, an index into the platforms, or
+    /// the preferred one). `known`, the same image looked up before, saves the index GET and the
+    /// configs already fetched.
+    public func image(
+        _ repository: String, _ reference: String, platform: Int? = nil, known: RegistryImage? = nil
+    ) async throws -> RegistryImage {
+        try Self.checkNames(repository, reference)
+        var image: RegistryImage
+        var single: [String: JSONValue]?
+        if let known, known.digest == reference {
+            image = known
+        } else {
+            let top = try await get(
+                "/v2/\(repository)/manifests/\(reference)", repository, accept: Self.manifestTypes,
+                counted: true)
+            let document = try JSONValue.parse(top.body).members
+            let mediaType = top.header("content-type") ?? document["mediaType"]?.string ?? "?"
+            image = RegistryImage(
+                digest: top.header("docker-content-digest") ?? reference, mediaType: mediaType)
+            if case .array(let entries)? = document["manifests"] {
+                for entry in entries.prefix(16) {
+                    let fields = entry.members
+                    guard let digest = fields["digest"]?.string, RegistryNames.isDigest(digest) else {
+                        continue
+                    }
+                    let platform = fields["platform"]?.members ?? [:]
+                    image.platforms.append(
+                        RegistryImage.Platform(
+                            digest: digest, os: platform["os"]?.string,
+                            architecture: platform["architecture"]?.string,
+                            variant: platform["variant"]?.string))
+                }
+            } else {
+                single = document
+                image.platforms.append(
+                    RegistryImage.Platform(digest: image.digest, os: nil, architecture: nil, variant: nil))
+            }
+            if let known { image.merge(known) }
+        }
+        let chosen = platform.map { min(max(0, $0), image.platforms.count - 1) } ?? image.preferredPlatform
+        guard image.platforms.indices.contains(chosen), image.platforms[chosen].config == nil else {
+            return image
+        }
+        if let single {
+            image.platforms[chosen].config = try await config(repository, manifestDocument: single)
+            image.platforms[chosen].os = image.platforms[chosen].config?.os
+            image.platforms[chosen].architecture = image.platforms[chosen].config?.architecture
+        } else if image.platforms[chosen].os != "unknown" {
+            // Attestation manifests ride along in indexes as `unknown/unknown`: no config to read.
+            let response = try await get(
+                "/v2/\(repository)/manifests/\(image.platforms[chosen].digest)", repository,
+                accept: Self.manifestTypes, counted: true)
+            image.platforms[chosen].config = try await config(
+                repository, manifestDocument: try JSONValue.parse(response.body).members)
+        }
+        return image
+    }
+
+    /// The digest a tag points at, by HEAD: Docker Hub does not count HEADs against pull limits.
+    public func digest(_ repository: String, _ tag: String) async throws -> String {
+        try Self.checkNames(repository, tag)
+        let answer = try await get(
+            "/v2/\(repository)/manifests/\(tag)", repository, accept: Self.manifestTypes, method: "HEAD")
+        guard let digest = answer.header("docker-content-digest"), RegistryNames.isDigest(digest) else {
+            throw Failure(description: "the registry named no digest for \(repository):\(tag)")
+        }
+        return digest
+    }
+
+    static func checkNames(_ repository: String, _ reference: String) throws {
         guard RegistryNames.isRepository(repository) else {
             throw Failure(description: "not a repository name: \(TerminalSanitizer.line(repository))")
         }
         guard RegistryNames.isReference(reference) else {
             throw Failure(description: "not a tag or digest: \(TerminalSanitizer.line(reference))")
         }
-        let top = try await get(
-            "/v2/\(repository)/manifests/\(reference)", repository, accept: Self.manifestTypes)
-        let document = try JSONValue.parse(top.body).members
-        let mediaType = top.header("content-type") ?? Self.string(document["mediaType"]) ?? "?"
-        let digest = top.header("docker-content-digest") ?? reference
-        var image = RegistryImage(digest: digest, mediaType: mediaType)
-        if case .array(let entries)? = document["manifests"] {
-            for entry in entries.prefix(16) {
-                let fields = entry.members
-                guard let platformDigest = Self.string(fields["digest"]) else { continue }
-                let platform = fields["platform"]?.members ?? [:]
-                var item = RegistryImage.Platform(
-                    digest: platformDigest, os: Self.string(platform["os"]),
-                    architecture: Self.string(platform["architecture"]),
-                    variant: Self.string(platform["variant"]))
-                // Attestation manifests ride along in indexes as `unknown/unknown`: no config to read.
-                if item.os != "unknown" {
-                    item.config = try await config(repository, manifest: platformDigest)
-                }
-                image.platforms.append(item)
-            }
-        } else {
-            var item = RegistryImage.Platform(digest: digest, os: nil, architecture: nil, variant: nil)
-            item.config = try await config(repository, manifestDocument: document)
-            item.os = item.config?.os
-            item.architecture = item.config?.architecture
-            image.platforms.append(item)
-        }
-        return image
-    }
-
-    func config(_ repository: String, manifest digest: String) async throws -> ImageConfig? {
-        let response = try await get(
-            "/v2/\(repository)/manifests/\(digest)", repository, accept: Self.manifestTypes)
-        return try await config(repository, manifestDocument: try JSONValue.parse(response.body).members)
     }
 
     func config(_ repository: String, manifestDocument: [String: JSONValue]) async throws -> ImageConfig? {
-        guard let digest = Self.string(manifestDocument["config"]?.members["digest"]),
+        guard let digest = manifestDocument["config"]?.members["digest"]?.string,
             RegistryNames.isDigest(digest)
         else { return nil }
         let response = try await get("/v2/\(repository)/blobs/\(digest)", repository, accept: ["*/*"])
@@ -99,16 +163,23 @@ public final class RegistryClient: Sendable {
 
     /// GET with the scope's token, answering a Bearer challenge once and following redirects
     /// (blobs live on storage hosts) a few times.
-    func get(_ path: String, _ repository: String, accept: [String]) async throws -> Answer {
+    func get(
+        _ path: String, _ repository: String, accept: [String], method: String = "GET", counted: Bool = false
+    ) async throws -> Answer {
         var url = base + path
         var challenged = false
+        if let until = blockedUntil.withLock({ $0 }), let reset = until.reset, clock() < reset {
+            throw Failure(status: 429, description: until.message)
+        }
+        if counted, let budget { try budget.take(now: clock()) }
         for _ in 0..<5 {
             var headers = [("Accept", accept.joined(separator: ", "))]
             if url.hasPrefix(base), let token = tokens.withLock({ $0[repository] }) {
                 headers.append(("Authorization", "Bearer \(token)"))
             }
             let response = try await HTTPPost.post(
-                url: url, body: [], extraHeaders: headers, method: "GET", maxResponseBody: 4 << 20)
+                url: url, body: [], extraHeaders: headers, method: method, timeout: timeout,
+                maxResponseBody: 4 << 20)
             let answer = Answer(status: response.status, headers: response.headers, body: response.body)
             switch response.status {
             case 200..<300: return answer
@@ -121,14 +192,21 @@ public final class RegistryClient: Sendable {
                 try await authenticate(answer.header("www-authenticate"), repository)
                 continue
             case 429:
-                let reset = answer.header("retry-after") ?? answer.header("ratelimit-reset")
-                throw Failure(
-                    status: 429,
-                    description: "the registry's pull limit is reached"
-                        + (reset.map { "; retry after \($0)" } ?? ""))
+                // Not retried: every lookup fails fast until the reset the registry named.
+                let wait = Self.secondsToWait(
+                    retryAfter: answer.header("retry-after"), reset: answer.header("ratelimit-reset"),
+                    now: clock())
+                let message =
+                    "the registry's pull limit is reached; retry after "
+                    + (wait.map { Timestamp.timeOfDay(clock() + $0) } ?? "its reset")
+                blockedUntil.withLock { $0 = (clock() + (wait ?? 60), message) }
+                throw Failure(status: 429, description: message)
             default: break
             }
-            throw Failure(status: response.status, description: "HTTP \(response.status) for \(path)")
+            throw Failure(
+                status: response.status,
+                description: response.status == 404
+                    ? "not in the registry (404): \(path)" : "HTTP \(response.status) for \(path)")
         }
         throw Failure(description: "too many redirects for \(path)")
     }
@@ -155,13 +233,13 @@ public final class RegistryClient: Sendable {
         }
         let response = try await HTTPPost.post(
             url: realm + (realm.contains("?") ? "&" : "?") + query.joined(separator: "&"), body: [],
-            extraHeaders: headers, method: "GET")
+            extraHeaders: headers, method: "GET", timeout: timeout)
         guard (200..<300).contains(response.status) else {
             throw Failure(
                 status: response.status, description: "the token endpoint answered \(response.status)")
         }
         let fields = try JSONValue.parse(response.body).members
-        guard let token = Self.string(fields["token"]) ?? Self.string(fields["access_token"]) else {
+        guard let token = fields["token"]?.string ?? fields["access_token"]?.string else {
             throw Failure(description: "no token from the token endpoint")
         }
         tokens.withLock { $0[repository] = token }
@@ -206,175 +284,39 @@ public final class RegistryClient: Sendable {
         return out
     }
 
-    static func string(_ value: JSONValue?) -> String? {
-        if case .string(let text)? = value { return text }
-        return nil
-    }
 }
 
-extension Substring {
+extension StringProtocol {
     fileprivate func trimmingCharacters(in set: String) -> String {
-        var slice = self
+        var slice = self[...]
         while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
         while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
         return String(slice)
     }
 }
 
-/// What a registry says an image is.
-public struct RegistryImage: Sendable, Equatable {
-    public struct Platform: Sendable, Equatable {
-        public var digest: String
-        public var os: String?
-        public var architecture: String?
-        public var variant: String?
-        public var config: ImageConfig?
+/// Manifest GETs per hour: Docker Hub counts them against pull limits (HEADs and blob GETs it
+/// does not), so hubtop spends at most this many and says when it runs low.
+public final class RequestBudget: Sendable {
+    public let perHour: Int
+    private let window = Mutex<(start: Double, used: Int)>((0, 0))
 
-        /// `linux/arm64/v8`.
-        public var name: String {
-            [os ?? "?", architecture ?? "?", variant].compactMap { $0 }.joined(separator: "/")
-        }
-    }
+    public init(perHour: Int) { self.perHour = max(0, perHour) }
 
-    public var digest: String
-    public var mediaType: String
-    public var platforms: [Platform] = []
-}
-
-/// An image config: how it was built (`history`) and what it says about itself (labels).
-public struct ImageConfig: Sendable, Equatable {
-    public struct Step: Sendable, Equatable {
-        public var createdBy: String
-        public var emptyLayer: Bool
-        public var buildKit: Bool
-    }
-
-    public var os: String?
-    public var architecture: String?
-    public var history: [Step] = []
-    public var labels: [String: String] = [:]
-
-    init?(parsing text: String) {
-        guard let value = try? JSONValue.parse(text), case .object = value else { return nil }
-        let fields = value.members
-        os = RegistryClient.string(fields["os"])
-        architecture = RegistryClient.string(fields["architecture"])
-        if case .array(let steps)? = fields["history"] {
-            history = steps.prefix(500).map { step in
-                let members = step.members
-                let comment = RegistryClient.string(members["comment"]) ?? ""
-                var empty = false
-                if case .bool(let flag)? = members["empty_layer"] { empty = flag }
-                return Step(
-                    createdBy: RegistryClient.string(members["created_by"]) ?? "", emptyLayer: empty,
-                    buildKit: comment.hasPrefix("buildkit"))
+    func take(now: Double) throws {
+        try window.withLock { window in
+            if now - window.start >= 3600 { window = (now, 0) }
+            guard window.used < perHour else {
+                throw RegistryClient.Failure(
+                    description: "the budget of \(perHour) registry GETs an hour is spent; more at "
+                        + Timestamp.timeOfDay(window.start + 3600) + " (--registry-budget)")
             }
-        }
-        for (key, label) in fields["config"]?.members["Labels"]?.members ?? [:] {
-            if case .string(let text) = label { labels[key] = text }
+            window.used += 1
         }
     }
 
-    /// The instructions the history records, as a Dockerfile would say them: `#(nop)` prefixes
-    /// and `# buildkit` suffixes removed, shell steps as `RUN`. `base` marks the steps that came
-    /// with the base image (the classic-builder steps before the first BuildKit one), as far as
-    /// the history allows telling.
-    public var instructions: [(text: String, base: Bool)] {
-        let firstOwn = history.firstIndex(where: \.buildKit) ?? history.count
-        return history.enumerated().map { index, step in
-            (Self.instruction(step.createdBy), firstOwn < history.count && index < firstOwn)
-        }
-    }
-
-    static func instruction(_ createdBy: String) -> String {
-        var text = createdBy.trimmingASCIIWhitespaceString()
-        if text.hasSuffix("# buildkit") {
-            text = String(text.dropLast("# buildkit".count)).trimmingASCIIWhitespaceString()
-        }
-        for prefix in ["/bin/sh -c #(nop)", "|"] where text.hasPrefix(prefix) {
-            text = String(text.dropFirst(prefix.count)).trimmingASCIIWhitespaceString()
-            return text
-        }
-        if text.hasPrefix("/bin/sh -c ") { return "RUN " + text.dropFirst("/bin/sh -c ".count) }
-        if text.hasPrefix("RUN /bin/sh -c ") { return "RUN " + text.dropFirst("RUN /bin/sh -c ".count) }
-        return text
-    }
-
-    public static func == (lhs: ImageConfig, rhs: ImageConfig) -> Bool {
-        lhs.os == rhs.os && lhs.architecture == rhs.architecture && lhs.history == rhs.history
-            && lhs.labels == rhs.labels
-    }
-}
-
-extension String {
-    fileprivate func trimmingASCIIWhitespaceString() -> String {
-        var slice = self[...]
-        while let first = slice.first, first == " " || first == "\t" { slice = slice.dropFirst() }
-        while let last = slice.last, last == " " || last == "\t" { slice = slice.dropLast() }
-        return String(slice)
-    }
-}
-
-/// The registry's name grammar: nothing from a payload goes into a URL unless it fits.
-public enum RegistryNames {
-    /// `[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*`, at most 255 characters.
-    public static func isRepository(_ name: String) -> Bool {
-        guard !name.isEmpty, name.utf8.count <= 255 else { return false }
-        for component in name.split(separator: "/", omittingEmptySubsequences: false) {
-            guard let first = component.first, let last = component.last, isLowerAlphanumeric(first),
-                isLowerAlphanumeric(last)
-            else { return false }
-            var previousSeparator = false
-            for character in component {
-                if isLowerAlphanumeric(character) {
-                    previousSeparator = false
-                } else if character == "." || character == "_" || character == "-" {
-                    // `__` is allowed by the grammar; other doubled separators are not.
-                    if previousSeparator && character != "_" { return false }
-                    previousSeparator = true
-                } else {
-                    return false
-                }
-            }
-        }
-        return true
-    }
-
-    /// A tag (`[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}`) or a digest.
-    public static func isReference(_ reference: String) -> Bool {
-        if isDigest(reference) { return true }
-        guard let first = reference.first, reference.count <= 128,
-            first.isASCII && (first.isLetter || first.isNumber || first == "_")
-        else { return false }
-        return reference.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "_.-".contains($0)) }
-    }
-
-    public static func isDigest(_ text: String) -> Bool {
-        guard text.hasPrefix("sha256:") else { return false }
-        let hex = text.dropFirst(7)
-        return hex.count == 64 && hex.allSatisfy { $0.isHexDigit && !$0.isUppercase }
-    }
-
-    static func isLowerAlphanumeric(_ character: Character) -> Bool {
-        character.isASCII && (character.isNumber || character.isLowercase)
-    }
-}
-
-/// Base64 for Basic credentials (no Foundation in the listener module).
-enum Base64 {
-    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        var out = ""
-        var index = 0
-        while index < bytes.count {
-            let chunk = Array(bytes[index..<min(index + 3, bytes.count)])
-            let value = chunk.enumerated().reduce(0) { $0 | Int($1.element) << (16 - 8 * $1.offset) }
-            for position in 0..<4 {
-                out.append(position <= chunk.count ? alphabet[(value >> (18 - 6 * position)) & 63] : "=")
-            }
-            index += 3
-        }
-        return out
+    /// GETs left in this hour.
+    public func remaining(now: Double) -> Int {
+        window.withLock { now - $0.start >= 3600 ? perHour : perHour - $0.used }
     }
 }

@@ -19,6 +19,9 @@ public struct DashboardOptions: Sendable {
     public var staleAfter: Double?
     /// `--bell`: start with the bell on.
     public var bell = false
+    /// `--enrich`, and what asks the registry (nil: nothing does).
+    public var enrichment: EnrichmentMode = .off
+    public var lookUpImage: (@Sendable (ImageRequest, @escaping @Sendable (ImageLookup) -> Void) -> Void)?
 
     public init(
         webhookURL: String, repositoryFilter: String, themes: [Theme] = [.builtInDefault],
@@ -71,6 +74,7 @@ public enum Dashboard {
         state.flash = options.startupMessage
         state.staleAfter = options.staleAfter
         state.bell = options.bell
+        state.enrichment = options.lookUpImage == nil ? .off : options.enrichment
         state.bellSeenID = store.totals.newestID
         model.update(&state, .tick(now: state.now))
         model.refresh(&state)
@@ -103,7 +107,8 @@ public enum Dashboard {
                     storeChanged = false
                     model.update(&state, .storeChanged)
                 }
-                perform(&state.effects, store: store, terminal: terminal) { message in
+                perform(&state.effects, store: store, terminal: terminal, lookUpImage: options.lookUpImage) {
+                    message in
                     inbox.withLock { $0.append(message) }
                     wake.signal()
                 }
@@ -160,6 +165,7 @@ public enum Dashboard {
     /// while at a million events) runs on a thread of its own and `post`s its outcome back.
     static func perform(
         _ effects: inout [Effect], store: EventStore, terminal: CursesTerminal,
+        lookUpImage: (@Sendable (ImageRequest, @escaping @Sendable (ImageLookup) -> Void) -> Void)?,
         post: @escaping @Sendable (Message) -> Void
     ) {
         defer { effects.removeAll() }
@@ -167,6 +173,9 @@ public enum Dashboard {
             switch effect {
             case .bell:
                 terminal.bell()
+            case .lookUpImage(let request):
+                // Answered from another thread; the loop is woken by `post`.
+                lookUpImage?(request) { post(.imageLookup(request, $0)) }
             case .export(let path, let filter, let overwrite):
                 TerminalThread.detach {
                     let events = store.events(filter: filter, limit: Int.max).events.reversed()

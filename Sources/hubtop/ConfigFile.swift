@@ -77,6 +77,9 @@ enum ConfigFile {
         },
         Setting("trust-proxy", .bool) { "\($0.trustProxy)" },
         Setting("metrics-public", .bool) { "\($0.metricsPublic)" },
+        Setting("registry", .string) { $0.registry },
+        Setting("enrich", .string) { $0.enrichment.rawValue },
+        Setting("registry-budget", .integer) { "\($0.registryBudget)" },
     ]
 
     struct Failure: Error, CustomStringConvertible {

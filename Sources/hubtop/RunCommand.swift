@@ -136,6 +136,25 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Serve GET /metrics without a bearer token (it names your repositories).")
     var metricsPublic = false
 
+    @Option(help: "The registry to read images from (Docker Hub's by default; a mirror, or a local one).")
+    var registry = "https://registry-1.docker.io"
+
+    @Option(
+        help: """
+            When to ask the registry about pushed images: on-demand (opening the Dockerfile or \
+            the detail of an event without a Dockerfile), auto (also a HEAD per new delivery for its \
+            digest), off (never). Default: on-demand, off with --demo.
+            """)
+    var enrich: String?
+
+    @Option(help: "Registry manifest GETs allowed per hour (what Docker Hub counts against pull limits).")
+    var registryBudget = 16
+
+    /// `--enrich`, with `--demo`'s made-up repositories left alone unless asked.
+    var enrichment: EnrichmentMode {
+        enrich.flatMap(EnrichmentMode.init(rawValue:)) ?? (demo ? .off : .onDemand)
+    }
+
     func validate() throws {
         guard ListenerConfiguration.parseListenAddress(listen) != nil else {
             throw ValidationError("--listen wants HOST:PORT, got '\(listen)'")
@@ -180,6 +199,13 @@ struct RunCommand: AsyncParsableCommand {
         }
         guard forwardQueue > 0, forwardAttempts > 0 else {
             throw ValidationError("--forward-queue and --forward-attempts must be positive")
+        }
+        if let enrich, EnrichmentMode(rawValue: enrich) == nil {
+            throw ValidationError("--enrich takes on-demand, auto or off; got '\(enrich)'")
+        }
+        guard registryBudget >= 0 else { throw ValidationError("--registry-budget must not be negative") }
+        do { _ = try HTTPPost.target(registry) } catch {
+            throw ValidationError("--registry \(registry): \(error)")
         }
         if let stale, (DurationText.seconds(stale) ?? 0) <= 0 {
             throw ValidationError("--stale wants a positive duration such as 6h or 7d; got '\(stale)'")
@@ -245,6 +271,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         let hostForURL = address.host.contains(":") ? "[\(address.host)]" : address.host
         let webhookURL = "http://\(hostForURL):\(port)/hook/\(secret)"
+        let images = enrichment == .off ? nil : imageService(store: store)
         let demoTask = demo ? DemoRunner.start(ingestor: ingestor, rate: demoRate) : nil
         forwarder?.start()
 
@@ -271,7 +298,9 @@ struct RunCommand: AsyncParsableCommand {
             dashboard.bell = bell
             // Why deliveries are being refused, in the header, while it lasts.
             let journal = configuration.journal
-            dashboard.problem = { journal?.problem }
+            dashboard.problem = { journal?.problem ?? images?.notice() }
+            dashboard.enrichment = enrichment
+            if let images { dashboard.lookUpImage = { images.lookUp($0, completion: $1) } }
             let notices = await Dashboard.run(
                 store: store, rejections: ingestor.rejections, options: dashboard, signals: signals)
             for notice in notices { Console.error(notice) }
@@ -284,6 +313,39 @@ struct RunCommand: AsyncParsableCommand {
         forwarder?.stop()
         // A reader that stopped reading must not keep the process from exiting.
         output?.flush(within: 2)
+    }
+
+    /// The registry client and the lookups `--enrich` allows, with credentials from the
+    /// environment or `~/.docker/config.json` (said on stderr, the secret never).
+    func imageService(store: EventStore) -> ImageService {
+        var credentials = RegistryCredentials.fromEnvironment(
+            ["HUBTOP_REGISTRY_USER", "HUBTOP_REGISTRY_TOKEN"].reduce(into: [:]) {
+                $0[$1] = Environment.value($1)
+            })
+        if credentials == nil {
+            let path =
+                (Environment.value("DOCKER_CONFIG") ?? ((Environment.value("HOME") ?? "") + "/.docker"))
+                + "/config.json"
+            if let bytes = try? Console.readAll(path) {
+                let found = RegistryCredentials.fromDockerConfig(
+                    String(decoding: bytes, as: UTF8.self), registry: registry, path: path)
+                credentials = found.credentials
+                if let helper = found.helper, credentials == nil {
+                    Console.error(
+                        "hubtop: registry credentials are with \(helper), which hubtop does not run;"
+                            + " set HUBTOP_REGISTRY_USER and HUBTOP_REGISTRY_TOKEN for private repositories")
+                }
+            }
+        }
+        if let credentials {
+            Console.error(
+                "hubtop: registry \(registry) as \(TerminalSanitizer.line(credentials.user)) (from \(credentials.origin))"
+            )
+        }
+        let client = RegistryClient(
+            base: registry, credentials: credentials.map { ($0.user, $0.secret) },
+            budget: RequestBudget(perHour: registryBudget))
+        return ImageService(mode: enrichment, client: client, store: store)
     }
 
     /// The token kept between runs (made on first use), so the webhook URL given to Docker Hub

@@ -11,9 +11,12 @@ import Testing
         // One request a second of allowance for anything without the token.
         try await withLimitedListener(limited { $0.rateLimit = 1 }) { port, ingestor in
             let base = "http://127.0.0.1:\(port)"
-            // Junk first, until the address sits in the penalty box.
+            // Junk first, until the address sits in the penalty box (on a loaded machine the
+            // allowance may refill between requests: keep going, a bounded number of times).
             var junk: [Int] = []
-            for _ in 0..<4 { junk.append(try await HTTPPost.post(url: base + "/nope", body: []).status) }
+            while junk.last != 429 && junk.count < 40 {
+                junk.append(try await HTTPPost.post(url: base + "/nope", body: []).status)
+            }
             #expect(junk.last == 429, "\(junk)")
             // A release pushing 300 tags from the same address: every one is stored.
             let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in

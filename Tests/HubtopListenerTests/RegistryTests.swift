@@ -1,90 +1,12 @@
 import Foundation
 import HubtopCore
 import HubtopTestSupport
+import Synchronization
 import Testing
 
 @testable import HubtopListener
 
-/// A real registry (Debian's `docker-registry`, the CNCF distribution registry) on loopback
-/// with a storage folder of its own, filled through its HTTP API by `Tests/Fixtures/registry-push.py`.
-final class RegistryFixture: @unchecked Sendable {
-    let process = Process()
-    let directory: String
-    let port: Int
-    var base: String { "http://127.0.0.1:\(port)" }
-
-    static var installed: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/docker-registry") }
-
-    init() throws {
-        directory = temporaryPath("registry")
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        port = freeLoopbackPort()
-        let config = """
-            version: 0.1
-            log:
-              level: warn
-            storage:
-              filesystem:
-                rootdirectory: \(directory)/data
-            http:
-              addr: 127.0.0.1:\(port)
-            """
-        try config.write(toFile: directory + "/config.yml", atomically: true, encoding: .utf8)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/docker-registry")
-        process.arguments = ["serve", directory + "/config.yml"]
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-    }
-
-    /// Waits until the registry answers `/v2/`.
-    func ready() async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            if (try? await HTTPPost.post(url: base + "/v2/", body: [], method: "GET"))?.status == 200 {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw Timeout(description: "the registry did not start")
-    }
-
-    /// Pushes the test images; returns what the script printed.
-    func push(_ repository: String) throws -> [String: JSONValue] {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/registry-push.py").path
-        let push = Process()
-        push.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        push.arguments = ["python3", script, base, repository]
-        let output = Pipe()
-        push.standardOutput = output
-        try push.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        push.waitUntilExit()
-        return (try? JSONValue.parse(String(decoding: data, as: UTF8.self)))?.members ?? [:]
-    }
-
-    deinit {
-        process.terminate()
-        process.waitUntilExit()
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-}
-
 @Suite struct RegistryTests {
-    @Test func namesFromPayloadsMustFitTheRegistryGrammarBeforeTheyGoIntoAURL() {
-        for good in ["library/nginx", "acme/api", "a/b-c.d_e", "a__b/c", "registry/x/y"] {
-            #expect(RegistryNames.isRepository(good), "\(good)")
-        }
-        for bad in ["", "Acme/api", "a/../b", "a//b", "a/b/", "-a/b", "a/b?x", "a b", "a/b%2f"] {
-            #expect(!RegistryNames.isRepository(bad), "\(bad)")
-        }
-        #expect(RegistryNames.isReference("v1.2.3-rc_1"))
-        #expect(RegistryNames.isReference("sha256:" + String(repeating: "a", count: 64)))
-        #expect(!RegistryNames.isReference("../x") && !RegistryNames.isReference("v1/../../x"))
-        #expect(!RegistryNames.isReference(".hidden"))
-    }
-
     @Test func bearerChallengesAndBasicCredentialsAreSpelledRight() {
         let parameters = RegistryClient.challengeParameters(
             #"realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:acme/api:pull""#
@@ -93,21 +15,6 @@ final class RegistryFixture: @unchecked Sendable {
         #expect(parameters["service"] == "registry.docker.io")
         #expect(parameters["scope"] == "repository:acme/api:pull")
         #expect(RegistryClient.percentEncoded("repository:acme/api:pull") == "repository%3Aacme%2Fapi%3Apull")
-        #expect(Base64.encode(Array("user:token".utf8)) == "dXNlcjp0b2tlbg==")
-        #expect(Base64.encode(Array("ab".utf8)) == "YWI=")
-    }
-
-    @Test func historyBecomesInstructions() {
-        for (createdBy, instruction) in [
-            ("/bin/sh -c #(nop)  CMD [\"sh\"]", "CMD [\"sh\"]"),
-            ("/bin/sh -c #(nop) ADD file:abc in / ", "ADD file:abc in /"),
-            ("/bin/sh -c apt-get update", "RUN apt-get update"),
-            ("RUN /bin/sh -c apk add curl # buildkit", "RUN apk add curl"),
-            ("WORKDIR /app", "WORKDIR /app"),
-            ("COPY . /app # buildkit", "COPY . /app"),
-        ] {
-            #expect(ImageConfig.instruction(createdBy) == instruction)
-        }
     }
 
     @Test(.enabled(if: RegistryFixture.installed, "needs Debian's docker-registry (.ci/run installs it)"))
@@ -137,6 +44,19 @@ final class RegistryFixture: @unchecked Sendable {
         #expect(
             instructions.map(\.base) == [true, true, false, false, false, false], "base image steps set apart"
         )
+        // One platform's config per lookup: the other is fetched when asked for, without the index again.
+        #expect(image.platforms[1].config == nil)
+        let indexGets = registry.requests(for: "/v2/acme/api/manifests/v1").count
+        #expect(indexGets == 1, "the registry's log records the lookup")
+        let both = try await client.image("acme/api", image.digest, platform: 1, known: image)
+        #expect(both.platforms.map { $0.config != nil } == [true, true])
+        #expect(both.platforms[1].config?.instructions.contains { $0.text.hasSuffix("# arm64") } == true)
+        #expect(
+            registry.requests(for: "/v2/acme/api/manifests/" + image.digest).isEmpty,
+            "the index is not read again")
+        #expect(registry.requests(for: "/v2/acme/api/manifests/v1").count == indexGets)
+        // HEAD tells the digest without a body (Docker Hub does not count HEADs).
+        #expect(try await client.digest("acme/api", "v1") == indexDigest)
         // A re-push of the same index has the same digest.
         #expect(try await client.image("acme/api", "v1-again").digest == indexDigest)
         // The signature pushed as its own tag is a single manifest.
@@ -153,4 +73,125 @@ final class RegistryFixture: @unchecked Sendable {
             #expect(failure.status == 404)
         }
     }
+
+    static let registryNeeded: Comment = "needs Debian's docker-registry (.ci/run installs it)"
+
+    /// A registry (with its images pushed) and what the fixture printed.
+    static func filledRegistry() async throws -> (RegistryFixture, [String: JSONValue]) {
+        let registry = try RegistryFixture()
+        try await registry.ready()
+        return (registry, try registry.push("acme/api"))
+    }
+
+    @Test(.enabled(if: RegistryFixture.installed, registryNeeded))
+    func theBearerChallengeIsAnsweredWithATokenForTheCredentials() async throws {
+        let (registry, pushed) = try await Self.filledRegistry()
+        let gate = try RegistryGate(upstream: registry.base, ["bearer", "alice", "s3cret"])
+        let client = RegistryClient(base: gate.base, credentials: ("alice", "s3cret"))
+        let image = try await client.image("acme/api", "v1")
+        #expect(image.digest == pushed["index"]?.string)
+        #expect(image.platforms.first?.config?.instructions.isEmpty == false)
+        let requests = gate.requests
+        #expect(requests.first?.hasSuffix(" 401") == true, "challenged first: \(requests)")
+        #expect(requests.filter { $0.hasPrefix("GET /token") }.count == 1, "one token, reused: \(requests)")
+        #expect(
+            requests.contains {
+                $0.hasPrefix("GET /token?service=gate&scope=repository%3Aacme%2Fapi%3Apull 200")
+            })
+        // Wrong credentials: a clear failure, not a loop.
+        let wrong = RegistryClient(base: gate.base, credentials: ("alice", "wrong"))
+        do {
+            _ = try await wrong.image("acme/api", "v1")
+            Issue.record("wrong credentials were accepted")
+        } catch let failure as RegistryClient.Failure {
+            #expect(failure.status == 401 && failure.description.contains("token endpoint"), "\(failure)")
+        }
+    }
+
+    @Test(.enabled(if: RegistryFixture.installed, registryNeeded))
+    func aPullLimitIsReportedWithItsResetAndNotRetried() async throws {
+        let (registry, _) = try await Self.filledRegistry()
+        let gate = try RegistryGate(upstream: registry.base, ["limited", "120"])
+        let now = 1_000_000.0
+        let client = RegistryClient(base: gate.base, clock: { now })
+        do {
+            _ = try await client.image("acme/api", "v1")
+            Issue.record("a 429 was taken for an answer")
+        } catch let failure as RegistryClient.Failure {
+            #expect(failure.status == 429)
+            #expect(
+                failure.description.contains("retry after " + Timestamp.timeOfDay(now + 120)), "\(failure)")
+        }
+        #expect(gate.requests.count == 1)
+        // Until the reset, lookups fail at once without asking.
+        await #expect(throws: RegistryClient.Failure.self) { try await client.digest("acme/api", "v1") }
+        #expect(gate.requests.count == 1)
+        #expect(client.blockedMessage?.contains("pull limit") == true)
+    }
+
+    @Test(.enabled(if: RegistryFixture.installed, registryNeeded))
+    func theHourlyBudgetCountsManifestGetsOnly() async throws {
+        let (registry, _) = try await Self.filledRegistry()
+        let clock = Clock()
+        let budget = RequestBudget(perHour: 2)
+        let client = RegistryClient(base: registry.base, budget: budget, clock: { clock.now })
+        // The index and one platform manifest: two GETs; the config blob and HEADs are free.
+        _ = try await client.image("acme/api", "v1")
+        #expect(budget.remaining(now: clock.now) == 0)
+        _ = try await client.digest("acme/api", "v1")
+        do {
+            _ = try await client.image("acme/api", "v1-again")
+            Issue.record("the budget was overdrawn")
+        } catch let failure as RegistryClient.Failure {
+            #expect(failure.description.contains("budget of 2 registry GETs an hour is spent"), "\(failure)")
+        }
+        #expect(registry.requests(for: "/v2/acme/api/manifests/v1-again").isEmpty, "refused before asking")
+        clock.now += 3600
+        #expect(budget.remaining(now: clock.now) == 2)
+        _ = try await client.image("acme/api", "v1-again")
+    }
+
+    @Test(.enabled(if: RegistryFixture.installed, registryNeeded))
+    func theImageServiceRecordsDigestsInTheStoreAsTheModeAllows() async throws {
+        let (registry, pushed) = try await Self.filledRegistry()
+        let index = try #require(pushed["index"]?.string)
+        let store = EventStore(groupWindow: 0)
+        // auto: each new delivery's tag is HEADed; the second push of v1 is the same image.
+        let auto = ImageService(mode: .auto, client: RegistryClient(base: registry.base), store: store)
+        for time in [1.0, 2.0] {
+            store.ingest(
+                try PayloadDecoder.decode(
+                    #"{"push_data":{"tag":"v1","pushed_at":\#(time)},"repository":{"repo_name":"acme/api"}}"#),
+                receivedAt: time)
+        }
+        try await waitUntil("v1 HEADed") { store.image(of: 2)?.digest == index }
+        #expect(store.image(of: 1)?.digest == nil, "by the time it was HEADed, v1 had a newer push")
+        let heads = registry.requests(for: "/v2/acme/api/manifests/v1")
+        #expect(!heads.isEmpty && heads.allSatisfy { $0.contains("http.request.method=HEAD") }, "\(heads)")
+        // on-demand: a lookup by tag for the newest push records digest and platforms.
+        let onDemand = ImageService(
+            mode: .onDemand, client: RegistryClient(base: registry.base), store: store)
+        let lookup = await onDemand.lookUp(ImageRequest(eventID: 2, repository: "acme/api", reference: "v1"))
+        #expect(lookup.image?.digest == index)
+        #expect(store.image(of: 2)?.platforms == ["linux/amd64", "linux/arm64/v8"])
+        // The older push is not the tag's image any more: shown, not recorded.
+        let older = await onDemand.lookUp(ImageRequest(eventID: 1, repository: "acme/api", reference: "v1"))
+        #expect(older == .found(try #require(older.image), byTag: true))
+        #expect(store.image(of: 1) == nil)
+        // off: no request at all.
+        let before = registry.requests(for: "/v2/acme/api/").count
+        let off = ImageService(mode: .off, client: RegistryClient(base: registry.base), store: store)
+        let answer = Mutex<ImageLookup?>(nil)
+        off.lookUp(ImageRequest(eventID: 2, repository: "acme/api", reference: "v1")) { result in
+            answer.withLock { $0 = result }
+        }
+        #expect(answer.withLock { $0 } == .failed("registry lookups are off (--enrich off)"))
+        _ = auto
+        #expect(registry.requests(for: "/v2/acme/api/").count == before)
+    }
+}
+
+/// A clock the test moves.
+final class Clock: @unchecked Sendable {
+    var now = 1_000_000.0
 }

@@ -189,7 +189,7 @@ struct Fixture {
         fixture.send(.key(.character("d")))
         #expect(fixture.state.dockerfile == nil)
         fixture.send(.key(.down), .key(.character("d")))
-        #expect(fixture.screen.contains("no Dockerfile in this event"))
+        #expect(fixture.screen.contains("no Dockerfile in this delivery"))
     }
 
     @Test func enterOnAnEventOpensEveryField() {
@@ -320,7 +320,7 @@ struct Fixture {
         #expect(fixture.screen.contains("1 FROM alpine:3"))
         // other/tool has a single Dockerfile: nothing to compare with.
         fixture.send(.key(.escape), .key(.character("j")), .key(.character("D")))
-        #expect(fixture.screen.contains("first Dockerfile seen"))
+        #expect(fixture.screen.contains("no earlier Dockerfile of this repository"))
     }
 }
 

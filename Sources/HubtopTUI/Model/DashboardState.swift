@@ -54,6 +54,11 @@ public struct DashboardData: Sendable {
     public var focusedOutcomes: [IntegrationOutcome] = []
     /// With the diff on: the event whose Dockerfile the focused one is compared with.
     public var diffBase: StoredEvent?
+    /// What the store knows of the focused event's image and the diff base's (digest, platforms).
+    public var focusedImage: ImageFacts?
+    public var diffBaseImage: ImageFacts?
+    /// Signature, attestation and SBOM pushes folded under the focused event.
+    public var focusedArtifacts: [StoredEvent] = []
     public var eventsPerMinute = 0.0
     /// Events per minute over the last half hour, oldest first (the header sparkline).
     public var activity: [Int] = []
@@ -108,6 +113,30 @@ public struct DashboardState: Sendable {
     /// Side effects for the run loop to carry out (bell, export); it empties the list.
     public var effects: [Effect] = []
     public var quit = false
+
+    /// `--enrich`: whether opening an event without a Dockerfile asks the registry.
+    public var enrichment: EnrichmentMode = .off
+    /// Registry lookups by event id (at most `lookupLimit`, oldest forgotten first), and the
+    /// platform `P` chose for each.
+    public private(set) var imageLookups: [UInt64: ImageLookup] = [:]
+    private var lookupOrder: [UInt64] = []
+    public var imagePlatforms: [UInt64: Int] = [:]
+    static let lookupLimit = 64
+
+    public mutating func remember(_ lookup: ImageLookup, for id: UInt64) {
+        if imageLookups.updateValue(lookup, forKey: id) == nil { lookupOrder.append(id) }
+        while lookupOrder.count > Self.lookupLimit {
+            let old = lookupOrder.removeFirst()
+            imageLookups[old] = nil
+            imagePlatforms[old] = nil
+        }
+    }
+
+    /// The platform shown for event `id`'s image: the one `P` chose, else the preferred.
+    public func platform(of id: UInt64, in image: RegistryImage) -> Int {
+        imagePlatforms[id].flatMap { image.platforms.indices.contains($0) ? $0 : nil }
+            ?? image.preferredPlatform
+    }
 
     /// Names of the themes `T` cycles through, and the one in use.
     public var themeNames: [String] = ["default"]
@@ -252,4 +281,6 @@ public enum Effect: Equatable, Sendable {
     case bell
     /// Write the events matching `filter` to `path`; an existing file only with `overwrite`.
     case export(path: String, filter: EventFilter, overwrite: Bool)
+    /// Ask the registry about an image (`--enrich`); the answer comes back as `.imageLookup`.
+    case lookUpImage(ImageRequest)
 }

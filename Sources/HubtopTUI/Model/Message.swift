@@ -54,6 +54,8 @@ public enum Message: Equatable, Sendable {
     case tick(now: Double)
     /// How an export the loop carried out went.
     case exported(ExportOutcome)
+    /// What the registry answered for an image lookup the dashboard asked for.
+    case imageLookup(ImageRequest, ImageLookup)
 }
 
 public enum ExportOutcome: Equatable, Sendable {

@@ -40,6 +40,18 @@ public struct DashboardModel: Sendable {
             case .failed(let path, let reason):
                 state.flash = "export to \(TerminalSanitizer.line(path)) failed: \(reason)"
             }
+        case .imageLookup(let request, let lookup):
+            if case .failed(let reason) = lookup, request.platform != nil,
+                state.imageLookups[request.eventID]?.image != nil
+            {
+                // Another platform could not be fetched: the one shown stays.
+                state.flash = "platform: " + TerminalSanitizer.line(reason)
+                state.imagePlatforms[request.eventID] = nil
+            } else {
+                state.remember(lookup, for: request.eventID)
+            }
+            // The store may now know the digest: the tags pane and history show it.
+            state.want(.full)
         }
     }
 
@@ -311,9 +323,7 @@ public struct DashboardModel: Sendable {
         guard var detail = state.detail else { return false }
         let inner = state.layout.overlay.inner
         let page = max(1, state.layout.overlay.height - 3)
-        let count = DetailContent.lines(
-            for: state.data.focusedEvent, outcomes: state.data.focusedOutcomes, width: inner.width
-        ).count
+        let count = DetailContent.lines(for: state, width: inner.width).count
         switch key {
         case .escape, .left, .character("h"): state.detail = nil
         case .enter: return true
@@ -344,6 +354,10 @@ public struct DashboardModel: Sendable {
             viewer.matchLine = nil
             state.dockerfile = viewer
             state.want(.full)
+            return true
+        case .character("P"):
+            state.dockerfile = viewer
+            switchPlatform(&state)
             return true
         case .character("/"):
             viewer.editingSearch = true
@@ -383,6 +397,56 @@ public struct DashboardModel: Sendable {
             }
         }
         state.dockerfile = viewer
+    }
+
+    // MARK: - Registry lookups
+
+    /// `--enrich on-demand`: the Dockerfile viewer or the detail is open on an event (or a diff
+    /// base) without a Dockerfile that nobody has asked the registry about yet: ask, once.
+    func lookUpImages(_ state: inout DashboardState) {
+        guard state.enrichment != .off, state.detail != nil || state.dockerfile != nil else { return }
+        var wanted: [(StoredEvent, ImageFacts?)] = []
+        if let focused = state.data.focusedEvent { wanted.append((focused, state.data.focusedImage)) }
+        if state.dockerfile?.showDiff == true, let base = state.data.diffBase {
+            wanted.append((base, state.data.diffBaseImage))
+        }
+        for (event, facts) in wanted
+        where event.payload.repository.dockerfile == nil && event.payload.artifact == nil
+            && state.imageLookups[event.id] == nil
+        {
+            guard let reference = facts?.digest ?? event.tag else {
+                state.remember(.failed("the delivery names no tag to look up"), for: event.id)
+                continue
+            }
+            state.remember(.loading, for: event.id)
+            state.effects.append(
+                .lookUpImage(
+                    ImageRequest(eventID: event.id, repository: event.repoName, reference: reference)))
+        }
+    }
+
+    /// `P`: the next platform of a reconstructed image; its config is fetched when not yet held.
+    func switchPlatform(_ state: inout DashboardState) {
+        guard let event = state.data.focusedEvent, let image = state.imageLookups[event.id]?.image else {
+            state.flash = "no image looked up for this event"
+            return
+        }
+        let runnable = image.platforms.indices.filter { image.platforms[$0].os != "unknown" }
+        guard runnable.count > 1 else {
+            state.flash = "the image has one platform"
+            return
+        }
+        let current = state.platform(of: event.id, in: image)
+        let next = runnable[((runnable.firstIndex(of: current) ?? -1) + 1) % runnable.count]
+        state.imagePlatforms[event.id] = next
+        state.dockerfile?.top = 0
+        if image.platforms[next].config == nil {
+            state.effects.append(
+                .lookUpImage(
+                    ImageRequest(
+                        eventID: event.id, repository: event.repoName, reference: image.digest, platform: next
+                    )))
+        }
     }
 
     // MARK: - Mouse
@@ -486,7 +550,11 @@ public struct DashboardModel: Sendable {
             state.data.focusedEvent = snapshot.focusedEvent
             state.data.focusedOutcomes = snapshot.focusedOutcomes
             state.data.diffBase = snapshot.diffBase
+            state.data.focusedImage = snapshot.focusedImage
+            state.data.diffBaseImage = snapshot.diffBaseImage
+            state.data.focusedArtifacts = snapshot.focusedArtifacts
             state.keepRow = nil
+            lookUpImages(&state)
         }
         state.data.staleCount = state.data.repositories.count { state.isStale($0) }
     }

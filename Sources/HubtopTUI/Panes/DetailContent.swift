@@ -8,8 +8,35 @@ public enum DetailContent {
         public var role: Role
     }
 
+    /// What the registry told about the event's image, for the detail.
+    public struct ImageDetail: Sendable {
+        public var facts: ImageFacts?
+        public var lookup: ImageLookup?
+        public var platform: Int?
+        public var enrichment: EnrichmentMode = .off
+        /// Artifact pushes folded under the event.
+        public var artifacts: [StoredEvent] = []
+
+        public init() {}
+    }
+
+    /// The focused event's lines, with what the state holds about its image.
+    public static func lines(for state: DashboardState, width: Int) -> [Line] {
+        var image = ImageDetail()
+        if let id = state.data.focusedEvent?.id {
+            image.facts = state.data.focusedImage
+            image.lookup = state.imageLookups[id]
+            image.platform = image.lookup?.image.map { state.platform(of: id, in: $0) }
+            image.enrichment = state.enrichment
+            image.artifacts = state.data.focusedArtifacts
+        }
+        return lines(
+            for: state.data.focusedEvent, outcomes: state.data.focusedOutcomes, image: image, width: width)
+    }
+
     public static func lines(
-        for event: StoredEvent?, outcomes: [IntegrationOutcome] = [], width: Int
+        for event: StoredEvent?, outcomes: [IntegrationOutcome] = [], image: ImageDetail = ImageDetail(),
+        width: Int
     ) -> [Line] {
         guard let event else {
             return [Line(label: "", value: "this event is no longer stored", role: .muted)]
@@ -51,6 +78,7 @@ public enum DetailContent {
                     + (payload.artifactSubject.map { " of \($0)" } ?? ""),
                 .marker)
         }
+        if payload.artifact == nil { addImage(image, hasDockerfile: info.dockerfile != nil, add) }
         add("pusher", payload.pusher, .pusher)
         add("pushed", payload.pushedAt.map { Timestamp.utc($0) }, .time)
         add("received", Timestamp.utc(event.receivedAt), .time)
@@ -181,6 +209,46 @@ public enum DetailContent {
     }
 
     /// Greedy word wrap by display width; paragraphs (newlines) are kept.
+    /// Digest, platforms, re-push, source and revision, and the artifacts folded under it.
+    static func addImage(_ image: ImageDetail, hasDockerfile: Bool, _ add: (String, String?, Role) -> Void) {
+        let found = image.lookup?.image
+        if let digest = image.facts?.digest ?? found?.digest {
+            add("digest", digest, .text)
+        } else {
+            switch image.lookup {
+            case .loading?: add("digest", "looking up in the registry…", .muted)
+            case .failed(let reason)?: add("digest", "registry lookup failed: " + reason, .warning)
+            // A payload with its Dockerfile is not looked up: nothing to say.
+            case nil where hasDockerfile: break
+            default:
+                add(
+                    "digest",
+                    image.enrichment == .off ? "unknown (--enrich off)" : "unknown",
+                    .muted)
+            }
+        }
+        let platforms = found.map { $0.runnablePlatforms.map(\.name) } ?? image.facts?.platforms ?? []
+        if !platforms.isEmpty { add("platforms", platforms.joined(separator: ", "), .text) }
+        if image.facts?.unchanged == true {
+            add("re-push", "unchanged: the same digest as the tag's previous push", .marker)
+        }
+        if let found, let index = image.platform, found.platforms.indices.contains(index),
+            let config = found.platforms[index].config
+        {
+            if let source = config.source { add("source", source, .text) }
+            if let revision = config.revision { add("revision", revision, .text) }
+            if let created = config.labels["org.opencontainers.image.created"] {
+                add("built", created, .time)
+            }
+        }
+        for (position, artifact) in image.artifacts.enumerated() {
+            add(
+                position == 0 ? "artifacts" : "",
+                "\(artifact.payload.artifact?.rawValue ?? "?") #\(artifact.id) \(artifact.tag ?? "")", .marker
+            )
+        }
+    }
+
     public static func wrap(_ text: String, width: Int) -> [String] {
         var result: [String] = []
         for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {

@@ -101,10 +101,19 @@ public enum DockerfileContent {
         LineDiff.diff(lines(of: base), lines(of: event))
     }
 
+    /// The same for what the viewer shows of each: the payload's Dockerfile or a reconstruction.
+    public static func diff(_ state: DashboardState) -> [LineDiff.Line] {
+        LineDiff.diff(
+            document(for: state.data.diffBase, state).lines,
+            document(for: state.data.focusedEvent, state).lines)
+    }
+
     /// What the viewer shows, as plain lines (for scrolling and searching).
     public static func shownLines(_ state: DashboardState) -> [String] {
-        guard state.dockerfile?.showDiff == true else { return lines(of: state.data.focusedEvent) }
-        return diff(base: state.data.diffBase, event: state.data.focusedEvent).map { line in
+        guard state.dockerfile?.showDiff == true else {
+            return document(for: state.data.focusedEvent, state).lines
+        }
+        return diff(state).map { line in
             switch line.kind {
             case .same: return "  " + line.text
             case .added: return "+ " + line.text
@@ -130,6 +139,94 @@ public enum DockerfileContent {
         guard !needle.isEmpty else { return 0 }
         let lowered = needle.lowercased()
         return lines.filter { $0.lowercased().contains(lowered) }.count
+    }
+}
+
+/// What the viewer has for one event: the payload's Dockerfile, one reconstructed from the
+/// image history the registry holds, or a sentence saying why there is neither yet.
+public struct DockerfileDocument: Equatable, Sendable {
+    public enum Kind: Equatable, Sendable {
+        case payload
+        /// `platform` of `platforms` (1-based); `byTag`: the tag as it is now, not the push's digest.
+        case reconstructed(digest: String, platform: String, index: Int, platforms: Int, byTag: Bool)
+        case message(String)
+    }
+
+    public var kind: Kind
+    public var lines: [String] = []
+
+    public var isReconstructed: Bool {
+        if case .reconstructed = kind { return true }
+        return false
+    }
+}
+
+extension DockerfileContent {
+    public static func document(for event: StoredEvent?, _ state: DashboardState) -> DockerfileDocument {
+        guard let event else { return DockerfileDocument(kind: .message("no event selected")) }
+        if event.payload.repository.dockerfile != nil {
+            return DockerfileDocument(kind: .payload, lines: lines(of: event))
+        }
+        if let artifact = event.payload.artifact {
+            return DockerfileDocument(
+                kind: .message("a \(artifact.rawValue) push: an artifact of an image, with no Dockerfile"))
+        }
+        let none = "no Dockerfile in this delivery (Docker Hub sends none for images pushed from CI)"
+        guard state.enrichment != .off else {
+            return DockerfileDocument(kind: .message(none + "; registry lookups are off (--enrich off)"))
+        }
+        switch state.imageLookups[event.id] {
+        case nil:
+            return DockerfileDocument(kind: .message(none))
+        case .loading?:
+            let reference = TerminalSanitizer.line(event.tag ?? "?")
+            return DockerfileDocument(
+                kind: .message(
+                    "no Dockerfile in this delivery: reading \(TerminalSanitizer.line(event.repoName)):\(reference)'s history from the registry…"
+                ))
+        case .failed(let reason)?:
+            return DockerfileDocument(
+                kind: .message(none + "; the registry lookup failed: " + TerminalSanitizer.line(reason)))
+        case .found(let image, let byTag)?:
+            let index = state.platform(of: event.id, in: image)
+            guard image.platforms.indices.contains(index) else {
+                return DockerfileDocument(kind: .message("the registry lists no platform for this image"))
+            }
+            let platform = image.platforms[index]
+            let runnable = image.platforms.indices.filter { image.platforms[$0].os != "unknown" }
+            let kind = DockerfileDocument.Kind.reconstructed(
+                digest: image.digest, platform: TerminalSanitizer.line(platform.name),
+                index: (runnable.firstIndex(of: index) ?? 0) + 1, platforms: max(1, runnable.count),
+                byTag: byTag)
+            guard let config = platform.config else {
+                return DockerfileDocument(
+                    kind: .message(
+                        "reading the \(TerminalSanitizer.line(platform.name)) config from the registry…"))
+            }
+            return DockerfileDocument(kind: kind, lines: reconstructedLines(config))
+        }
+    }
+
+    /// The image history as Dockerfile lines, with its source and revision labels above and
+    /// the base image's steps set apart, as far as the history tells them apart.
+    public static func reconstructedLines(_ config: ImageConfig) -> [String] {
+        var lines = ["# Reconstructed from the image history"]
+        if let source = config.source { lines.append("# source:   " + source) }
+        if let revision = config.revision { lines.append("# revision: " + revision) }
+        let instructions = config.instructions
+        let hasBase = instructions.contains { $0.base }
+        for (position, instruction) in instructions.enumerated() {
+            if hasBase && position == 0 { lines.append("# ── from the base image ──") }
+            if hasBase && !instruction.base && (position == 0 || instructions[position - 1].base) {
+                lines.append("# ── this image ──")
+            }
+            // Heredocs and multi-line RUNs keep their lines.
+            for piece in instruction.text.split(separator: "\n", omittingEmptySubsequences: false) {
+                lines.append(TerminalSanitizer.line(expandTabs(String(piece))))
+            }
+        }
+        if instructions.isEmpty { lines.append("# (the config records no history)") }
+        return lines
     }
 }
 

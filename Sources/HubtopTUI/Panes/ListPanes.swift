@@ -176,16 +176,21 @@ enum ListPanes {
         guard state.data.tags.indices.contains(index) else { return false }
         let tag = state.data.tags[index]
         let narrowed = state.narrowedTag == .some(tag.tag) && state.narrowedRepository == tag.repository
+        var fixed: [(String, Int, Role)] = [
+            (Timestamp.age(tag.lastPushedAt, now: state.now), 4, .time),
+            ("×" + HeaderView.grouped(tag.events), 6, .text),
+        ]
+        // The short digest of the tag's newest push, once the registry has told (dropped first
+        // when the pane is narrow).
+        if state.data.tags.contains(where: { $0.digest != nil }) {
+            fixed.append((tag.digest.map(ImageFacts.short) ?? "", 12, .muted))
+        }
         columns(
             (
                 (narrowed ? "▸" : "") + TerminalSanitizer.line(tag.tag ?? "(no tag)"),
                 tag.tag == nil ? .muted : .tag
             ),
-            [
-                (Timestamp.age(tag.lastPushedAt, now: state.now), 4, .time),
-                ("×" + HeaderView.grouped(tag.events), 6, .text),
-            ],
-            x: x, y: y, width: width, &buffer)
+            fixed, x: x, y: y, width: width, &buffer)
         return true
     }
 
@@ -231,7 +236,7 @@ enum ListPanes {
             images = rows.contains { !$0.event.payload.images.isEmpty } ? 5 : 0
             redeliveries = rows.contains { $0.event.deliveries > 1 } ? 4 : 0
             repairs = rows.contains { !$0.event.payload.repairs.isEmpty } ? 2 : 0
-            marks = rows.contains { ListPanes.mark(of: $0.event) != nil } ? 5 : 0
+            marks = rows.map { (ListPanes.mark(of: $0)?.text.count).map { $0 + 1 } ?? 0 }.max() ?? 0
             let nameWidth = names.map { DisplayWidth.of($0) }.max() ?? 8
             let pushers =
                 rows.map { DisplayWidth.of(TerminalSanitizer.line($0.event.pusher ?? "?")) }.max() ?? 1
@@ -245,10 +250,27 @@ enum ListPanes {
         }
     }
 
-    /// What kind of push a row is, when it is not a plain image push.
-    static func mark(of event: StoredEvent) -> String? {
-        if let artifact = event.payload.artifact { return artifact.rawValue }
-        return event.payload.fixesVulnerabilities ? "CVE" : nil
+    /// What kind of push a row is, when it is not a plain image push: `sig`/`att`/`sbom`, `CVE`
+    /// (fixes vulnerabilities), `same` (a re-push of the digest the tag had), and `+sig` or
+    /// `+2` for artifacts folded under it.
+    static func mark(of row: HistoryRow) -> (text: String, role: Role)? {
+        let payload = row.event.payload
+        var text = ""
+        var role = Role.warning
+        if let artifact = payload.artifact {
+            text = artifact.rawValue
+            role = .muted
+        } else if payload.fixesVulnerabilities {
+            text = "CVE"
+        } else if row.image?.unchanged == true {
+            text = "same"
+            role = .muted
+        }
+        if !row.artifacts.isEmpty {
+            text += row.artifacts.count == 1 ? "+" + row.artifacts[0].rawValue : "+\(row.artifacts.count)"
+            if role == .warning && text.hasPrefix("+") { role = .marker }
+        }
+        return text.isEmpty ? nil : (text, role)
     }
 
     static func when(_ event: StoredEvent, now: Double) -> String {
@@ -304,11 +326,9 @@ enum ListPanes {
                 maxWidth: x + width - column, style: Style(.pusher))
             column += columns.pusher + 1
         }
+        let mark = mark(of: entry)
         let cells: [(String, Int, Role)] = [
-            (
-                mark(of: event).map { " " + $0 } ?? "", columns.marks,
-                event.payload.artifact == nil ? .warning : .muted
-            ),
+            (mark.map { " " + $0.text } ?? "", columns.marks, mark?.role ?? .muted),
             (entry.size > 1 ? "×\(entry.size)" : "", columns.burst, .marker),
             (event.payload.images.isEmpty ? "" : "\(event.payload.images.count)img", columns.images, .muted),
             // Redeliveries of the same push, folded by the store.

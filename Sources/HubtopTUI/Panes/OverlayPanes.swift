@@ -6,31 +6,40 @@ enum DockerfilePane {
         guard let viewer = state.dockerfile else { return }
         buffer.fill(rect, style: Style(.text))
         let event = state.data.focusedEvent
-        var title = "Dockerfile"
-        if let event {
-            title +=
-                " — \(TerminalSanitizer.line(event.repoName)):\(TerminalSanitizer.line(event.tag ?? "(no tag)")) #\(event.id)"
-        }
         if viewer.showDiff {
             return drawDiff(state, viewer, rect, &buffer)
         }
-        let lines = DockerfileContent.lines(of: event)
+        let document = DockerfileContent.document(for: event, state)
+        let lines = document.lines
+        var title = "Dockerfile"
+        if let event {
+            title =
+                (document.isReconstructed ? "Reconstructed Dockerfile" : "Dockerfile") + " — "
+                + ListPanes.name(of: event) + " #\(event.id)"
+        }
         if !viewer.search.isEmpty {
             title +=
                 " · /\(TerminalSanitizer.line(viewer.search)) \(DockerfileContent.matchCount(of: viewer.search, in: lines)) lines"
         }
         buffer.box(rect, style: Style(.borderFocused), title: title, titleStyle: Style(.titleFocused))
+        if case .reconstructed(let digest, let platform, let index, let count, let byTag) = document.kind {
+            // Which image and platform, in the bottom border: the title keeps the name whole.
+            var image = " \(ImageFacts.short(digest)) · \(platform)"
+            if count > 1 { image += " \(index)/\(count) · P platform" }
+            if byTag { image += " · the tag as it is now" }
+            buffer.write(
+                image + " ", x: rect.x + 2, y: rect.maxY - 1, maxWidth: max(0, rect.width - 16),
+                style: Style(.titleFocused))
+        }
         let inner = rect.inner
         guard inner.width > 0, inner.height > 0 else { return }
-        guard event != nil else {
-            buffer.write(
-                " no event selected", x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.muted))
-            return
-        }
-        guard !lines.isEmpty else {
-            buffer.write(
-                " no Dockerfile in this event", x: inner.x, y: inner.y, maxWidth: inner.width,
-                style: Style(.muted))
+        if case .message(let text) = document.kind {
+            for (row, piece) in DetailContent.wrap(text, width: max(10, inner.width - 2)).prefix(inner.height)
+                .enumerated()
+            {
+                buffer.write(
+                    " " + piece, x: inner.x, y: inner.y + row, maxWidth: inner.width, style: Style(.muted))
+            }
             return
         }
         let highlighted = DockerfileContent.highlight(lines)
@@ -82,19 +91,24 @@ enum DockerfilePane {
             rect, style: Style(.borderFocused), title: title + " · D plain", titleStyle: Style(.titleFocused))
         let inner = rect.inner
         guard inner.width > 0, inner.height > 0 else { return }
-        guard let event, event.payload.repository.dockerfile != nil else {
-            buffer.write(
-                " no Dockerfile in this event", x: inner.x, y: inner.y, maxWidth: inner.width,
-                style: Style(.muted))
+        let document = DockerfileContent.document(for: event, state)
+        if case .message(let text) = document.kind {
+            buffer.write(" " + text, x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.muted))
             return
         }
-        guard base != nil else {
+        guard let base else {
+            let what = document.isReconstructed ? "image with another digest" : "Dockerfile"
             buffer.write(
-                " first Dockerfile seen for this repository: nothing to compare with", x: inner.x, y: inner.y,
+                " no earlier \(what) of this repository: nothing to compare with", x: inner.x, y: inner.y,
                 maxWidth: inner.width, style: Style(.muted))
             return
         }
-        let lines = DockerfileContent.diff(base: base, event: event)
+        if case .message(let text) = DockerfileContent.document(for: base, state).kind {
+            buffer.write(
+                " #\(base.id): " + text, x: inner.x, y: inner.y, maxWidth: inner.width, style: Style(.muted))
+            return
+        }
+        let lines = DockerfileContent.diff(state)
         let top = min(viewer.top, max(0, lines.count - inner.height))
         for row in 0..<inner.height {
             let index = top + row
@@ -146,8 +160,7 @@ enum DetailPane {
         buffer.box(rect, style: Style(.borderFocused), title: title, titleStyle: Style(.titleFocused))
         let inner = rect.inner
         guard inner.width > 0, inner.height > 0 else { return }
-        let lines = DetailContent.lines(
-            for: state.data.focusedEvent, outcomes: state.data.focusedOutcomes, width: inner.width)
+        let lines = DetailContent.lines(for: state, width: inner.width)
         let top = min(detail.top, max(0, lines.count - inner.height))
         let labelWidth = 14
         for row in 0..<inner.height {

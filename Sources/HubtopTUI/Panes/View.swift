@@ -71,8 +71,9 @@ enum HeaderView {
             "\(grouped(Int(state.data.eventsPerMinute)))/min",
         ]
         if totals.folded > 0 { parts.insert("redelivered \(grouped(totals.folded))", at: 1) }
+        if totals.artifacts > 0 { parts.insert("artifacts \(grouped(totals.artifacts))", at: 1) }
         if state.data.staleCount > 0 { parts.insert("stale \(grouped(state.data.staleCount))", at: 2) }
-        var line = " " + parts.joined(separator: " · ")
+        let line = " " + parts.joined(separator: " · ")
         var filters: [String] = []
         if !state.filterText.isEmpty { filters.append("/\(TerminalSanitizer.line(state.filterText))") }
         if let repository = state.narrowedRepository {
@@ -89,17 +90,19 @@ enum HeaderView {
                 style: Style(.error, [.reverse]))
         }
         used += buffer.write(line, x: used, y: rect.y + 1, maxWidth: rect.width - used, style: Style(.header))
-        // Events per minute over the last half hour.
-        if !state.data.activity.isEmpty && rect.width - used > state.data.activity.count + 2 {
+        let filterText = filters.isEmpty ? "" : "  filter: " + filters.joined(separator: " ")
+        // Events per minute over the last half hour, when the filters the user set still fit.
+        if !state.data.activity.isEmpty
+            && rect.width - used > state.data.activity.count + 2 + DisplayWidth.of(filterText)
+        {
             used += buffer.write(" ", x: used, y: rect.y + 1, style: Style(.header))
             used += buffer.write(
                 Sparkline.render(state.data.activity), x: used, y: rect.y + 1, maxWidth: rect.width - used,
                 style: Style(.sparkline))
         }
         if !filters.isEmpty {
-            line = "  filter: " + filters.joined(separator: " ")
             buffer.write(
-                line, x: used, y: rect.y + 1, maxWidth: rect.width - used, style: Style(.headerAccent))
+                filterText, x: used, y: rect.y + 1, maxWidth: rect.width - used, style: Style(.headerAccent))
         }
     }
 
@@ -183,11 +186,13 @@ enum FooterView {
             return [("↑↓", "scroll"), ("d", "Dockerfile"), ("Esc", "back"), ("q", "quit")]
         }
         if state.dockerfile != nil {
+            let platforms =
+                state.data.focusedEvent.flatMap { state.imageLookups[$0.id]?.image }
+                .map { $0.runnablePlatforms.count > 1 } == true
             return [
                 ("↑↓/PgUp/PgDn", "scroll"), ("/", "search"), ("n/N", "next/prev"),
-                ("D", state.dockerfile?.showDiff == true ? "plain" : "diff"), ("d/Esc", "close"),
-                ("q", "quit"),
-            ]
+                ("D", state.dockerfile?.showDiff == true ? "plain" : "diff"),
+            ] + (platforms ? [("P", "platform")] : []) + [("d/Esc", "close"), ("q", "quit")]
         }
         let common = [
             ("/", "filter"), ("p", state.paused ? "resume" : "pause"), ("?", "help"), ("q", "quit"),
@@ -215,7 +220,7 @@ enum HelpOverlay {
         ("Enter / →", "event detail; on a burst ▸ ×N: open it; on a repository, tag, pusher: narrow"),
         ("Esc / ←", "back: close a burst or view, or undo the last narrowing"),
         ("d", "show / hide the Dockerfile viewer"),
-        ("D", "diff against the previous different Dockerfile"),
+        ("D / P", "diff with the previous Dockerfile; next platform"),
         ("/", "filter repositories (in the viewer: search; n N next/prev)"),
         ("c", "clear all filters"),
         ("p / Space", "pause / resume live following"),
@@ -228,6 +233,7 @@ enum HelpOverlay {
         ("q / Ctrl-C", "quit"),
         ("mouse", "click focuses and selects; wheel scrolls"),
         ("×N  ↻N", "history: a burst of N deliveries; one push delivered N times"),
+        ("same  +sig", "history: a re-push; artifacts folded under it"),
     ]
 
     static func draw(_ screen: Rect, _ buffer: inout CellBuffer) {

@@ -1,0 +1,129 @@
+import HubtopCore
+import Synchronization
+
+/// Asks the registry about pushed images as `--enrich` allows, caches the answers by digest,
+/// and records digests and platforms in the store (where re-pushes and artifact folds follow).
+public final class ImageService: Sendable {
+    public let mode: EnrichmentMode
+    let client: RegistryClient
+    let store: EventStore
+    /// Images by digest, newest last; at most `cacheLimit`.
+    private let cache = Mutex<[(digest: String, image: RegistryImage)]>([])
+    static let cacheLimit = 64
+    /// `--enrich auto`: new events waiting for a HEAD, one at a time.
+    private let heads: AsyncStream<UInt64>.Continuation?
+    private let headState = Mutex<(dropped: Int, lastError: (at: Double, text: String)?)>((0, nil))
+
+    public init(mode: EnrichmentMode, client: RegistryClient, store: EventStore) {
+        self.mode = mode
+        self.client = client
+        self.store = store
+        guard mode == .auto else {
+            heads = nil
+            return
+        }
+        let (stream, continuation) = AsyncStream.makeStream(
+            of: UInt64.self, bufferingPolicy: .bufferingOldest(1024))
+        heads = continuation
+        Task.detached { [weak self] in
+            for await id in stream {
+                guard let self else { return }
+                await self.headDigest(of: id)
+            }
+        }
+        store.observe { [weak self] change in
+            guard case .appended(let id) = change, let self else { return }
+            if case .dropped = self.heads?.yield(id) { self.headState.withLock { $0.dropped += 1 } }
+        }
+    }
+
+    deinit { heads?.finish() }
+
+    /// Looks `request` up (unless enrichment is off) and calls `completion` with the outcome,
+    /// from another thread.
+    public func lookUp(_ request: ImageRequest, completion: @escaping @Sendable (ImageLookup) -> Void) {
+        guard mode != .off else {
+            completion(.failed("registry lookups are off (--enrich off)"))
+            return
+        }
+        Task.detached {
+            completion(await self.lookUp(request))
+        }
+    }
+
+    func lookUp(_ request: ImageRequest) async -> ImageLookup {
+        let name = ImageRequest.registryName(request.repository)
+        let known = cached(request.reference)
+        do {
+            var image = try await client.image(
+                name, request.reference, platform: request.platform, known: known)
+            if let before = cached(image.digest) { image.merge(before) }
+            remember(image)
+            let byTag = !RegistryNames.isDigest(request.reference)
+            // A tag names the push only while no newer push of it is stored.
+            if !byTag || store.isNewestOfTag(request.eventID) {
+                store.recordImage(
+                    request.eventID,
+                    ImageFacts(digest: image.digest, platforms: image.runnablePlatforms.map(\.name)))
+            }
+            let recorded = store.image(of: request.eventID)?.digest == image.digest
+            return .found(image, byTag: byTag && !recorded)
+        } catch let failure as RegistryClient.Failure {
+            return .failed(failure.description)
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+
+    /// `--enrich auto`: the digest of a new delivery's tag, by HEAD (not counted by Docker Hub).
+    func headDigest(of id: UInt64) async {
+        guard let event = store.event(id: id), let tag = event.tag, event.payload.artifact == nil,
+            store.isNewestOfTag(id)
+        else { return }
+        do {
+            let digest = try await client.digest(ImageRequest.registryName(event.repoName), tag)
+            store.recordImage(
+                id,
+                ImageFacts(
+                    digest: digest,
+                    platforms: cached(digest).map {
+                        $0.runnablePlatforms.map(\.name)
+                    } ?? []))
+        } catch {
+            let text = (error as? RegistryClient.Failure)?.description ?? "\(error)"
+            headState.withLock { $0.lastError = (client.clock(), text) }
+        }
+    }
+
+    func cached(_ digest: String) -> RegistryImage? {
+        cache.withLock { entries in entries.last { $0.digest == digest }?.image }
+    }
+
+    func remember(_ image: RegistryImage) {
+        cache.withLock { entries in
+            entries.removeAll { $0.digest == image.digest }
+            entries.append((image.digest, image))
+            if entries.count > Self.cacheLimit { entries.removeFirst(entries.count - Self.cacheLimit) }
+        }
+    }
+
+    /// For the header: a registry that answered `429`, a GET budget running low, HEADs failing.
+    public func notice() -> String? {
+        guard mode != .off else { return nil }
+        if let blocked = client.blockedMessage { return "registry: " + blocked }
+        let now = client.clock()
+        if let budget = client.budget {
+            let left = budget.remaining(now: now)
+            if left * 5 <= budget.perHour {
+                return "registry: \(left) of \(budget.perHour) GETs left this hour"
+            }
+        }
+        if let error = headState.withLock({ $0.lastError }), now - error.at < 60 {
+            return "registry: " + error.text
+        }
+        return nil
+    }
+
+    /// New deliveries not HEADed because the queue was full.
+    public var droppedHeads: Int { headState.withLock { $0.dropped } }
+}
