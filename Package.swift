@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.30.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // Pure core: payload decoding, event model, store and queries. No I/O.
@@ -39,6 +41,16 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // Team mode: deliveries committed to PostgreSQL in groups, dashboards following by LISTEN.
+        .target(
+            name: "HubtopDatabase",
+            dependencies: [
+                "HubtopCore", "HubtopListener",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // ncursesw plus static inline wrappers for the macros and globals Swift cannot import.
         .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW"),
         // Dashboard: cell buffer, panes, layout, keymap, update loop, curses backend.
@@ -46,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "hubtop",
             dependencies: [
-                "HubtopCore", "HubtopListener", "HubtopTUI",
+                "HubtopCore", "HubtopListener", "HubtopTUI", "HubtopDatabase",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -69,6 +81,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        .testTarget(name: "HubtopDatabaseTests", dependencies: ["HubtopCore", "HubtopDatabase"]),
         // Screens/ holds the recorded screens of ScreenTests, read by path.
         .testTarget(name: "HubtopTUITests", dependencies: ["HubtopCore", "HubtopTUI"], exclude: ["Screens"]),
         // Drives the real binary: headless over HTTP, and the dashboard inside tmux.

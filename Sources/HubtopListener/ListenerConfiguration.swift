@@ -12,6 +12,9 @@ public struct ListenerConfiguration: Sendable {
     public var eventLoopThreads: Int
     /// Accepted deliveries are appended here before they are acknowledged.
     public var journal: Journal?
+    /// Team mode: accepted deliveries are committed here (not to the local store) before they
+    /// are acknowledged.
+    public var sink: (any DeliverySink)?
     /// A request must arrive whole within this time from its first byte (else `408`).
     public var requestTimeout: TimeAmount = .seconds(10)
     /// A new connection must send its first byte within this time (else it is closed).

@@ -100,6 +100,12 @@ enum HealthResponder {
             writer.key("journal_warning")
             writer.string(warning)
         }
+        if let sink = configuration.sink {
+            writer.key("database")
+            writer.beginObject()
+            sink.health(&writer)
+            writer.endObject()
+        }
         writer.key("rejections")
         writer.beginObject()
         for (reason, count) in rejections.sorted(by: { $0.key < $1.key }) {
@@ -117,8 +123,15 @@ enum MetricsResponder {
     static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
     static func text(ingestor: Ingestor, configuration: ListenerConfiguration) -> [UInt8] {
-        configuration.metrics?.render(
-            store: ingestor.store, rejections: ingestor.rejections,
-            forwardQueued: configuration.forwarder?.queued ?? [:]) ?? []
+        var text =
+            configuration.metrics?.render(
+                store: ingestor.store, rejections: ingestor.rejections,
+                forwardQueued: configuration.forwarder?.queued ?? [:]) ?? []
+        for gauge in configuration.sink?.gauges() ?? [] {
+            text += Array(
+                "# HELP hubtop_\(gauge.name) \(gauge.help)\n# TYPE hubtop_\(gauge.name) gauge\nhubtop_\(gauge.name) \(gauge.value)\n"
+                    .utf8)
+        }
+        return text
     }
 }

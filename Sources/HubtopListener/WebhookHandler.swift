@@ -121,6 +121,9 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         let delivered = Delivered(
             admission: admission, body: body, contentType: head.headers.first(name: "content-type"),
             received: received)
+        if let sink = configuration.sink {
+            return commit(delivered, to: sink, head: head, context: context)
+        }
         guard let journal = configuration.journal else {
             return answer(store(delivered), head: head, context: context)
         }
@@ -135,9 +138,44 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
                 if let error {
                     handler.ingestor.rejections.count("journal_unavailable")
                     handler.configuration.metrics?.journalError()
-                    handler.answer(.notPersisted(error.description), head: head, context: context)
+                    handler.answer(
+                        .notPersisted("journal_unavailable", error.description), head: head, context: context)
                 } else {
                     handler.answer(handler.store(delivered), head: head, context: context)
+                }
+            }
+        }
+    }
+
+    /// Team mode: the shared database has it before it is answered; the local store learns of it
+    /// from the database, like every other process's.
+    private func commit(
+        _ delivered: Delivered, to sink: any DeliverySink, head: HTTPRequestHead,
+        context: ChannelHandlerContext
+    ) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        let delivery = SinkDelivery(
+            body: Array(delivered.body.readableBytesView), payload: delivered.admission.payload,
+            delivery: delivered.admission.delivery, receivedAt: delivered.received)
+        sink.commit(delivery) { outcome in
+            eventLoop.execute {
+                let (handler, context) = loopBound.value
+                switch outcome {
+                case .committed(let id, let deliveries):
+                    handler.configuration.metrics?.accepted(
+                        repository: delivered.admission.payload.repository.repoName)
+                    handler.respond(
+                        context: context, head: head, status: .ok,
+                        json: deliveries > 1
+                            ? "{\"ok\":true,\"id\":\(id),\"deliveries\":\(deliveries)}"
+                            : "{\"ok\":true,\"id\":\(id)}")
+                    handler.route = nil
+                    handler.head = nil
+                case .failed(let reason):
+                    handler.ingestor.rejections.count("database_unavailable")
+                    handler.answer(
+                        .notPersisted("database_unavailable", reason), head: head, context: context)
                 }
             }
         }
@@ -154,7 +192,8 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     private enum Answer {
         case stored(StoreChange)
         case refused(PayloadError)
-        case notPersisted(String)
+        /// Not made durable: the error code and why.
+        case notPersisted(String, String)
     }
 
     private func store(_ delivered: Delivered) -> Answer {
@@ -178,11 +217,11 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
                 context: context, head: head,
                 status: error.kind == .repositoryNotAllowed ? .forbidden : .badRequest,
                 json: Self.errorJSON(error.kind.rawValue, error.detail))
-        case .notPersisted(let reason):
+        case .notPersisted(let code, let reason):
             // Not acknowledged: Docker Hub (or any sender) should retry later.
             respond(
                 context: context, head: head, status: .serviceUnavailable,
-                json: Self.errorJSON("journal_unavailable", reason), extra: [("Retry-After", "30")])
+                json: Self.errorJSON(code, reason), extra: [("Retry-After", "30")])
         }
         self.route = nil
         self.head = nil

@@ -80,6 +80,11 @@ enum ConfigFile {
         Setting("registry", .string) { $0.registry },
         Setting("enrich", .string) { $0.enrichment.rawValue },
         Setting("registry-budget", .integer) { "\($0.registryBudget)" },
+        Setting("database", .string, environment: "HUBTOP_DATABASE_URL") {
+            $0.database == nil ? "(none)" : "(secret)"
+        },
+        Setting("retain", .string) { $0.retain ?? "(forever)" },
+        Setting("commit-group", .integer) { "\($0.commitGroup)" },
     ]
 
     struct Failure: Error, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import HubtopCore
+import HubtopDatabase
 import HubtopListener
 import HubtopTUI
 
@@ -10,14 +11,21 @@ import HubtopTUI
 extension ExportFormat: ExpressibleByArgument {}
 
 /// `hubtop export --journal PATH`: the journal's events as NDJSON or CSV, without a dashboard.
-struct ExportCommand: ParsableCommand {
+struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write the events of a journal as NDJSON or CSV, filtered (offline: no listener)."
+        abstract:
+            "Write the events of a journal or of the shared database as NDJSON or CSV, filtered (no listener)."
     )
 
     @Option(help: "The journal to read (written by --journal; a rotated PATH.1 is read first).")
-    var journal: String
+    var journal: String?
+
+    @Option(
+        help:
+            "The shared history to read instead: postgres://user:pass@host:port/db (or $HUBTOP_DATABASE_URL)."
+    )
+    var database: String?
 
     @Option(
         help: "Only repositories matching: a case-insensitive substring, or a whole-name glob with * or ?.")
@@ -45,6 +53,7 @@ struct ExportCommand: ParsableCommand {
     var force = false
 
     func validate() throws {
+        if journal != nil && database != nil { throw ValidationError("--journal or --database, not both") }
         if let since, Self.parseSince(since, now: 0) == nil {
             throw ValidationError(
                 "--since wants an age such as 2h, a UTC time or Unix seconds; got '\(since)'")
@@ -58,23 +67,38 @@ struct ExportCommand: ParsableCommand {
         return DurationText.seconds(text).map { now - $0 }
     }
 
-    func run() throws {
+    func run() async throws {
         // Through the store, so redeliveries fold exactly as they did live.
         let store = EventStore(capacity: Int.max, groupWindow: 0)
         let ingestor = Ingestor(store: store)
-        guard access(journal, F_OK) == 0 || access(journal + ".1", F_OK) == 0 else {
-            throw fail("hubtop export: no journal at \(journal)")
-        }
-        let report: JournalReader.Report
-        do {
-            report = try JournalReader.read(journal) { entry in
-                _ = ingestor.ingest(entry.body, receivedAt: entry.receivedAt)
-                return true
-            }
-        } catch {
-            throw fail("hubtop export: \(error)")
-        }
         let start = since.flatMap { Self.parseSince($0, now: WallClock.now()) }
+        var skipped = ""
+        if let address = database ?? Environment.value("HUBTOP_DATABASE_URL"), journal == nil {
+            do {
+                let url = try DatabaseURL(parsing: address)
+                try await DatabaseHistory.read(url, since: start) { body, receivedAt, deliveries in
+                    guard case .success(let change) = ingestor.ingest(body, receivedAt: receivedAt),
+                        case .appended(let id) = change, deliveries > 1
+                    else { return }
+                    store.setDeliveries(id, deliveries, lastDeliveredAt: receivedAt)
+                }
+            } catch {
+                throw fail("hubtop export: \(error)")
+            }
+        } else {
+            guard let journal else { throw fail("hubtop export: --journal PATH or --database URL") }
+            guard access(journal, F_OK) == 0 || access(journal + ".1", F_OK) == 0 else {
+                throw fail("hubtop export: no journal at \(journal)")
+            }
+            do {
+                skipped = try JournalReader.read(journal) { entry in
+                    _ = ingestor.ingest(entry.body, receivedAt: entry.receivedAt)
+                    return true
+                }.skipped
+            } catch {
+                throw fail("hubtop export: \(error)")
+            }
+        }
         let patterns = (repo.map(NamePattern.init), tag.map(NamePattern.init), pusher.map(NamePattern.init))
         let events = store.events(limit: Int.max).events.reversed().filter { event in
             if let start, event.receivedAt < start { return false }
@@ -83,7 +107,7 @@ struct ExportCommand: ParsableCommand {
             if let pattern = patterns.2, !pattern.matches(event.pusher ?? "") { return false }
             return true
         }
-        let summary = "hubtop export: \(events.count) of \(store.totals.events) events\(report.skipped)"
+        let summary = "hubtop export: \(events.count) of \(store.totals.events) events\(skipped)"
         if let output {
             switch ExportFile.write(Array(events), format: format, to: output, overwrite: force) {
             case .written: Console.error(summary + " written to \(output)")

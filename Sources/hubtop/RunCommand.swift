@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import HubtopCore
+import HubtopDatabase
 import HubtopListener
 import HubtopTUI
 
@@ -15,7 +16,9 @@ struct RunCommand: AsyncParsableCommand {
         abstract: "Listen for Docker Hub webhooks and show them (the default command)."
     )
 
-    @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).")
+    @Option(
+        help: "Address to listen on, HOST:PORT (port 0 picks a free one); none: only watch (with --database)."
+    )
     var listen = "127.0.0.1:9876"
 
     @Option(
@@ -150,15 +153,54 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Registry manifest GETs allowed per hour (what Docker Hub counts against pull limits).")
     var registryBudget = 16
 
+    @Option(
+        help: """
+            Team mode: the shared history in PostgreSQL, postgres://user:pass@host:port/db[?sslmode=require] \
+            (or $HUBTOP_DATABASE_URL). Deliveries are committed there before they are answered.
+            """)
+    var database: String?
+
+    @Option(
+        help:
+            "With --database: delete events received longer ago than this (e.g. 30d); one receiver at a time."
+    )
+    var retain: String?
+
+    @Option(help: "With --database: deliveries per transaction at most (1: a transaction each).")
+    var commitGroup = 500
+
+    /// `--database`, else `$HUBTOP_DATABASE_URL`.
+    var databaseAddress: String? {
+        database ?? Environment.value("HUBTOP_DATABASE_URL").flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// `--listen none`: a viewer of the shared history, with no listener of its own.
+    var listens: Bool { listen != "none" }
+
     /// `--enrich`, with `--demo`'s made-up repositories left alone unless asked.
     var enrichment: EnrichmentMode {
         enrich.flatMap(EnrichmentMode.init(rawValue:)) ?? (demo ? .off : .onDemand)
     }
 
     func validate() throws {
-        guard ListenerConfiguration.parseListenAddress(listen) != nil else {
-            throw ValidationError("--listen wants HOST:PORT, got '\(listen)'")
+        guard !listens || ListenerConfiguration.parseListenAddress(listen) != nil else {
+            throw ValidationError("--listen wants HOST:PORT (or none, with --database), got '\(listen)'")
         }
+        if let address = databaseAddress {
+            do { _ = try DatabaseURL(parsing: address) } catch {
+                throw ValidationError("--database: \(error)")
+            }
+            if journal != nil { throw ValidationError("--database keeps the history; leave out --journal") }
+            if demo { throw ValidationError("--demo feeds the local store only; leave out --database") }
+            if !forwardURLs.isEmpty { throw ValidationError("--forward does not work with --database yet") }
+        } else {
+            if !listens { throw ValidationError("--listen none watches a shared history: give --database") }
+            if retain != nil { throw ValidationError("--retain goes with --database") }
+        }
+        if let retain, (DurationText.seconds(retain) ?? 0) <= 0 {
+            throw ValidationError("--retain wants a positive duration such as 30d; got '\(retain)'")
+        }
+        guard commitGroup > 0 else { throw ValidationError("--commit-group must be positive") }
         guard maxEvents > 0 else { throw ValidationError("--max-events must be positive") }
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
         guard demoRate > 0, demoRate <= 10_000 else {
@@ -213,7 +255,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let address = ListenerConfiguration.parseListenAddress(listen)!
+        let address = ListenerConfiguration.parseListenAddress(listens ? listen : "127.0.0.1:0")!
         // Headless: signals end the run; from the very start, so none is lost.
         // Signals end the run, dashboard or headless; caught from the very start, so none is lost.
         let signals = SignalRelay([SIGINT, SIGTERM, SIGHUP])
@@ -261,13 +303,17 @@ struct RunCommand: AsyncParsableCommand {
                 throw fail("hubtop: \(error)")
             }
         }
+        let team = try await TeamMode.start(self, store: store, configuration: &configuration)
         let server = WebhookServer(configuration: configuration, ingestor: ingestor)
-        let port: Int
-        do {
-            port = try await server.start()
-        } catch {
-            await server.shutdown()
-            throw fail("hubtop: cannot listen on \(listen): \(error)")
+        var port = 0
+        if listens {
+            do {
+                port = try await server.start()
+            } catch {
+                await server.shutdown()
+                await team?.stop()
+                throw fail("hubtop: cannot listen on \(listen): \(error)")
+            }
         }
         let hostForURL = address.host.contains(":") ? "[\(address.host)]" : address.host
         let webhookURL = "http://\(hostForURL):\(port)/hook/\(secret)"
@@ -276,17 +322,24 @@ struct RunCommand: AsyncParsableCommand {
         forwarder?.start()
 
         if headless {
-            Console.error("hubtop: listening; webhook URL: \(webhookURL)")
+            if listens {
+                Console.error("hubtop: listening; webhook URL: \(webhookURL)")
+            } else if let team {
+                Console.error("hubtop: watching \(team.url)")
+            }
             if let output {
                 let printer = HeadlessPrinter(store: store, json: json, output: output)
                 store.observe { printer.print($0) }
             }
             _ = await signals.next()
         } else {
-            let masked = "http://\(hostForURL):\(port)/hook/\(WebhookToken.masked(secret))"
+            let masked =
+                listens
+                ? "http://\(hostForURL):\(port)/hook/\(WebhookToken.masked(secret))"
+                : "watching " + (team.map { "\($0.url)" } ?? "")
             // The full URL goes to stderr before the screen is taken over, and again after it is
             // restored, so it can be copied.
-            Console.error("hubtop: webhook URL: \(webhookURL)")
+            if listens { Console.error("hubtop: webhook URL: \(webhookURL)") }
             let selection = ThemeSelection.choose(theme ?? Environment.value("HUBTOP_THEME"))
             for diagnostic in selection.diagnostics { Console.error("hubtop: \(diagnostic)") }
             if let problem = selection.problem { Console.error("hubtop: \(problem)") }
@@ -298,7 +351,10 @@ struct RunCommand: AsyncParsableCommand {
             dashboard.bell = bell
             // Why deliveries are being refused, in the header, while it lasts.
             let journal = configuration.journal
-            dashboard.problem = { journal?.problem ?? images?.notice() }
+            let status = team?.status
+            dashboard.problem = {
+                journal?.problem ?? status?.problem(now: WallClock.now()) ?? images?.notice()
+            }
             dashboard.enrichment = enrichment
             if let images { dashboard.lookUpImage = { images.lookUp($0, completion: $1) } }
             let notices = await Dashboard.run(
@@ -306,10 +362,11 @@ struct RunCommand: AsyncParsableCommand {
             for notice in notices { Console.error(notice) }
             // Said again now that the screen is back: the dashboard covered the first telling.
             for diagnostic in selection.diagnostics { Console.error("hubtop: \(diagnostic)") }
-            Console.error("hubtop: webhook URL was: \(webhookURL)")
+            if listens { Console.error("hubtop: webhook URL was: \(webhookURL)") }
         }
         demoTask?.cancel()
         await server.shutdown()
+        await team?.stop()
         forwarder?.stop()
         // A reader that stopped reading must not keep the process from exiting.
         output?.flush(within: 2)

@@ -1,4 +1,5 @@
 import Foundation
+import HubtopTestSupport
 
 /// Where `swift build` put the hubtop binary: next to the test bundle.
 enum Binary {
@@ -12,17 +13,6 @@ enum Binary {
             directory = directory.deletingLastPathComponent()
         }
         return directory.appendingPathComponent("hubtop").path
-    }
-}
-
-/// Adds a close action for every descriptor above stderr: a spawned process (a tmux server that
-/// lives on, above all) must not inherit sockets of the listeners running beside it in this test
-/// process, or their close would never reach the client. (glibc ignores closing one that is
-/// already closed; `closefrom` is not visible from Swift.)
-func closeEverythingElse(_ actions: inout posix_spawn_file_actions_t) {
-    let open = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
-    for fd in open.compactMap({ Int32($0) }) where fd > 2 {
-        posix_spawn_file_actions_addclose(&actions, fd)
     }
 }
 

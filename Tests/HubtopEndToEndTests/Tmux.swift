@@ -1,4 +1,5 @@
 import Foundation
+import HubtopTestSupport
 
 /// A tmux server of its own (a private socket) running one command in one pane.
 final class TmuxSession {
@@ -114,48 +115,8 @@ final class TmuxSession {
     }
 }
 
-/// Runs a command and waits for it, without Foundation's Process: a tmux client that starts a
-/// server leaves a daemon behind that Process's exit monitoring does not cope with.
+/// Runs a command and waits for it (see `Spawned.run`): its standard output, stderr discarded.
 @discardableResult
 func spawn(_ arguments: [String], capture: Bool = true) throws -> String {
-    var fds: [Int32] = [0, 0]
-    guard closeOnExecPipe(&fds) else { throw Timeout(description: "pipe failed") }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    if capture {
-        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-    } else {
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    }
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    // Nothing else of this process's: a tmux server lives on and would hold a listener's
-    // accepted sockets open (so their close never reaches the client).
-    closeEverythingElse(&actions)
-    let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-    defer { for pointer in argv { free(pointer) } }
-    var pid: pid_t = 0
-    let status = posix_spawnp(&pid, arguments[0], &actions, nil, argv, environ)
-    close(fds[1])
-    defer { close(fds[0]) }
-    guard status == 0 else { throw Timeout(description: "cannot start \(arguments[0]): \(status)") }
-    var output = [UInt8]()
-    var chunk = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let count = read(fds[0], &chunk, chunk.count)
-        if count < 0 && errno == EINTR { continue }
-        if count <= 0 { break }
-        output.append(contentsOf: chunk[0..<count])
-    }
-    var exitStatus: Int32 = 0
-    while waitpid(pid, &exitStatus, 0) < 0 && errno == EINTR {}
-    return String(decoding: output, as: UTF8.self)
-}
-
-/// A pipe whose ends are not inherited by children (`dup2` onto 0/1/2 clears the flag for those).
-func closeOnExecPipe(_ fds: inout [Int32]) -> Bool {
-    guard pipe(&fds) == 0 else { return false }
-    for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-    return true
+    try Spawned.run(arguments, capture: capture ? .output : .nothing).output
 }

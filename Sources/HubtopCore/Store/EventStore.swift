@@ -42,6 +42,42 @@ public final class EventStore: Sendable {
         return change
     }
 
+    /// Stores an event another process already counted (team mode: a row of the shared
+    /// history, with its deliveries so far).
+    @discardableResult
+    public func ingest(
+        _ payload: WebhookPayload, receivedAt: Double, delivery: DeliveryInfo?, deliveries: Int,
+        lastDeliveredAt: Double
+    ) -> StoreChange {
+        let change = state.withLock {
+            $0.ingest(
+                payload, receivedAt: receivedAt, delivery: delivery, capacity: capacity,
+                deliveries: deliveries,
+                lastDeliveredAt: lastDeliveredAt)
+        }
+        notify(change)
+        return change
+    }
+
+    /// Sets how many deliveries event `id` has had (team mode: another receiver folded one in).
+    /// Ignored once the event is evicted, or when it already has at least that many.
+    public func setDeliveries(_ id: UInt64, _ deliveries: Int, lastDeliveredAt: Double) {
+        let changed = state.withLock { state -> Bool in
+            guard let first = state.columns.events.first?.id, id >= first, state.event(id: id) != nil else {
+                return false
+            }
+            let index = Int(id - first)
+            guard state.columns.events[index].deliveries < deliveries else { return false }
+            state.folded += deliveries - state.columns.events[index].deliveries
+            state.columns.events[index].deliveries = deliveries
+            state.columns.events[index].lastDeliveredAt = max(
+                state.columns.events[index].lastDeliveredAt, lastDeliveredAt)
+            state.version += 1
+            return true
+        }
+        if changed { notify(.folded(id: id, deliveries: deliveries)) }
+    }
+
     /// Records what became of a forward or callback of event `id`, replacing the earlier outcome
     /// of the same name. Ignored once the event is evicted.
     public func annotate(_ id: UInt64, _ outcome: IntegrationOutcome) {

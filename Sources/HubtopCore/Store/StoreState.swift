@@ -132,7 +132,8 @@ struct StoreState {
     }
 
     mutating func ingest(
-        _ incoming: WebhookPayload, receivedAt: Double, delivery: DeliveryInfo?, capacity: Int
+        _ incoming: WebhookPayload, receivedAt: Double, delivery: DeliveryInfo?, capacity: Int,
+        deliveries: Int = 1, lastDeliveredAt: Double? = nil
     ) -> StoreChange {
         accepted += 1
         version += 1
@@ -152,7 +153,8 @@ struct StoreState {
         let id = nextID
         nextID += 1
         let event = StoredEvent(
-            id: id, receivedAt: receivedAt, deliveries: 1, lastDeliveredAt: receivedAt, payload: payload,
+            id: id, receivedAt: receivedAt, deliveries: max(1, deliveries),
+            lastDeliveredAt: max(receivedAt, lastDeliveredAt ?? receivedAt), payload: payload,
             delivery: delivery)
         let (repoIndex, burst) = addToIndexes(event)
         columns.events.append(event)
@@ -381,4 +383,24 @@ struct EventColumns {
     var repository = Deque<Int32>()
     var burst = Deque<UInt64>()
     var isBurstHead = Deque<Bool>()
+}
+
+extension WebhookPayload {
+    /// The fold rule (`StoreState.sameFoldKey`) as text, for a database's unique key: nil when
+    /// the payload cannot fold (no push time).
+    /// JSON text, so that no two keys run together and no NUL reaches a text column.
+    public var foldKey: String? {
+        guard let pushedAt else { return nil }
+        var writer = JSONWriter()
+        writer.beginArray()
+        writer.number(pushedAt)
+        if let callbackURL, !callbackURL.isEmpty {
+            writer.string(callbackURL)
+        } else {
+            writer.string(repository.repoName)
+            writer.string(tag)
+        }
+        writer.endArray()
+        return writer.text
+    }
 }

@@ -1,0 +1,220 @@
+import HubtopCore
+import HubtopListener
+import Logging
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// Keeps a local store in step with the shared history: loads the newest events at start, then
+/// follows commits through `LISTEN`/`NOTIFY` (a notification only wakes it; rows are read by a
+/// cursor), and after a lost connection reconnects and catches up from where it was.
+///
+/// The cursor is `(txid, change)` of the last row applied. Rows are read only from transactions
+/// older than every transaction still running (`pg_snapshot_xmin`), so that a transaction that
+/// commits late can never fall behind the cursor; it is read when it has committed, woken by
+/// its own notification.
+public final class DatabaseFollower: Sendable {
+    public let url: DatabaseURL
+    public let store: EventStore
+    public let status: DatabaseStatus
+    /// Events loaded at start (the newest), at most.
+    public let initialLimit: Int
+    let clock: @Sendable () -> Double
+
+    struct Progress {
+        var cursor: (tx: UInt64, change: Int64)?
+        /// Database id → the local store's id, for folds arriving later.
+        var local: [Int64: UInt64] = [:]
+        var undecodable = 0
+    }
+
+    private let progress = Mutex(Progress())
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    public init(
+        url: DatabaseURL, store: EventStore, status: DatabaseStatus, initialLimit: Int,
+        clock: @escaping @Sendable () -> Double = WallClock.now
+    ) {
+        self.url = url
+        self.store = store
+        self.status = status
+        self.initialLimit = initialLimit
+        self.clock = clock
+    }
+
+    public func start() {
+        task.withLock { $0 = Task.detached { await self.run() } }
+    }
+
+    public func stop() async {
+        let running = task.withLock { $0 }
+        running?.cancel()
+        await running?.value
+    }
+
+    /// Loaded and following: at least once since start.
+    public var isFollowing: Bool { progress.withLock { $0.cursor != nil } }
+
+    func run() async {
+        var delay = 0.25
+        while !Task.isCancelled {
+            do {
+                let connection = try await url.connect(quietLogger)
+                defer { Task { try? await connection.close() } }
+                if progress.withLock({ $0.cursor == nil }) {
+                    _ = try await Schema.migrate(connection)
+                    try await load(connection)
+                }
+                status.update { $0.followerConnected = true }
+                delay = 0.25
+                try await connection.listen(on: "hubtop_events") { notifications in
+                    let wasLost = status.state.withLock { $0.lostAt != nil }
+                    if wasLost { status.update { $0.catchingUp = true } }
+                    // Listening first, then reading: nothing committed in between is missed.
+                    try await catchUp(connection)
+                    status.update { state in
+                        state.lostAt = nil
+                        state.catchingUp = false
+                    }
+                    for try await _ in notifications {
+                        try await catchUp(connection)
+                    }
+                }
+                throw CancellationError()
+            } catch {
+                if Task.isCancelled { break }
+                status.failed(error, now: clock(), follower: true)
+                try? await Task.sleep(for: .seconds(delay))
+                delay = min(5, delay * 2)
+            }
+        }
+    }
+
+    static let columns = "id, received_at, last_delivered_at, deliveries, body, delivery, txid::text, change"
+    typealias Row = (Int64, Double, Double, Int32, ByteBuffer, String, String, Int64)
+
+    /// The newest `initialLimit` events, oldest first, from one snapshot; the cursor starts at
+    /// that snapshot's horizon.
+    func load(_ connection: PostgresConnection) async throws {
+        try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: quietLogger)
+        do {
+            var horizon: UInt64 = 0
+            var total = 0
+            var lowest: Int64 = 0
+            for try await (xmin, count) in try await connection.query(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text, count(*) FROM hubtop_events",
+                logger: quietLogger
+            ).decode((String, Int).self) {
+                horizon = UInt64(xmin) ?? 0
+                total = min(count, initialLimit)
+            }
+            if total > 0 {
+                for try await (id) in try await connection.query(
+                    "SELECT id FROM hubtop_events ORDER BY id DESC OFFSET \(total - 1) LIMIT 1",
+                    logger: quietLogger
+                ).decode(Int64.self) {
+                    lowest = id
+                }
+            }
+            status.update { $0.loading = (0, total) }
+            var done = 0
+            let rows = try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT \(Self.columns) FROM hubtop_events WHERE id >= $1 ORDER BY id",
+                    binds: Self.binds(lowest)), logger: quietLogger)
+            for try await row in rows.decode(Row.self) {
+                apply(row, advance: false)
+                done += 1
+                if done % 10_000 == 0 { status.update { $0.loading = (done, total) } }
+            }
+            try await connection.query("COMMIT", logger: quietLogger)
+            progress.withLock { $0.cursor = (horizon, -1) }
+            status.update { $0.loading = nil }
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: quietLogger)
+            status.update { $0.loading = nil }
+            throw error
+        }
+    }
+
+    static func binds(_ id: Int64) -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(id)
+        return binds
+    }
+
+    /// Reads every committed row past the cursor, in cursor order, until none is left.
+    func catchUp(_ connection: PostgresConnection) async throws {
+        while true {
+            guard let cursor = progress.withLock({ $0.cursor }) else { return }
+            var read = 0
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.columns) FROM hubtop_events
+                WHERE (txid, change) > (\(String(cursor.tx))::xid8, \(cursor.change))
+                  AND txid < pg_snapshot_xmin(pg_current_snapshot())
+                ORDER BY txid, change LIMIT 5000
+                """, logger: quietLogger)
+            for try await row in rows.decode(Row.self) {
+                apply(row, advance: true)
+                read += 1
+            }
+            if status.state.withLock({ $0.catchingUp }) { status.update { $0.caughtUp += read } }
+            if read < 5000 { break }
+        }
+        // Rows committed behind a transaction still running wait for its commit (and its
+        // notification); if it rolls back, nothing wakes us: look again shortly.
+        var waiting = false
+        if let cursor = progress.withLock({ $0.cursor }) {
+            for try await (pending) in try await connection.query(
+                """
+                SELECT EXISTS (SELECT 1 FROM hubtop_events
+                WHERE (txid, change) > (\(String(cursor.tx))::xid8, \(cursor.change))
+                  AND txid >= pg_snapshot_xmin(pg_current_snapshot()))
+                """, logger: quietLogger
+            ).decode(Bool.self) {
+                waiting = pending
+            }
+        }
+        if waiting {
+            try await Task.sleep(for: .milliseconds(20))
+            try await catchUp(connection)
+        }
+    }
+
+    /// One row into the local store: a new event, or a fold into one it already holds.
+    func apply(_ row: Row, advance: Bool) {
+        let (id, receivedAt, lastDeliveredAt, deliveries, body, delivery, txid, sequence) = row
+        if advance { progress.withLock { $0.cursor = (UInt64(txid) ?? 0, sequence) } }
+        if let local = progress.withLock({ $0.local[id] }), store.event(id: local) != nil {
+            store.setDeliveries(local, Int(deliveries), lastDeliveredAt: lastDeliveredAt)
+            return
+        }
+        let payload: WebhookPayload
+        do {
+            payload = try body.withUnsafeReadableBytes { raw in
+                try PayloadDecoder.decode(raw.bindMemory(to: UInt8.self))
+            }
+        } catch {
+            progress.withLock { $0.undecodable += 1 }
+            return
+        }
+        let stored = store.ingest(
+            payload, receivedAt: receivedAt, delivery: DeliveryRecord.info(delivery),
+            deliveries: Int(deliveries), lastDeliveredAt: lastDeliveredAt)
+        let localID: UInt64
+        switch stored {
+        case .appended(let appended): localID = appended
+        case .folded(let folded, _): localID = folded
+        case .annotated: return
+        }
+        progress.withLock { progress in
+            progress.local[id] = localID
+            // Ids of events the store has evicted are no use: forget them now and then.
+            if progress.local.count > 2 * store.capacity + 1024 {
+                let oldest = store.totals.newestID &- UInt64(store.totals.events)
+                progress.local = progress.local.filter { $0.value > oldest }
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import HubtopCore
+import HubtopDatabase
+import HubtopListener
+
+/// `--database`: what a receiver, a viewer, or both run beside the listener — the group
+/// committer the listener hands deliveries to, the follower that fills the local store from
+/// the shared history, and `--retain`'s pruning.
+struct TeamMode {
+    let url: DatabaseURL
+    let status: DatabaseStatus
+    let committer: GroupCommitter?
+    let follower: DatabaseFollower
+    let retention: Task<Void, Never>?
+
+    /// Starts team mode when `--database` (or `$HUBTOP_DATABASE_URL`) is given; nil otherwise.
+    /// A receiver that cannot reach or migrate the database does not start.
+    static func start(
+        _ command: RunCommand, store: EventStore, configuration: inout ListenerConfiguration
+    ) async throws -> TeamMode? {
+        guard let address = command.databaseAddress else { return nil }
+        let url: DatabaseURL
+        do { url = try DatabaseURL(parsing: address) } catch { throw fail("hubtop: --database: \(error)") }
+        let status = DatabaseStatus()
+        var committer: GroupCommitter?
+        if command.listens {
+            let writer = GroupCommitter(url: url, status: status, maxRows: command.commitGroup)
+            do {
+                try await writer.start()
+            } catch {
+                throw fail("hubtop: cannot use the database \(url): \(DatabaseStatus.describe(error))")
+            }
+            configuration.sink = writer
+            committer = writer
+        }
+        let follower = DatabaseFollower(
+            url: url, store: store, status: status, initialLimit: command.maxEvents)
+        follower.start()
+        let retention = command.retain.flatMap(DurationText.seconds).map { seconds in
+            let pruning = Retention(url: url, seconds: seconds, status: status)
+            return Task.detached { await pruning.run() }
+        }
+        return TeamMode(
+            url: url, status: status, committer: committer, follower: follower, retention: retention)
+    }
+
+    func stop() async {
+        retention?.cancel()
+        await committer?.stop()
+        await follower.stop()
+    }
+}

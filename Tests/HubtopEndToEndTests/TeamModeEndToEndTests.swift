@@ -1,0 +1,216 @@
+import Foundation
+import HubtopCore
+import HubtopListener
+import HubtopTestSupport
+import Testing
+
+/// Team mode against a real PostgreSQL of the test's own: receivers commit before they answer,
+/// viewers follow, nothing acknowledged is lost when a receiver or the database goes away.
+@Suite(.serialized, .enabled(if: PostgresFixture.installed, "needs PostgreSQL 15 (initdb, pg_ctl, psql)"))
+struct TeamModeEndToEndTests {
+    static let token = "team-e2e-token-0123456789"
+
+    static func delivery(_ index: Int, repo: String = "acme/api", tag: String? = nil) -> [UInt8] {
+        Array(
+            #"{"push_data":{"tag":"\#(tag ?? "v\(index)")","pushed_at":\#(1_780_000_000 + index),"pusher":"ci"},"callback_url":"https://registry.hub.docker.com/u/\#(repo)/hook/\#(index)/","repository":{"repo_name":"\#(repo)"}}"#
+                .utf8)
+    }
+
+    static func receiver(_ database: PostgresFixture, extra: [String] = []) async throws -> (Child, String) {
+        let child = try Child(
+            ["--headless", "--json", "--listen", "127.0.0.1:0", "--token", token, "--database", database.url]
+                + extra)
+        return (child, try await child.webhookURL())
+    }
+
+    static func viewer(_ database: PostgresFixture) throws -> Child {
+        try Child(["--headless", "--json", "--listen", "none", "--database", database.url])
+    }
+
+    /// The `pushed_at` of each event a headless `--json` process printed.
+    static func pushTimes(_ output: String) -> Set<Int> {
+        Set(
+            output.split(separator: "\n").compactMap { line -> Int? in
+                guard let value = try? JSONValue.parse(String(line)),
+                    case .number(let time)? = value.members["pushed_at"]
+                else { return nil }
+                return Int(time)
+            })
+    }
+
+    @Test func fiveHundredDeliveriesOverTwoReceiversOneKilledHalfwayLoseNothingAcknowledged() async throws {
+        let database = try PostgresFixture()
+        let (first, firstURL) = try await Self.receiver(database)
+        let (second, secondURL) = try await Self.receiver(database)
+        let viewer = try Self.viewer(database)
+        defer {
+            second.signal(SIGKILL)
+            viewer.signal(SIGKILL)
+        }
+        let acknowledged = LockedSet()
+        // Four senders, each alternating between the receivers; the first dies at 250.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for sender in 0..<4 {
+                group.addTask {
+                    for index in stride(from: sender, to: 500, by: 4) {
+                        if index == 250 { first.signal(SIGKILL) }
+                        let url = index % 2 == 0 ? firstURL : secondURL
+                        let answer = try? await HTTPPost.post(url: url, body: Self.delivery(index))
+                        if answer?.status == 200 { acknowledged.insert(1_780_000_000 + index) }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let answered = acknowledged.values
+        #expect(answered.count >= 250, "the surviving receiver answered its half: \(answered.count)")
+        // Every acknowledged delivery is committed…
+        let stored = Set(
+            try database.psql(
+                "SELECT convert_from(body, 'UTF8')::json->'push_data'->>'pushed_at' FROM hubtop_events"
+            ).split(separator: "\n").compactMap { Int($0) })
+        #expect(answered.isSubset(of: stored), "lost: \(answered.subtracting(stored).sorted().prefix(10))")
+        // …and on the viewer.
+        try await eventually("the viewer shows every acknowledged delivery", within: 30) {
+            answered.isSubset(of: Self.pushTimes(viewer.stdout))
+        }
+        // A viewer started afterwards loads the history.
+        let late = try Self.viewer(database)
+        defer { late.signal(SIGKILL) }
+        try await eventually("a late viewer loads the history", within: 30) {
+            Self.pushTimes(late.stdout) == stored
+        }
+    }
+
+    @Test func aRedeliveryToBothReceiversFoldsIntoOneEventWithTwoDeliveries() async throws {
+        let database = try PostgresFixture()
+        let (first, firstURL) = try await Self.receiver(
+            database, extra: ["--max-connections-per-address", "512"])
+        let (second, secondURL) = try await Self.receiver(database)
+        defer {
+            first.signal(SIGKILL)
+            second.signal(SIGKILL)
+        }
+        let one = try await HTTPPost.post(url: firstURL, body: Self.delivery(7))
+        let other = try await HTTPPost.post(url: secondURL, body: Self.delivery(7))
+        #expect(one.status == 200 && other.status == 200)
+        let firstID = try JSONValue.parse(one.body).members["id"]
+        let secondID = try JSONValue.parse(other.body).members["id"]
+        #expect(firstID != nil && firstID == secondID, "one event")
+        #expect(other.body.contains("\"deliveries\":2"), "\(other.body)")
+        #expect(try database.psql("SELECT count(*), sum(deliveries) FROM hubtop_events") == "1|2")
+        // Deliveries that arrive together share transactions.
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 100..<300 {
+                group.addTask { try await HTTPPost.post(url: firstURL, body: Self.delivery(index)).status }
+            }
+            for try await status in group { #expect(status == 200) }
+        }
+        let health = try await HTTPPost.post(
+            url: firstURL.replacingOccurrences(of: "/hook/" + Self.token, with: "/healthz"), body: [],
+            method: "GET")
+        let largest = try JSONValue.parse(health.body).members["database"]?.members["largest_batch"]
+        guard case .number(let batch)? = largest else {
+            Issue.record("no database in /healthz: \(health.body)")
+            return
+        }
+        #expect(batch > 1, "group commit: \(health.body)")
+    }
+
+    @Test func aViewerCutOffCatchesUpWithoutGapsAndTheDatabaseGoingAwayMeans503() async throws {
+        let database = try PostgresFixture()
+        let (receiver, url) = try await Self.receiver(database)
+        let viewer = try Self.viewer(database)
+        defer {
+            receiver.signal(SIGKILL)
+            viewer.signal(SIGKILL)
+        }
+        for index in 0..<20 { _ = try await HTTPPost.post(url: url, body: Self.delivery(index)) }
+        try await eventually("the viewer follows") { Self.pushTimes(viewer.stdout).count == 20 }
+        // Cut every connection (the viewer's and the receiver's), then deliver more at once.
+        try database.psql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'hubtop' AND pid <> pg_backend_pid()"
+        )
+        var acknowledged = Set(0..<20)
+        for index in 20..<80 {
+            if (try? await HTTPPost.post(url: url, body: Self.delivery(index)))?.status == 200 {
+                acknowledged.insert(index)
+            }
+        }
+        #expect(acknowledged.count >= 70, "the receiver reconnects by itself: \(acknowledged.count)")
+        try await eventually("the viewer catches up", within: 30) {
+            Set(acknowledged.map { 1_780_000_000 + $0 }).isSubset(of: Self.pushTimes(viewer.stdout))
+        }
+        // The database stopped: refused with 503 and Retry-After, nothing acknowledged.
+        try database.stop()
+        let refused = try await HTTPPost.post(url: url, body: Self.delivery(500))
+        #expect(refused.status == 503, "\(refused.body)")
+        #expect(refused.headers.contains { $0.0.lowercased() == "retry-after" })
+        #expect(refused.body.contains("database_unavailable"))
+        try database.start()
+        var status = 0
+        let deadline = Date().addingTimeInterval(30)
+        while status != 200 && Date() < deadline {
+            status = (try? await HTTPPost.post(url: url, body: Self.delivery(501)))?.status ?? 0
+            if status != 200 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(status == 200, "taken again once the database is back")
+        try await eventually("the viewer shows it", within: 30) {
+            Self.pushTimes(viewer.stdout).contains(1_780_000_501)
+        }
+        #expect(
+            try database.psql("SELECT count(*) FROM hubtop_events WHERE deliveries > 0")
+                == "\(acknowledged.count + 1)")
+    }
+}
+
+/// Thread-safe set of numbers.
+final class LockedSet: @unchecked Sendable {
+    private let lock = NSLock()
+    private var set = Set<Int>()
+    func insert(_ value: Int) { lock.withLock { _ = set.insert(value) } }
+    var values: Set<Int> { lock.withLock { set } }
+}
+
+/// A dashboard that only watches the shared history, in a real terminal.
+@Suite(.serialized, .enabled(if: PostgresFixture.installed, "needs PostgreSQL 15 (initdb, pg_ctl, psql)"))
+struct TeamDashboardEndToEndTests {
+    @Test func aViewerDashboardShowsTheSharedHistoryAndALostDatabase() async throws {
+        let database = try PostgresFixture()
+        let (receiver, url) = try await TeamModeEndToEndTests.receiver(database)
+        defer { receiver.signal(SIGKILL) }
+        for index in 0..<3 {
+            let answer = try await HTTPPost.post(
+                url: url, body: TeamModeEndToEndTests.delivery(index, repo: "acme/team"))
+            #expect(answer.status == 200)
+        }
+        let tmux = try TmuxSession(hubtop: ["--database", database.url, "--listen", "none"])
+        try await tmux.waitForText("acme/team:v2")
+        var screen = try tmux.screen()
+        #expect(screen.contains("watching postgres://hubtop@127.0.0.1:"), "\(screen)")
+        #expect(screen.contains("events 3"))
+        // Live: a delivery to the receiver shows on this dashboard.
+        _ = try await HTTPPost.post(url: url, body: TeamModeEndToEndTests.delivery(3, repo: "acme/team"))
+        try await tmux.waitForText("acme/team:v3")
+        // The database goes away: the header says so, the dashboard goes on.
+        try database.stop()
+        try await tmux.waitForText("database connection lost")
+        try tmux.keys("4")
+        try await tmux.waitForText("[4] Events")
+        try database.start()
+        var status = 0
+        let deadline = Date().addingTimeInterval(30)
+        while status != 200 && Date() < deadline {
+            status =
+                (try? await HTTPPost.post(
+                    url: url, body: TeamModeEndToEndTests.delivery(4, repo: "acme/team")))?.status ?? 0
+            if status != 200 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        try await tmux.waitForText("acme/team:v4", within: 30)
+        try await tmux.waitForScreen("the header clears") { !$0.contains("database connection lost") }
+        screen = try tmux.screen()
+        #expect(screen.contains("events 5"), "\(screen)")
+        try tmux.keys("q")
+        #expect(try await tmux.exitStatus() == 0)
+    }
+}
