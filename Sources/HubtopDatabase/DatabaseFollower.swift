@@ -122,11 +122,25 @@ public final class DatabaseFollower: Sendable {
                 PostgresQuery(
                     unsafeSQL: "SELECT \(Self.columns) FROM hubtop_events WHERE id >= $1 ORDER BY id",
                     binds: Self.binds(lowest)), logger: quietLogger)
-            for try await row in rows.decode(Row.self) {
-                apply(row, advance: false)
-                done += 1
-                if done % 10_000 == 0 { status.update { $0.loading = (done, total) } }
+            // Rows are decoded a chunk at a time on the other cores while the next chunk
+            // streams in; chunks are stored in order.
+            var chunk: [Row] = []
+            var decoding: [Task<[(Row, WebhookPayload?)], Never>] = []
+            func store(_ decoded: [(Row, WebhookPayload?)]) {
+                for (row, payload) in decoded { apply(row, payload: payload, advance: false) }
+                done += decoded.count
+                status.update { $0.loading = (done, total) }
             }
+            for try await row in rows.decode(Row.self) {
+                chunk.append(row)
+                guard chunk.count == 2048 else { continue }
+                let rows = chunk
+                decoding.append(Task.detached { rows.map { ($0, Self.decode($0.4)) } })
+                chunk = []
+                if decoding.count > 2 { store(await decoding.removeFirst().value) }
+            }
+            for task in decoding { store(await task.value) }
+            store(chunk.map { ($0, Self.decode($0.4)) })
             try await connection.query("COMMIT", logger: quietLogger)
             progress.withLock { $0.cursor = (horizon, -1) }
             status.update { $0.loading = nil }
@@ -182,20 +196,24 @@ public final class DatabaseFollower: Sendable {
         }
     }
 
+    static func decode(_ body: ByteBuffer) -> WebhookPayload? {
+        body.withUnsafeReadableBytes { raw in try? PayloadDecoder.decode(raw.bindMemory(to: UInt8.self)) }
+    }
+
     /// One row into the local store: a new event, or a fold into one it already holds.
     func apply(_ row: Row, advance: Bool) {
+        apply(row, payload: nil, advance: advance)
+    }
+
+    /// The same with the body already decoded (nil: decode it here).
+    func apply(_ row: Row, payload decoded: WebhookPayload?, advance: Bool) {
         let (id, receivedAt, lastDeliveredAt, deliveries, body, delivery, txid, sequence) = row
         if advance { progress.withLock { $0.cursor = (UInt64(txid) ?? 0, sequence) } }
         if let local = progress.withLock({ $0.local[id] }), store.event(id: local) != nil {
             store.setDeliveries(local, Int(deliveries), lastDeliveredAt: lastDeliveredAt)
             return
         }
-        let payload: WebhookPayload
-        do {
-            payload = try body.withUnsafeReadableBytes { raw in
-                try PayloadDecoder.decode(raw.bindMemory(to: UInt8.self))
-            }
-        } catch {
+        guard let payload = decoded ?? Self.decode(body) else {
             progress.withLock { $0.undecodable += 1 }
             return
         }

@@ -164,6 +164,34 @@ struct TeamModeEndToEndTests {
     }
 }
 
+extension TeamModeEndToEndTests {
+    @Test func exportReadsTheSharedHistoryAndRetainPrunesIt() async throws {
+        let database = try PostgresFixture()
+        let (receiver, url) = try await Self.receiver(database)
+        for index in 0..<6 {
+            let answer = try await HTTPPost.post(
+                url: url, body: Self.delivery(index, repo: index < 3 ? "acme/old" : "acme/new"))
+            #expect(answer.status == 200)
+        }
+        _ = try await HTTPPost.post(url: url, body: Self.delivery(5, repo: "acme/new"))  // a redelivery
+        receiver.signal(SIGKILL)
+        let exported = try runHubtop(["export", "--database", database.url, "--repo", "acme/new"])
+        #expect(exported.status == 0, "\(exported.err)")
+        #expect(Self.pushTimes(exported.out) == [1_780_000_003, 1_780_000_004, 1_780_000_005])
+        #expect(exported.out.contains("\"deliveries\":2"), "the redelivery is folded in the export")
+        #expect(exported.err.contains("3 of 6 events"), "\(exported.err)")
+        // Three events were received 40 days ago; a receiver keeping 30 days prunes them.
+        try database.psql(
+            "UPDATE hubtop_events SET received_at = received_at - 40 * 86400 WHERE convert_from(body, 'UTF8') LIKE '%acme/old%'"
+        )
+        let (pruning, _) = try await Self.receiver(database, extra: ["--retain", "30d"])
+        defer { pruning.signal(SIGKILL) }
+        try await eventually("the old events are pruned", within: 20) {
+            (try? database.psql("SELECT count(*) FROM hubtop_events")) == "3"
+        }
+    }
+}
+
 /// Thread-safe set of numbers.
 final class LockedSet: @unchecked Sendable {
     private let lock = NSLock()
