@@ -25,19 +25,15 @@ public final class ImageService: Sendable {
         let (stream, continuation) = AsyncStream.makeStream(
             of: UInt64.self, bufferingPolicy: .bufferingOldest(1024))
         heads = continuation
-        Task.detached { [weak self] in
-            for await id in stream {
-                guard let self else { return }
-                await self.headDigest(of: id)
-            }
+        // Held by the store's observer and this loop: it runs as long as the store lives.
+        Task.detached {
+            for await id in stream { await self.headDigest(of: id) }
         }
-        store.observe { [weak self] change in
-            guard case .appended(let id) = change, let self else { return }
+        store.observe { change in
+            guard case .appended(let id) = change else { return }
             if case .dropped = self.heads?.yield(id) { self.headState.withLock { $0.dropped += 1 } }
         }
     }
-
-    deinit { heads?.finish() }
 
     /// Looks `request` up (unless enrichment is off) and calls `completion` with the outcome,
     /// from another thread.

@@ -85,6 +85,9 @@ enum ConfigFile {
         },
         Setting("retain", .string) { $0.retain ?? "(forever)" },
         Setting("commit-group", .integer) { "\($0.commitGroup)" },
+        Setting("on-event", .strings) { "[" + $0.onEvent.map(quoted).joined(separator: ", ") + "]" },
+        Setting("on-event-filter", .string) { $0.onEventFilter ?? "(all)" },
+        Setting("on-event-timeout", .number) { "\($0.onEventTimeout)" },
     ]
 
     struct Failure: Error, CustomStringConvertible {

@@ -169,6 +169,21 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "With --database: deliveries per transaction at most (1: a transaction each).")
     var commitGroup = 500
 
+    @Option(
+        name: .customLong("on-event"),
+        help: """
+            Run this command for each new event (repeatable): no shell unless you write sh -c; the \
+            event as JSON on stdin and HUBTOP_REPO, HUBTOP_TAG, HUBTOP_PUSHER, HUBTOP_DIGEST, \
+            HUBTOP_EVENT_ID in its environment; one at a time per command.
+            """)
+    var onEvent: [String] = []
+
+    @Option(help: "With --on-event: only repositories matching this pattern (as --repo).")
+    var onEventFilter: String?
+
+    @Option(help: "With --on-event: kill a command still running after this many seconds.")
+    var onEventTimeout = 30.0
+
     /// `--database`, else `$HUBTOP_DATABASE_URL`.
     var databaseAddress: String? {
         database ?? Environment.value("HUBTOP_DATABASE_URL").flatMap { $0.isEmpty ? nil : $0 }
@@ -201,6 +216,13 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--retain wants a positive duration such as 30d; got '\(retain)'")
         }
         guard commitGroup > 0 else { throw ValidationError("--commit-group must be positive") }
+        for command in onEvent {
+            do { _ = try EventCommand.words(command) } catch { throw ValidationError("\(error)") }
+            if (try? EventCommand.words(command))?.isEmpty != false {
+                throw ValidationError("--on-event wants a command")
+            }
+        }
+        guard onEventTimeout > 0 else { throw ValidationError("--on-event-timeout must be positive") }
         guard maxEvents > 0 else { throw ValidationError("--max-events must be positive") }
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
         guard demoRate > 0, demoRate <= 10_000 else {
@@ -318,6 +340,10 @@ struct RunCommand: AsyncParsableCommand {
         let hostForURL = address.host.contains(":") ? "[\(address.host)]" : address.host
         let webhookURL = "http://\(hostForURL):\(port)/hook/\(secret)"
         let images = enrichment == .off ? nil : imageService(store: store)
+        let commands = try onEvent.map { command in
+            try EventCommand(command, filter: onEventFilter, store: store, timeout: onEventTimeout)
+        }
+        for command in commands { command.start() }
         let demoTask = demo ? DemoRunner.start(ingestor: ingestor, rate: demoRate) : nil
         forwarder?.start()
 

@@ -198,6 +198,12 @@ public enum DetailContent {
 
     /// `delivered: HTTP 200 after 2 attempts at 12:00:01Z`
     static func describe(_ outcome: IntegrationOutcome) -> String {
+        if outcome.name.hasPrefix("on-event") {
+            // A command: its state, and what the runner said (exit status, the last output).
+            let state = outcome.state == .delivered ? "ran" : outcome.state.rawValue
+            return state + " at \(Timestamp.timeOfDay(outcome.at))"
+                + (outcome.detail.map { " — " + $0 } ?? "")
+        }
         var text = outcome.state.rawValue
         if let status = outcome.status { text += ": HTTP \(status)" }
         if outcome.attempts > 0 {
@@ -208,7 +214,6 @@ public enum DetailContent {
         return text
     }
 
-    /// Greedy word wrap by display width; paragraphs (newlines) are kept.
     /// Digest, platforms, re-push, source and revision, and the artifacts folded under it.
     static func addImage(_ image: ImageDetail, hasDockerfile: Bool, _ add: (String, String?, Role) -> Void) {
         let found = image.lookup?.image
@@ -249,6 +254,7 @@ public enum DetailContent {
         }
     }
 
+    /// Greedy word wrap by display width; paragraphs (newlines) are kept.
     public static func wrap(_ text: String, width: Int) -> [String] {
         var result: [String] = []
         for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {

@@ -1,0 +1,133 @@
+import HubtopCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Runs a program to completion with bytes on its stdin, collecting stdout and stderr together,
+/// killing it (and everything it started: it leads a process group of its own) at a deadline.
+/// It inherits no descriptor of this process but the three it is given: the listener's sockets
+/// stay the listener's.
+enum ChildProcess {
+    enum Status: Equatable {
+        case exited(Int32)
+        case signalled(Int32)
+        case timedOut
+        case notStarted(String)
+    }
+
+    static func run(
+        _ arguments: [String], input: [UInt8], environment: [String: String], timeout: Double,
+        outputLimit: Int = 65_536
+    ) -> (status: Status, output: [UInt8]) {
+        var stdin: [Int32] = [-1, -1]
+        var stdout: [Int32] = [-1, -1]
+        guard pipe(&stdin) == 0 else { return (.notStarted("no pipe"), []) }
+        guard pipe(&stdout) == 0 else {
+            for fd in stdin { close(fd) }
+            return (.notStarted("no pipe"), [])
+        }
+        for fd in stdin + stdout { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdin[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, stdout[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, stdout[1], 2)
+        // Everything else this process has open is closed in the child (close-on-exec covers
+        // what NIO and the journal open; this covers what might not be).
+        if let directory = opendir("/proc/self/fd") {
+            var open: [Int32] = []
+            while let entry = readdir(directory) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                    String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                if let fd = Int32(name), fd > 2 { open.append(fd) }
+            }
+            closedir(directory)
+            for fd in open { posix_spawn_file_actions_addclose(&actions, fd) }
+        }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        // A clean signal state: nothing this process blocks or ignores is handed down.
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv + envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
+        close(stdin[0])
+        close(stdout[1])
+        guard spawned == 0 else {
+            close(stdin[1])
+            close(stdout[0])
+            return (
+                .notStarted(
+                    "cannot run \(TerminalSanitizer.line(arguments[0])): \(String(cString: strerror(spawned)))"
+                ), []
+            )
+        }
+        // The input first (a command that does not read it must not block us: non-blocking,
+        // and what it does not take is dropped).
+        _ = fcntl(stdin[1], F_SETFL, fcntl(stdin[1], F_GETFL) | O_NONBLOCK)
+        var offset = 0
+        let deadline = Self.now() + timeout
+        var output: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16_384)
+        var inputOpen = true
+        var timedOut = false
+        while true {
+            var fds = [pollfd(fd: stdout[0], events: Int16(POLLIN), revents: 0)]
+            if inputOpen { fds.append(pollfd(fd: stdin[1], events: Int16(POLLOUT), revents: 0)) }
+            let left = deadline - Self.now()
+            if left <= 0 {
+                timedOut = true
+                break
+            }
+            let ready = poll(&fds, nfds_t(fds.count), Int32(min(left, 1) * 1000) + 1)
+            if ready < 0 && errno != EINTR { break }
+            if inputOpen, fds.count > 1, fds[1].revents != 0 {
+                let written = input.withUnsafeBytes {
+                    write(stdin[1], $0.baseAddress! + offset, $0.count - offset)
+                }
+                if written > 0 { offset += written }
+                if written < 0 && errno != EAGAIN && errno != EINTR || offset >= input.count {
+                    close(stdin[1])
+                    inputOpen = false
+                }
+            }
+            if fds[0].revents != 0 {
+                let count = read(stdout[0], &chunk, chunk.count)
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                output += chunk[0..<count]
+                if output.count > outputLimit { output.removeFirst(output.count - outputLimit) }
+            }
+        }
+        if inputOpen { close(stdin[1]) }
+        close(stdout[0])
+        if timedOut { kill(-pid, SIGKILL) }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        if timedOut { return (.timedOut, output) }
+        if status & 0x7F == 0 { return (.exited((status >> 8) & 0xFF), output) }
+        return (.signalled(status & 0x7F), output)
+    }
+
+    static func now() -> Double {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
+    }
+}

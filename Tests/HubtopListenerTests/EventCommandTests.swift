@@ -1,0 +1,79 @@
+import Foundation
+import HubtopCore
+import Testing
+
+@testable import HubtopListener
+
+/// `--on-event`: payload text reaches the command only as data.
+@Suite struct EventCommandTests {
+    @Test func commandLinesSplitLikeAShellWithNothingExpanded() throws {
+        #expect(
+            try EventCommand.words(#"notify --to 'ops team' "a \"b\"" c\ d $HOME"#) == [
+                "notify", "--to", "ops team", #"a "b""#, "c d", "$HOME",
+            ])
+        #expect(throws: EventCommand.Failure.self) { try EventCommand.words("sh -c 'unfinished") }
+    }
+
+    @Test func payloadTextWithShellMetacharactersReachesTheCommandOnlyAsData() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "hubtop-on-event-\(UUID())"
+        ).path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let store = EventStore()
+        // The user's script quotes the variables; the payload cannot reach a command line.
+        let command = try EventCommand(
+            #"sh -c 'cat > "$0/stdin.json"; printf "%s|%s|%s" "$HUBTOP_REPO" "$HUBTOP_TAG" "$HUBTOP_EVENT_ID" > "$0/env"; echo done' "#
+                + folder, filter: "acme/*", store: store, timeout: 10)
+        command.start()
+        let hostile = "v1$(touch \(folder)/pwned);`touch \(folder)/pwned2`'\"|&"
+        var info = RepositoryInfo(repoName: "acme/api")
+        info.name = "api"
+        store.ingest(
+            WebhookPayload(pushedAt: 1, pusher: "mallory", tag: hostile, repository: info), receivedAt: 1)
+        // Not matching the filter: not run.
+        store.ingest(
+            WebhookPayload(
+                pushedAt: 2, pusher: "x", tag: "t", repository: RepositoryInfo(repoName: "other/x")),
+            receivedAt: 2)
+        try await waitUntil("the command ran") {
+            store.outcomes(of: 1).first?.state == .delivered
+        }
+        let environment = try String(contentsOfFile: folder + "/env", encoding: .utf8)
+        #expect(environment == "acme/api|\(hostile)|1")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/pwned"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/pwned2"))
+        let stdin = try String(contentsOfFile: folder + "/stdin.json", encoding: .utf8)
+        #expect(try JSONValue.parse(stdin).members["tag"]?.string == hostile, "the event as JSON on stdin")
+        let outcome = try #require(store.outcomes(of: 1).first)
+        #expect(outcome.name == "on-event sh")
+        #expect(
+            outcome.detail?.hasPrefix("exit 0 in ") == true && outcome.detail?.hasSuffix(": done") == true)
+        #expect(store.outcomes(of: 2).isEmpty, "filtered out")
+    }
+
+    @Test func aFailingOrHangingCommandIsReportedAndKilled() async throws {
+        let store = EventStore()
+        let failing = try EventCommand(
+            "sh -c 'echo oops >&2; exit 3'", filter: nil, store: store, timeout: 10)
+        let hanging = try EventCommand("sleep 30", filter: nil, store: store, timeout: 0.5)
+        failing.start()
+        hanging.start()
+        store.ingest(
+            WebhookPayload(pushedAt: 1, tag: "v1", repository: RepositoryInfo(repoName: "a/b")), receivedAt: 1
+        )
+        try await waitUntil("both finished") {
+            store.outcomes(of: 1).allSatisfy { $0.state == .failed } && store.outcomes(of: 1).count == 2
+        }
+        let outcomes = store.outcomes(of: 1)
+        #expect(
+            outcomes.contains {
+                $0.name == "on-event sh" && $0.detail?.contains("exit 3") == true
+                    && $0.detail?.hasSuffix(": oops") == true
+            })
+        #expect(
+            outcomes.contains {
+                $0.name == "on-event sleep" && $0.detail?.contains("killed after the 0.5 s timeout") == true
+            })
+    }
+}
