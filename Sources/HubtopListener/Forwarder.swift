@@ -48,15 +48,19 @@ public final class Forwarder: Sendable {
     }
 
     let targets: [Target]
+    /// `forward`, or `notify` for chat messages: the outcomes' names say which.
+    let kind: String
     let policy: Policy
     let store: EventStore
     let metrics: ListenerMetrics?
     private let workers = Mutex<[Task<Void, Never>]>([])
 
     /// Throws when a URL is not http(s).
-    public init(urls: [String], policy: Policy = Policy(), store: EventStore, metrics: ListenerMetrics?)
-        throws
-    {
+    public init(
+        urls: [String], policy: Policy = Policy(), store: EventStore, metrics: ListenerMetrics?,
+        kind: String = "forward"
+    ) throws {
+        self.kind = kind
         var targets: [Target] = []
         for url in urls {
             let parsed = try HTTPPost.target(url)
@@ -90,11 +94,16 @@ public final class Forwarder: Sendable {
         Dictionary(targets.map { ($0.name, $0.queue.withLock { $0.deliveries.count }) }) { $0 + $1 }
     }
 
-    static func outcomeName(_ target: String) -> String { "forward → \(target)" }
+    func outcomeName(_ target: String) -> String { "\(kind) → \(target)" }
 
     /// Queues `delivery` for every target; returns at once.
     public func enqueue(_ delivery: Delivery, now: Double) {
-        for target in targets {
+        for target in targets { enqueue(delivery, now: now, only: target) }
+    }
+
+    /// Queues `delivery` for one target (a chat message's body depends on its target).
+    func enqueue(_ delivery: Delivery, now: Double, only target: Target) {
+        do {
             let accepted = target.queue.withLock { queue -> Bool in
                 guard queue.deliveries.count < policy.queueLimit,
                     queue.bytes + delivery.body.count <= policy.queueByteLimit
@@ -124,7 +133,7 @@ public final class Forwarder: Sendable {
         store.annotate(
             delivery.eventID,
             IntegrationOutcome(
-                name: Self.outcomeName(target.name), state: state, attempts: attempts, status: status,
+                name: outcomeName(target.name), state: state, attempts: attempts, status: status,
                 detail: detail,
                 at: now))
     }

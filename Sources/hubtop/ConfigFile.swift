@@ -1,4 +1,5 @@
 import ArgumentParser
+import HubtopCore
 import HubtopTUI
 
 #if canImport(Glibc)
@@ -88,6 +89,11 @@ enum ConfigFile {
         Setting("on-event", .strings) { "[" + $0.onEvent.map(quoted).joined(separator: ", ") + "]" },
         Setting("on-event-filter", .string) { $0.onEventFilter ?? "(all)" },
         Setting("on-event-timeout", .number) { "\($0.onEventTimeout)" },
+        Setting("notify", .strings) { "[" + $0.notifyURLs.map(quoted).joined(separator: ", ") + "]" },
+        Setting("notify-format", .string) { $0.notifyFormat ?? "(from the host)" },
+        Setting("notify-template", .string) { $0.notifyTemplate ?? ChatMessage.defaultTemplate },
+        Setting("notify-filter", .string) { $0.notifyFilter ?? "(all)" },
+        Setting("notify-rate", .number) { "\($0.notifyRate)" },
     ]
 
     struct Failure: Error, CustomStringConvertible {

@@ -184,6 +184,23 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "With --on-event: kill a command still running after this many seconds.")
     var onEventTimeout = 30.0
 
+    @Option(
+        name: .customLong("notify"),
+        help: "Post a short message per new event to this chat webhook or ntfy topic URL (repeatable).")
+    var notifyURLs: [String] = []
+
+    @Option(help: "With --notify: slack, ntfy or json (default: ntfy for ntfy hosts, else slack).")
+    var notifyFormat: String?
+
+    @Option(help: "With --notify: the message, with {repo} {tag} {pusher} {digest} {link} {id} {time}.")
+    var notifyTemplate: String?
+
+    @Option(help: "With --notify: only repositories matching this pattern (as --repo).")
+    var notifyFilter: String?
+
+    @Option(help: "With --notify: messages a minute at most; beyond that events are skipped.")
+    var notifyRate = 20.0
+
     /// `--database`, else `$HUBTOP_DATABASE_URL`.
     var databaseAddress: String? {
         database ?? Environment.value("HUBTOP_DATABASE_URL").flatMap { $0.isEmpty ? nil : $0 }
@@ -223,6 +240,13 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         guard onEventTimeout > 0 else { throw ValidationError("--on-event-timeout must be positive") }
+        for url in notifyURLs {
+            do { _ = try HTTPPost.target(url) } catch { throw ValidationError("--notify \(url): \(error)") }
+        }
+        if let notifyFormat, ChatMessage.Format(rawValue: notifyFormat) == nil {
+            throw ValidationError("--notify-format takes slack, ntfy or json; got '\(notifyFormat)'")
+        }
+        guard notifyRate > 0 else { throw ValidationError("--notify-rate must be positive") }
         guard maxEvents > 0 else { throw ValidationError("--max-events must be positive") }
         guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
         guard demoRate > 0, demoRate <= 10_000 else {
@@ -344,6 +368,14 @@ struct RunCommand: AsyncParsableCommand {
             try EventCommand(command, filter: onEventFilter, store: store, timeout: onEventTimeout)
         }
         for command in commands { command.start() }
+        let notifier =
+            notifyURLs.isEmpty
+            ? nil
+            : try Notifier(
+                urls: notifyURLs, format: notifyFormat.flatMap(ChatMessage.Format.init(rawValue:)),
+                template: notifyTemplate, filter: notifyFilter, perMinute: notifyRate, store: store,
+                metrics: metrics)
+        notifier?.start()
         let demoTask = demo ? DemoRunner.start(ingestor: ingestor, rate: demoRate) : nil
         forwarder?.start()
 
@@ -394,6 +426,7 @@ struct RunCommand: AsyncParsableCommand {
         await server.shutdown()
         await team?.stop()
         forwarder?.stop()
+        notifier?.stop()
         // A reader that stopped reading must not keep the process from exiting.
         output?.flush(within: 2)
     }

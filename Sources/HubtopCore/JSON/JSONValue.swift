@@ -134,6 +134,12 @@ public struct JSONWriter {
         bytes.append(contentsOf: (value ? "true" : "false").utf8)
     }
 
+    /// JSON text written by another writer, as one value (not checked: it must be JSON).
+    public mutating func raw(_ json: String) {
+        prefix()
+        bytes.append(contentsOf: json.utf8)
+    }
+
     public mutating func null() {
         prefix()
         bytes.append(contentsOf: "null".utf8)

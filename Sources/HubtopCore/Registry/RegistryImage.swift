@@ -72,7 +72,7 @@ public struct ImageConfig: Sendable, Equatable {
     }
 
     /// `http(s)://` text of printable ASCII without spaces (what a terminal can open), else nil.
-    static func webURL(_ text: String?) -> String? {
+    public static func webURL(_ text: String?) -> String? {
         guard let text, text.hasPrefix("https://") || text.hasPrefix("http://"), text.utf8.count <= 512,
             text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
         else { return nil }
