@@ -159,10 +159,11 @@ import Testing
         try await tmux.waitForText("diff/app:v2")
         try tmux.keys("D")
         try await tmux.waitForText("Dockerfile diff — diff/app #1 (v1) → #2 (v2)")
-        let screen = try tmux.screen()
-        #expect(screen.contains("- FROM debian:12"))
-        #expect(screen.contains("+ FROM debian:13"))
-        #expect(screen.contains("  RUN apt-get update"))
+        // The whole frame, not one caught while the terminal is still drawing it.
+        try await tmux.waitForScreen("the diff lines") { screen in
+            screen.contains("- FROM debian:12") && screen.contains("+ FROM debian:13")
+                && screen.contains("  RUN apt-get update")
+        }
         try tmux.keys("q")
         #expect(try await tmux.exitStatus() == 0)
     }

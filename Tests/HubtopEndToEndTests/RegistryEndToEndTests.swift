@@ -46,38 +46,43 @@ struct RegistryEndToEndTests {
         // Its signature folds under it, counted apart in the header.
         let signature = "sha256-" + index.dropFirst("sha256:".count) + ".sig"
         try await Self.post(url, tag: String(signature), at: now - 200)
-        try await tmux.waitForText("same+sig")
+        try await tmux.waitForScreen("the signature folded, counted apart") { screen in
+            screen.contains("same+sig") && screen.contains("artifacts 1")
+        }
         var screen = try tmux.screen()
-        #expect(screen.contains("artifacts 1"), "\(screen)")
         #expect(!screen.contains("acme/api:sha256-"), "the signature has no row of its own\n\(screen)")
         #expect(registry.requests(for: "/v2/acme/api/manifests/").allSatisfy { $0.contains("method=HEAD") })
 
         // d: the Dockerfile reconstructed from the image history, base image set apart.
         try tmux.keys("4", "d")
-        try await tmux.waitForText("Reconstructed Dockerfile — acme/api:v1")
-        screen = try tmux.screen()
-        for text in [
-            "# source:   https://github.com/acme/api", "# revision: 0123abcd", "# ── from the base image ──",
-            "ADD file:abc in /", "# ── this image ──", "WORKDIR /app", "RUN apk add --no-cache curl # amd64",
-            "COPY . /app", #"CMD ["./serve"]"#, ImageFacts.short(index) + " · linux/amd64 1/2 · P platform",
-        ] {
-            #expect(screen.contains(text), "missing \(text)\n\(screen)")
+        let expected = [
+            "Reconstructed Dockerfile — acme/api:v1", "# source:   https://github.com/acme/api",
+            "# revision: 0123abcd", "# ── from the base image ──", "ADD file:abc in /", "# ── this image ──",
+            "WORKDIR /app", "RUN apk add --no-cache curl # amd64", "COPY . /app", #"CMD ["./serve"]"#,
+            ImageFacts.short(index) + " · linux/amd64 1/2 · P platform",
+        ]
+        // Waiting for the whole frame, not one caught while the terminal is still drawing it.
+        try await tmux.waitForScreen("the reconstructed Dockerfile") { screen in
+            expected.allSatisfy { screen.contains($0) }
         }
+        screen = try tmux.screen()
         try? screen.write(
             toFile: NSTemporaryDirectory() + "hubtop-reconstructed.txt", atomically: true, encoding: .utf8)
         // P: the other platform.
         try tmux.keys("P")
-        try await tmux.waitForText("RUN apk add --no-cache curl # arm64")
-        #expect(try tmux.screen().contains("linux/arm64/v8 2/2"))
+        try await tmux.waitForScreen("the arm64 platform") { screen in
+            screen.contains("RUN apk add --no-cache curl # arm64") && screen.contains("linux/arm64/v8 2/2")
+        }
 
         // The detail: digest, both platforms, the re-push, the folded signature.
         try tmux.keys("Escape", "Enter")
-        try await tmux.waitForText("platforms      linux/amd64, linux/arm64/v8")
-        screen = try tmux.screen()
-        #expect(screen.contains("digest         " + index.prefix(40)), "\(screen)")
-        #expect(screen.contains("re-push        unchanged"))
-        #expect(screen.contains("artifacts      sig #3"))
-        #expect(screen.contains("source         https://github.com/acme/api"))
+        try await tmux.waitForScreen("the detail") { screen in
+            [
+                "platforms      linux/amd64, linux/arm64/v8", "digest         " + index.prefix(40),
+                "re-push        unchanged", "artifacts      sig #3",
+                "source         https://github.com/acme/api",
+            ].allSatisfy { screen.contains($0) }
+        }
         try tmux.keys("q")
         #expect(try await tmux.exitStatus() == 0)
     }
