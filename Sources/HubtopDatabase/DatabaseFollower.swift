@@ -9,10 +9,10 @@ import Synchronization
 /// follows commits through `LISTEN`/`NOTIFY` (a notification only wakes it; rows are read by a
 /// cursor), and after a lost connection reconnects and catches up from where it was.
 ///
-/// The cursor is `(txid, change)` of the last row applied. Rows are read only from transactions
-/// older than every transaction still running (`pg_snapshot_xmin`), so that a transaction that
-/// commits late can never fall behind the cursor; it is read when it has committed, woken by
-/// its own notification.
+/// The cursor is a `(txid, change)` below which every row has been applied: it only moves up to
+/// the oldest transaction still running (`pg_snapshot_xmin`), so that a transaction that commits
+/// late can never fall behind it; rows past it are applied as soon as they are visible, and read
+/// again (harmlessly) until the cursor passes them.
 public final class DatabaseFollower: Sendable {
     public let url: DatabaseURL
     public let store: EventStore
@@ -127,7 +127,7 @@ public final class DatabaseFollower: Sendable {
             var chunk: [Row] = []
             var decoding: [Task<[(Row, WebhookPayload?)], Never>] = []
             func store(_ decoded: [(Row, WebhookPayload?)]) {
-                for (row, payload) in decoded { apply(row, payload: payload, advance: false) }
+                for (row, payload) in decoded { apply(row, payload: payload) }
                 done += decoded.count
                 status.update { $0.loading = (done, total) }
             }
@@ -157,42 +157,51 @@ public final class DatabaseFollower: Sendable {
         return binds
     }
 
-    /// Reads every committed row past the cursor, in cursor order, until none is left.
+    /// Reads every row past the cursor that this moment's snapshot shows, in cursor order, and
+    /// moves the cursor only as far as the snapshot's horizon: rows of transactions still
+    /// running then (which may commit later with a smaller txid) are read again next time.
+    /// Applying a row twice changes nothing, so re-reading is safe; it costs only the rows of
+    /// transactions newer than the oldest one running — few, unless a session somewhere sits in
+    /// an open transaction for long.
     func catchUp(_ connection: PostgresConnection) async throws {
-        while true {
-            guard let cursor = progress.withLock({ $0.cursor }) else { return }
-            var read = 0
-            let rows = try await connection.query(
-                """
-                SELECT \(unescaped: Self.columns) FROM hubtop_events
-                WHERE (txid, change) > (\(String(cursor.tx))::xid8, \(cursor.change))
-                  AND txid < pg_snapshot_xmin(pg_current_snapshot())
-                ORDER BY txid, change LIMIT 5000
-                """, logger: quietLogger)
-            for try await row in rows.decode(Row.self) {
-                apply(row, advance: true)
-                read += 1
+        guard let start = progress.withLock({ $0.cursor }) else { return }
+        try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: quietLogger)
+        do {
+            var horizon: UInt64 = 0
+            for try await (xmin) in try await connection.query(
+                "SELECT pg_snapshot_xmin(pg_current_snapshot())::text", logger: quietLogger
+            ).decode(String.self) {
+                horizon = UInt64(xmin) ?? 0
             }
-            if status.state.withLock({ $0.catchingUp }) { status.update { $0.caughtUp += read } }
-            if read < 5000 { break }
-        }
-        // Rows committed behind a transaction still running wait for its commit (and its
-        // notification); if it rolls back, nothing wakes us: look again shortly.
-        var waiting = false
-        if let cursor = progress.withLock({ $0.cursor }) {
-            for try await (pending) in try await connection.query(
-                """
-                SELECT EXISTS (SELECT 1 FROM hubtop_events
-                WHERE (txid, change) > (\(String(cursor.tx))::xid8, \(cursor.change))
-                  AND txid >= pg_snapshot_xmin(pg_current_snapshot()))
-                """, logger: quietLogger
-            ).decode(Bool.self) {
-                waiting = pending
+            var position = start
+            var applied = 0
+            while true {
+                var read = 0
+                let rows = try await connection.query(
+                    """
+                    SELECT \(unescaped: Self.columns) FROM hubtop_events
+                    WHERE (txid, change) > (\(String(position.tx))::xid8, \(position.change))
+                    ORDER BY txid, change LIMIT 5000
+                    """, logger: quietLogger)
+                for try await row in rows.decode(Row.self) {
+                    if apply(row, payload: nil) { applied += 1 }
+                    position = (UInt64(row.6) ?? position.tx, row.7)
+                    read += 1
+                }
+                if read < 5000 { break }
             }
-        }
-        if waiting {
-            try await Task.sleep(for: .milliseconds(20))
-            try await catchUp(connection)
+            try await connection.query("COMMIT", logger: quietLogger)
+            let safe = position.tx < horizon ? position : (horizon, Int64(-1))
+            progress.withLock { progress in
+                // Never backwards.
+                if let cursor = progress.cursor, (safe.0, safe.1) > (cursor.tx, cursor.change) {
+                    progress.cursor = (safe.0, safe.1)
+                }
+            }
+            if status.state.withLock({ $0.catchingUp }) { status.update { $0.caughtUp += applied } }
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: quietLogger)
+            throw error
         }
     }
 
@@ -200,22 +209,21 @@ public final class DatabaseFollower: Sendable {
         body.withUnsafeReadableBytes { raw in try? PayloadDecoder.decode(raw.bindMemory(to: UInt8.self)) }
     }
 
-    /// One row into the local store: a new event, or a fold into one it already holds.
-    func apply(_ row: Row, advance: Bool) {
-        apply(row, payload: nil, advance: advance)
-    }
-
-    /// The same with the body already decoded (nil: decode it here).
-    func apply(_ row: Row, payload decoded: WebhookPayload?, advance: Bool) {
-        let (id, receivedAt, lastDeliveredAt, deliveries, body, delivery, txid, sequence) = row
-        if advance { progress.withLock { $0.cursor = (UInt64(txid) ?? 0, sequence) } }
-        if let local = progress.withLock({ $0.local[id] }), store.event(id: local) != nil {
-            store.setDeliveries(local, Int(deliveries), lastDeliveredAt: lastDeliveredAt)
-            return
+    /// One row into the local store: a new event, or a fold into one it already holds (the
+    /// body already decoded, or nil to decode it here). Applying a row again changes nothing.
+    /// True when it was new to the store.
+    @discardableResult
+    func apply(_ row: Row, payload decoded: WebhookPayload?) -> Bool {
+        let (id, receivedAt, lastDeliveredAt, deliveries, body, delivery, _, _) = row
+        if let local = progress.withLock({ $0.local[id] }) {
+            if store.event(id: local) != nil {
+                store.setDeliveries(local, Int(deliveries), lastDeliveredAt: lastDeliveredAt)
+            }
+            return false
         }
         guard let payload = decoded ?? Self.decode(body) else {
             progress.withLock { $0.undecodable += 1 }
-            return
+            return false
         }
         let stored = store.ingest(
             payload, receivedAt: receivedAt, delivery: DeliveryRecord.info(delivery),
@@ -224,7 +232,7 @@ public final class DatabaseFollower: Sendable {
         switch stored {
         case .appended(let appended): localID = appended
         case .folded(let folded, _): localID = folded
-        case .annotated: return
+        case .annotated: return false
         }
         progress.withLock { progress in
             progress.local[id] = localID
@@ -234,5 +242,6 @@ public final class DatabaseFollower: Sendable {
                 progress.local = progress.local.filter { $0.value > oldest }
             }
         }
+        return true
     }
 }

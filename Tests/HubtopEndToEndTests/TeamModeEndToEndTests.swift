@@ -165,6 +165,46 @@ struct TeamModeEndToEndTests {
 }
 
 extension TeamModeEndToEndTests {
+    @Test func aTransactionLeftOpenElsewhereDoesNotHoldTheViewersBack() async throws {
+        let database = try PostgresFixture()
+        let (receiver, url) = try await Self.receiver(database)
+        let viewer = try Self.viewer(database)
+        defer {
+            receiver.signal(SIGKILL)
+            viewer.signal(SIGKILL)
+        }
+        _ = try await HTTPPost.post(url: url, body: Self.delivery(1))
+        try await eventually("the viewer follows") { Self.pushTimes(viewer.stdout) == [1_780_000_001] }
+        // Someone's session holds a transaction (with an id) open for a minute.
+        let session = Process()
+        session.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        session.arguments = [
+            "-h", "127.0.0.1", "-p", "\(database.port)", "-U", "hubtop", "-d", "hubtop", "-c",
+            "BEGIN; SELECT pg_current_xact_id(); SELECT pg_sleep(60); COMMIT;",
+        ]
+        session.standardOutput = FileHandle.nullDevice
+        try session.run()
+        defer {
+            _ = try? database.psql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND pid <> pg_backend_pid()"
+            )
+        }
+        try await eventually("the session's transaction is open") {
+            (try? database.psql(
+                "SELECT count(*) FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND query LIKE '%pg_sleep%'"
+            )) == "1"
+        }
+        for index in 2...4 { _ = try await HTTPPost.post(url: url, body: Self.delivery(index)) }
+        try await eventually("new events show while it stays open", within: 10) {
+            Self.pushTimes(viewer.stdout).isSuperset(of: [1_780_000_002, 1_780_000_003, 1_780_000_004])
+        }
+        // A redelivery meanwhile: still one event each, the count raised.
+        _ = try await HTTPPost.post(url: url, body: Self.delivery(3))
+        try await eventually("the fold shows", within: 10) {
+            viewer.stdout.split(separator: "\n").filter { $0.contains("\"pushed_at\":1780000003") }.count == 2
+        }
+    }
+
     @Test func exportReadsTheSharedHistoryAndRetainPrunesIt() async throws {
         let database = try PostgresFixture()
         let (receiver, url) = try await Self.receiver(database)
