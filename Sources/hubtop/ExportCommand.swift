@@ -43,8 +43,20 @@ struct ExportCommand: AsyncParsableCommand {
     )
     var since: String?
 
-    @Option(help: "ndjson (the headless --json line per event) or csv.")
-    var format: ExportFormat = .ndjson
+    @Option(
+        help:
+            "ndjson (the headless --json line per event), csv, or curl (a command that sends each delivery again)."
+    )
+    var format = "ndjson"
+
+    @Option(help: "Only the event with this id (as the ndjson export and the answer name it).")
+    var id: UInt64?
+
+    @Option(
+        help:
+            "With --format curl: where the commands post (default: this machine's hubtop, token from $HUBTOP_TOKEN)."
+    )
+    var url = "\"http://127.0.0.1:9876/hook/${HUBTOP_TOKEN}\""
 
     @Option(name: .shortAndLong, help: "Write to this file instead of standard output.")
     var output: String?
@@ -54,6 +66,12 @@ struct ExportCommand: AsyncParsableCommand {
 
     func validate() throws {
         if journal != nil && database != nil { throw ValidationError("--journal or --database, not both") }
+        guard format == "curl" || ExportFormat(rawValue: format) != nil else {
+            throw ValidationError("--format takes ndjson, csv or curl; got '\(format)'")
+        }
+        if format == "curl" && output != nil {
+            throw ValidationError("--format curl writes to standard output")
+        }
         if let since, Self.parseSince(since, now: 0) == nil {
             throw ValidationError(
                 "--since wants an age such as 2h, a UTC time or Unix seconds; got '\(since)'")
@@ -73,14 +91,18 @@ struct ExportCommand: AsyncParsableCommand {
         let ingestor = Ingestor(store: store)
         let start = since.flatMap { Self.parseSince($0, now: WallClock.now()) }
         var skipped = ""
+        // For curl: each event's body as it was received (its first delivery).
+        var bodies: [UInt64: [UInt8]] = [:]
+        let keepBodies = format == "curl"
         if let address = database ?? Environment.value("HUBTOP_DATABASE_URL"), journal == nil {
             do {
                 let url = try DatabaseURL(parsing: address)
                 try await DatabaseHistory.read(url, since: start) { body, receivedAt, deliveries in
                     guard case .success(let change) = ingestor.ingest(body, receivedAt: receivedAt),
-                        case .appended(let id) = change, deliveries > 1
+                        case .appended(let id) = change
                     else { return }
-                    store.setDeliveries(id, deliveries, lastDeliveredAt: receivedAt)
+                    if keepBodies { bodies[id] = body }
+                    if deliveries > 1 { store.setDeliveries(id, deliveries, lastDeliveredAt: receivedAt) }
                 }
             } catch {
                 throw fail("hubtop export: \(error)")
@@ -92,7 +114,12 @@ struct ExportCommand: AsyncParsableCommand {
             }
             do {
                 skipped = try JournalReader.read(journal) { entry in
-                    _ = ingestor.ingest(entry.body, receivedAt: entry.receivedAt)
+                    if case .success(.appended(let id)) = ingestor.ingest(
+                        entry.body, receivedAt: entry.receivedAt),
+                        keepBodies
+                    {
+                        bodies[id] = entry.body
+                    }
                     return true
                 }.skipped
             } catch {
@@ -101,6 +128,7 @@ struct ExportCommand: AsyncParsableCommand {
         }
         let patterns = (repo.map(NamePattern.init), tag.map(NamePattern.init), pusher.map(NamePattern.init))
         let events = store.events(limit: Int.max).events.reversed().filter { event in
+            if let id, event.id != id { return false }
             if let start, event.receivedAt < start { return false }
             if let pattern = patterns.0, !pattern.matches(event.repoName) { return false }
             if let pattern = patterns.1, !pattern.matches(event.tag ?? "") { return false }
@@ -108,6 +136,20 @@ struct ExportCommand: AsyncParsableCommand {
             return true
         }
         let summary = "hubtop export: \(events.count) of \(store.totals.events) events\(skipped)"
+        if format == "curl" {
+            // Commands to run, not data: to stdout, one per line.
+            var writer = ChunkedWriter(fd: STDOUT_FILENO)
+            for event in events {
+                guard let body = bodies[event.id] else { continue }
+                writer.append(
+                    CurlCommand.command(body: body, url: url, deliveryID: event.delivery?.deliveryID))
+            }
+            writer.flush()
+            Console.error(summary)
+            if writer.failure != nil { throw ExitCode(1) }
+            return
+        }
+        let format = ExportFormat(rawValue: self.format) ?? .ndjson
         if let output {
             switch ExportFile.write(Array(events), format: format, to: output, overwrite: force) {
             case .written: Console.error(summary + " written to \(output)")

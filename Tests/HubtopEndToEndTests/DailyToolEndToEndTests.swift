@@ -185,3 +185,51 @@ import Testing
         try tmux.keys("q")
     }
 }
+
+/// `hubtop export --format curl`: a delivery sent again, byte for byte, by a command that is
+/// safe to print and paste.
+@Suite struct CurlExportEndToEndTests {
+    @Test func theCurlCommandReproducesTheDeliveryExactly() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hubtop-curl-\(UUID())")
+            .path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let journal = folder + "/journal.ndjson"
+        let first = try Child([
+            "--headless", "--json", "--listen", "127.0.0.1:0", "--token", "curl-token-0123456789",
+            "--journal", journal,
+        ])
+        // A JSON escape for ESC, and a raw (valid) right-to-left override in the body itself.
+        let hostile = #"v1 it's \u001b[2J $(touch PWNED) \#u{202E}"#
+        let body =
+            #"{"push_data":{"tag":"\#(hostile)","pushed_at":1780000000,"pusher":"o'brien"},"repository":{"repo_name":"acme/api"}}"#
+        let answer = try await HTTPPost.post(url: try await first.webhookURL(), body: Array(body.utf8))
+        #expect(answer.status == 200)
+        first.signal(SIGTERM)
+        _ = try await first.waitForExit()
+
+        let second = try Child([
+            "--headless", "--json", "--listen", "127.0.0.1:0", "--token", "curl-token-0123456789",
+        ])
+        defer { second.signal(SIGKILL) }
+        let target = try await second.webhookURL()
+        let exported = try runHubtop([
+            "export", "--journal", journal, "--format", "curl", "--id", "1", "--url", target,
+        ])
+        #expect(exported.status == 0, "\(exported.err)")
+        let command = exported.out.trimmingCharacters(in: .newlines)
+        #expect(command.hasPrefix("curl -sS -X POST -H 'Content-Type: application/json' "), "\(command)")
+        #expect(
+            !command.unicodeScalars.contains { $0.value < 0x20 || $0 == "\u{202E}" },
+            "nothing raw for a terminal")
+        #expect(command.contains("\\u202e"), "spelled out as an escape: \(command)")
+        let ran = try Spawned.run(["/bin/bash", "-c", command], capture: .both)
+        #expect(ran.status == 0 && ran.output.contains("\"ok\":true"), "\(ran.output)")
+        try await eventually("the second hubtop has the same delivery") { second.stdout.contains("o'brien") }
+        let line = try #require(second.stdout.split(separator: "\n").first)
+        #expect(
+            try JSONValue.parse(String(line)).members["tag"]?.string
+                == "v1 it's \u{1B}[2J $(touch PWNED) \u{202E}")
+        #expect(!FileManager.default.fileExists(atPath: "PWNED"))
+    }
+}
