@@ -78,6 +78,23 @@ enum ChildProcess {
                 ), []
             )
         }
+        // A command that exits without reading its input makes our write raise SIGPIPE, whose
+        // default would end this whole process: it is blocked on this thread while we write, and
+        // one left pending is taken back before it is unblocked.
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        var previousMask = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, &previousMask)
+        defer {
+            var pending = sigset_t()
+            sigpending(&pending)
+            if sigismember(&pending, SIGPIPE) == 1 {
+                var zero = timespec()
+                _ = sigtimedwait(&pipeSignal, nil, &zero)
+            }
+            pthread_sigmask(SIG_SETMASK, &previousMask, nil)
+        }
         // The input first (a command that does not read it must not block us: non-blocking,
         // and what it does not take is dropped).
         _ = fcntl(stdin[1], F_SETFL, fcntl(stdin[1], F_GETFL) | O_NONBLOCK)

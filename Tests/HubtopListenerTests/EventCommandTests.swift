@@ -52,6 +52,18 @@ import Testing
         #expect(store.outcomes(of: 2).isEmpty, "filtered out")
     }
 
+    @Test func aCommandThatDoesNotReadItsInputCannotKillHubtop() {
+        // A megabyte of input to a command that exits at once: the write meets a closed pipe
+        // (SIGPIPE, whose default action would end this process, and the test run with it).
+        for _ in 0..<3 {
+            let result = ChildProcess.run(
+                ["true"], input: [UInt8](repeating: 0x41, count: 1 << 20),
+                environment: ["PATH": "/usr/bin:/bin"],
+                timeout: 10)
+            #expect(result.status == .exited(0))
+        }
+    }
+
     @Test func aFailingOrHangingCommandIsReportedAndKilled() async throws {
         let store = EventStore()
         let failing = try EventCommand(
