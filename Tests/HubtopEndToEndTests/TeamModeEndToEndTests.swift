@@ -118,13 +118,9 @@ struct TeamModeEndToEndTests {
     }
 
     @Test func aViewerCutOffCatchesUpWithoutGapsAndTheDatabaseGoingAwayMeans503() async throws {
-        let database = try PostgresFixture()
-        let (receiver, url) = try await Self.receiver(database)
-        let viewer = try Self.viewer(database)
-        defer {
-            receiver.signal(SIGKILL)
-            viewer.signal(SIGKILL)
-        }
+        let team = try await Team()
+        defer { withExtendedLifetime(team) {} }
+        let (database, url, viewer) = (team.database, team.url, team.viewer)
         for index in 0..<20 { _ = try await HTTPPost.post(url: url, body: Self.delivery(index)) }
         try await eventually("the viewer follows") { Self.pushTimes(viewer.stdout).count == 20 }
         // Cut every connection (the viewer's and the receiver's), then deliver more at once.
@@ -148,13 +144,8 @@ struct TeamModeEndToEndTests {
         #expect(refused.headers.contains { $0.0.lowercased() == "retry-after" })
         #expect(refused.body.contains("database_unavailable"))
         try database.start()
-        var status = 0
-        let deadline = Date().addingTimeInterval(30)
-        while status != 200 && Date() < deadline {
-            status = (try? await HTTPPost.post(url: url, body: Self.delivery(501)))?.status ?? 0
-            if status != 200 { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        #expect(status == 200, "taken again once the database is back")
+        #expect(
+            try await Self.postUntilTaken(url, Self.delivery(501)), "taken again once the database is back")
         try await eventually("the viewer shows it", within: 30) {
             Self.pushTimes(viewer.stdout).contains(1_780_000_501)
         }
@@ -166,13 +157,9 @@ struct TeamModeEndToEndTests {
 
 extension TeamModeEndToEndTests {
     @Test func aTransactionLeftOpenElsewhereDoesNotHoldTheViewersBack() async throws {
-        let database = try PostgresFixture()
-        let (receiver, url) = try await Self.receiver(database)
-        let viewer = try Self.viewer(database)
-        defer {
-            receiver.signal(SIGKILL)
-            viewer.signal(SIGKILL)
-        }
+        let team = try await Team()
+        defer { withExtendedLifetime(team) {} }
+        let (database, url, viewer) = (team.database, team.url, team.viewer)
         _ = try await HTTPPost.post(url: url, body: Self.delivery(1))
         try await eventually("the viewer follows") { Self.pushTimes(viewer.stdout) == [1_780_000_001] }
         // Someone's session holds a transaction (with an id) open for a minute.
@@ -232,6 +219,37 @@ extension TeamModeEndToEndTests {
     }
 }
 
+extension TeamModeEndToEndTests {
+    /// A database, a receiver and a viewer, stopped when the test is done with them.
+    final class Team {
+        let database: PostgresFixture
+        let receiver: Child
+        let url: String
+        let viewer: Child
+
+        init() async throws {
+            database = try PostgresFixture()
+            (receiver, url) = try await TeamModeEndToEndTests.receiver(database)
+            viewer = try TeamModeEndToEndTests.viewer(database)
+        }
+
+        deinit {
+            receiver.signal(SIGKILL)
+            viewer.signal(SIGKILL)
+        }
+    }
+
+    /// Posts until the answer is 200 (a receiver whose database comes back), for 30 s at most.
+    static func postUntilTaken(_ url: String, _ body: [UInt8]) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if (try? await HTTPPost.post(url: url, body: body))?.status == 200 { return true }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return false
+    }
+}
+
 /// Thread-safe set of numbers.
 final class LockedSet: @unchecked Sendable {
     private let lock = NSLock()
@@ -266,14 +284,9 @@ struct TeamDashboardEndToEndTests {
         try tmux.keys("4")
         try await tmux.waitForText("[4] Events")
         try database.start()
-        var status = 0
-        let deadline = Date().addingTimeInterval(30)
-        while status != 200 && Date() < deadline {
-            status =
-                (try? await HTTPPost.post(
-                    url: url, body: TeamModeEndToEndTests.delivery(4, repo: "acme/team")))?.status ?? 0
-            if status != 200 { try await Task.sleep(for: .milliseconds(100)) }
-        }
+        #expect(
+            try await TeamModeEndToEndTests.postUntilTaken(
+                url, TeamModeEndToEndTests.delivery(4, repo: "acme/team")))
         try await tmux.waitForText("acme/team:v4", within: 30)
         try await tmux.waitForScreen("the header clears") {
             !$0.contains("database connection lost") && $0.contains("events 5")
