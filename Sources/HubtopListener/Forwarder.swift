@@ -103,26 +103,24 @@ public final class Forwarder: Sendable {
 
     /// Queues `delivery` for one target (a chat message's body depends on its target).
     func enqueue(_ delivery: Delivery, now: Double, only target: Target) {
-        do {
-            let accepted = target.queue.withLock { queue -> Bool in
-                guard queue.deliveries.count < policy.queueLimit,
-                    queue.bytes + delivery.body.count <= policy.queueByteLimit
-                else { return false }
-                queue.deliveries.append(delivery)
-                queue.bytes += delivery.body.count
-                return true
-            }
-            if accepted {
-                record(delivery, target, IntegrationOutcome.State.pending, attempts: 0, now: now)
-                target.wake.yield()
-            } else {
-                record(
-                    delivery, target, .dropped, attempts: 0,
-                    detail:
-                        "queue full (\(policy.queueLimit) deliveries or \(ByteSize.format(policy.queueByteLimit)) waiting)",
-                    now: now)
-                metrics?.forwarded(target: target.name, outcome: .dropped)
-            }
+        let accepted = target.queue.withLock { queue -> Bool in
+            guard queue.deliveries.count < policy.queueLimit,
+                queue.bytes + delivery.body.count <= policy.queueByteLimit
+            else { return false }
+            queue.deliveries.append(delivery)
+            queue.bytes += delivery.body.count
+            return true
+        }
+        if accepted {
+            record(delivery, target, IntegrationOutcome.State.pending, attempts: 0, now: now)
+            target.wake.yield()
+        } else {
+            record(
+                delivery, target, .dropped, attempts: 0,
+                detail:
+                    "queue full (\(policy.queueLimit) deliveries or \(ByteSize.format(policy.queueByteLimit)) waiting)",
+                now: now)
+            metrics?.forwarded(target: target.name, outcome: .dropped)
         }
     }
 

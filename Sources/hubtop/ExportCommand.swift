@@ -94,7 +94,7 @@ struct ExportCommand: AsyncParsableCommand {
         // For curl: each event's body as it was received (its first delivery).
         var bodies: [UInt64: [UInt8]] = [:]
         let keepBodies = format == "curl"
-        if let address = database ?? Environment.value("HUBTOP_DATABASE_URL"), journal == nil {
+        if let address = database ?? Environment.databaseURL, journal == nil {
             do {
                 let url = try DatabaseURL(parsing: address)
                 try await DatabaseHistory.read(url, since: start) { body, receivedAt, deliveries in

@@ -203,7 +203,7 @@ struct RunCommand: AsyncParsableCommand {
 
     /// `--database`, else `$HUBTOP_DATABASE_URL`.
     var databaseAddress: String? {
-        database ?? Environment.value("HUBTOP_DATABASE_URL").flatMap { $0.isEmpty ? nil : $0 }
+        database ?? Environment.databaseURL
     }
 
     /// `--listen none`: a viewer of the shared history, with no listener of its own.
@@ -234,10 +234,9 @@ struct RunCommand: AsyncParsableCommand {
         }
         guard commitGroup > 0 else { throw ValidationError("--commit-group must be positive") }
         for command in onEvent {
-            do { _ = try EventCommand.words(command) } catch { throw ValidationError("\(error)") }
-            if (try? EventCommand.words(command))?.isEmpty != false {
-                throw ValidationError("--on-event wants a command")
-            }
+            let words: [String]
+            do { words = try EventCommand.words(command) } catch { throw ValidationError("\(error)") }
+            if words.isEmpty { throw ValidationError("--on-event wants a command") }
         }
         guard onEventTimeout > 0 else { throw ValidationError("--on-event-timeout must be positive") }
         for url in notifyURLs {

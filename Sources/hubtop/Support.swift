@@ -13,6 +13,9 @@ enum Environment {
         getenv(name).map { String(cString: $0) }
     }
 
+    /// `$HUBTOP_DATABASE_URL` when set and not empty (team mode, for `run` and `export`).
+    static var databaseURL: String? { value("HUBTOP_DATABASE_URL").flatMap { $0.isEmpty ? nil : $0 } }
+
     /// NO_COLOR set to anything but the empty string (no-color.org).
     static var noColorRequested: Bool { !(value("NO_COLOR") ?? "").isEmpty }
 }
