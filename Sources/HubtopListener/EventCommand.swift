@@ -86,7 +86,7 @@ public final class EventCommand: Sendable {
         environment["HUBTOP_PUSHER"] = event.pusher ?? ""
         environment["HUBTOP_DIGEST"] = store.image(of: event.id)?.digest ?? ""
         let result = ChildProcess.run(arguments, input: input, environment: environment, timeout: timeout)
-        let seconds = String(format1: WallClock.now() - started)
+        let seconds = DurationText.oneDecimal(WallClock.now() - started)
         let tail = Self.lastLines(result.output)
         switch result.status {
         case .exited(0):
@@ -104,7 +104,7 @@ public final class EventCommand: Sendable {
         case .timedOut:
             return IntegrationOutcome(
                 name: name, state: .failed, attempts: 1,
-                detail: "killed after the \(String(format1: timeout)) s timeout" + tail, at: started)
+                detail: "killed after the \(DurationText.oneDecimal(timeout)) s timeout" + tail, at: started)
         case .notStarted(let reason):
             return IntegrationOutcome(name: name, state: .failed, detail: reason, at: started)
         }
@@ -178,13 +178,5 @@ public final class EventCommand: Sendable {
         if quote != nil || escaped { throw Failure(description: "--on-event: an unfinished quote or escape") }
         if inWord { words.append(current) }
         return words
-    }
-}
-
-extension String {
-    /// `0.3`
-    fileprivate init(format1 value: Double) {
-        let tenths = Int((value * 10).rounded())
-        self = "\(tenths / 10).\(tenths % 10)"
     }
 }

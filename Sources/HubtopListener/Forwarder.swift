@@ -53,14 +53,18 @@ public final class Forwarder: Sendable {
     let policy: Policy
     let store: EventStore
     let metrics: ListenerMetrics?
+    /// The listener's `X-Hubtop-Origin`, sent along so that a target that is this hubtop
+    /// refuses instead of looping; nil sends none (chat messages).
+    let origin: String?
     private let workers = Mutex<[Task<Void, Never>]>([])
 
     /// Throws when a URL is not http(s).
     public init(
         urls: [String], policy: Policy = Policy(), store: EventStore, metrics: ListenerMetrics?,
-        kind: String = "forward"
+        kind: String = "forward", origin: String? = nil
     ) throws {
         self.kind = kind
+        self.origin = origin
         var targets: [Target] = []
         for url in urls {
             let parsed = try HTTPPost.target(url)
@@ -160,7 +164,8 @@ public final class Forwarder: Sendable {
             do {
                 let response = try await HTTPPost.post(
                     url: target.url, body: delivery.body, contentType: delivery.contentType,
-                    extraHeaders: [("X-Hubtop-Delivery", delivery.deliveryID)],
+                    extraHeaders: [("X-Hubtop-Delivery", delivery.deliveryID)]
+                        + (origin.map { [("X-Hubtop-Origin", $0)] } ?? []),
                     timeout: .seconds(policy.timeout))
                 status = response.status
                 if (200..<300).contains(response.status) {

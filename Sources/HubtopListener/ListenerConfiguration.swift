@@ -41,6 +41,9 @@ public struct ListenerConfiguration: Sendable {
     public var metricsToken: String?
     /// `--forward`: relays accepted deliveries.
     public var forwarder: Forwarder?
+    /// This listener's mark on what its forwarder and re-sends send (`X-Hubtop-Origin`): a
+    /// delivery bearing it is refused (`508`), so that hubtop never feeds itself in a loop.
+    public var origin = "hubtop-" + WebhookToken.random().prefix(12)
     /// Headless output, whose dropped lines `/healthz` reports.
     public var output: LineQueue?
 

@@ -10,6 +10,16 @@ enum Route {
     case refuse(HTTPResponseStatus, reason: String, detail: String, headers: [(String, String)])
 }
 
+extension Router {
+    /// The request target with the webhook token replaced, for display.
+    static func maskedPath(_ uri: String) -> String {
+        guard uri.hasPrefix("/hook/") else { return uri }
+        let rest = uri.dropFirst("/hook/".count)
+        let end = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        return "/hook/<token>" + rest[end...]
+    }
+}
+
 /// Decides each request's route: `/hook/<token>`, `/healthz`, `/metrics`, or a refusal.
 struct Router {
     let configuration: ListenerConfiguration

@@ -27,6 +27,8 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Set once a response was sent early (413): the rest of the request is dropped.
     private var answeredEarly = false
     private var quiescing = false
+    /// When the current request's head arrived: the inspector shows how long the answer took.
+    private var headArrived = NIODeadline.now()
 
     private let deadline: RequestDeadlineHandler?
     private let penaltyBox: PenaltyBox?
@@ -45,6 +47,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
+            headArrived = .now()
             answeredEarly = false
             let route = Router(configuration: configuration).route(for: head)
             self.route = route
@@ -190,7 +193,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private enum Answer {
-        case stored(StoreChange)
+        case stored(StoreChange, Delivered)
         case refused(PayloadError)
         /// Not made durable: the error code and why.
         case notPersisted(String, String)
@@ -199,18 +202,20 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func store(_ delivered: Delivered) -> Answer {
         let change = ingestor.store(delivered.admission, receivedAt: delivered.received)
         afterStoring(change, delivered)
-        return .stored(change)
+        return .stored(change, delivered)
     }
 
     private func answer(_ outcome: Answer, head: HTTPRequestHead, context: ChannelHandlerContext) {
         switch outcome {
-        case .stored(.appended(let id)):
-            respond(context: context, head: head, status: .ok, json: "{\"ok\":true,\"id\":\(id)}")
-        case .stored(.folded(let id, let deliveries)):
-            respond(
-                context: context, head: head, status: .ok,
-                json: "{\"ok\":true,\"id\":\(id),\"deliveries\":\(deliveries)}")
-        case .stored(.annotated):
+        case .stored(.appended(let id), let delivered):
+            let json = "{\"ok\":true,\"id\":\(id)}"
+            respond(context: context, head: head, status: .ok, json: json)
+            keepRequest(head, delivered, answer: json, for: id)
+        case .stored(.folded(let id, let deliveries), let delivered):
+            let json = "{\"ok\":true,\"id\":\(id),\"deliveries\":\(deliveries)}"
+            respond(context: context, head: head, status: .ok, json: json)
+            keepRequest(head, delivered, answer: json, for: id)
+        case .stored(.annotated, _):
             break  // not an outcome of ingesting
         case .refused(let error):
             respond(
@@ -225,6 +230,23 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         self.route = nil
         self.head = nil
+    }
+
+    /// The request as it arrived and the answer, for the inspector (when the store keeps them).
+    private func keepRequest(_ head: HTTPRequestHead, _ delivered: Delivered, answer: String, for id: UInt64)
+    {
+        let store = ingestor.store
+        guard store.keepsRequests else { return }
+        var request = ReceivedRequest(
+            deliveryID: delivered.admission.delivery?.deliveryID ?? "",
+            receivedAt: delivered.received, method: head.method.rawValue,
+            path: Router.maskedPath(head.uri), version: "HTTP/\(head.version.major).\(head.version.minor)")
+        for (name, value) in head.headers { request.addHeader(name, value) }
+        delivered.body.withUnsafeReadableBytes { request.setBody($0) }
+        request.status = 200
+        request.answer = answer
+        request.duration = Double((NIODeadline.now() - headArrived).nanoseconds) / 1e9
+        store.record(request, for: id)
     }
 
     /// Metrics and forwarding: both off the response's path.
@@ -267,6 +289,14 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
                 status: .tooManyRequests, error: "rate_limited",
                 detail: "too many requests without the webhook token from this address; retry in \(wait) s",
                 headers: [("Retry-After", String(wait))])
+        }
+        if genuine,
+            head.headers[canonicalForm: "x-hubtop-origin"].contains(where: { $0 == configuration.origin })
+        {
+            // Sent by this very listener's forwarder or re-send: taking it would loop.
+            return Refusal(
+                status: .loopDetected, error: "loop_detected",
+                detail: "this delivery was forwarded or re-sent by this hubtop to itself")
         }
         if head.uri.utf8.count > configuration.maxURIBytes {
             return Refusal(

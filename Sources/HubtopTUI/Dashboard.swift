@@ -22,6 +22,15 @@ public struct DashboardOptions: Sendable {
     /// `--enrich`, and what asks the registry (nil: nothing does).
     public var enrichment: EnrichmentMode = .off
     public var lookUpImage: (@Sendable (ImageRequest, @escaping @Sendable (ImageLookup) -> Void) -> Void)?
+    /// `r`: re-sends a kept delivery (to a URL, or nil: the `--forward` targets) and says what
+    /// it did; nil when there is no listener.
+    public var resend: (@Sendable (UInt64, ReceivedRequest, String?) -> String)?
+    /// The `--forward` targets' `host:port`, for the re-send prompt.
+    public var forwardTargets: [String] = []
+    /// Where `Y`'s `curl` command posts.
+    public var curlURL: String?
+    /// Where `y` / `Y` also write what they copy (for terminals without OSC 52).
+    public var clipboardFile: String?
 
     public init(
         webhookURL: String, repositoryFilter: String, themes: [Theme] = [.builtInDefault],
@@ -75,6 +84,9 @@ public enum Dashboard {
         state.staleAfter = options.staleAfter
         state.bell = options.bell
         state.enrichment = options.lookUpImage == nil ? .off : options.enrichment
+        state.canResend = options.resend != nil
+        state.forwardTargets = options.forwardTargets
+        if let curlURL = options.curlURL { state.curlURL = curlURL }
         state.bellSeenID = store.totals.newestID
         model.update(&state, .tick(now: state.now))
         model.refresh(&state)
@@ -107,7 +119,7 @@ public enum Dashboard {
                     storeChanged = false
                     model.update(&state, .storeChanged)
                 }
-                perform(&state.effects, store: store, terminal: terminal, lookUpImage: options.lookUpImage) {
+                perform(&state.effects, store: store, terminal: terminal, options: options) {
                     message in
                     inbox.withLock { $0.append(message) }
                     wake.signal()
@@ -164,8 +176,7 @@ public enum Dashboard {
     /// Carries out what `update` asked for. The bell rings here; an export (which may take a
     /// while at a million events) runs on a thread of its own and `post`s its outcome back.
     static func perform(
-        _ effects: inout [Effect], store: EventStore, terminal: CursesTerminal,
-        lookUpImage: (@Sendable (ImageRequest, @escaping @Sendable (ImageLookup) -> Void) -> Void)?,
+        _ effects: inout [Effect], store: EventStore, terminal: CursesTerminal, options: DashboardOptions,
         post: @escaping @Sendable (Message) -> Void
     ) {
         defer { effects.removeAll() }
@@ -175,7 +186,14 @@ public enum Dashboard {
                 terminal.bell()
             case .lookUpImage(let request):
                 // Answered from another thread; the loop is woken by `post`.
-                lookUpImage?(request) { post(.imageLookup(request, $0)) }
+                options.lookUpImage?(request) { post(.imageLookup(request, $0)) }
+            case .copy(let bytes, let what):
+                post(
+                    .notice(
+                        Clipboard.copy(
+                            bytes, what: what, file: options.clipboardFile, terminalFD: STDOUT_FILENO)))
+            case .resend(let eventID, let request, let url):
+                if let resend = options.resend { post(.notice(resend(eventID, request, url))) }
             case .export(let path, let filter, let overwrite):
                 TerminalThread.detach {
                     let events = store.events(filter: filter, limit: Int.max).events.reversed()

@@ -50,6 +50,8 @@ enum ConfigFile {
         Setting("max-body", .integer) { "\($0.maxBody)" },
         Setting("max-events", .integer) { "\($0.maxEvents)" },
         Setting("max-memory", .string) { $0.maxMemory },
+        Setting("keep-requests", .string) { $0.keepRequests },
+        Setting("copy-token", .bool) { "\($0.copyToken)" },
         Setting("idle-timeout", .integer) { "\($0.idleTimeout)" },
         Setting("request-timeout", .integer) { "\($0.requestTimeout)" },
         Setting("first-byte-timeout", .integer) { "\($0.firstByteTimeout)" },

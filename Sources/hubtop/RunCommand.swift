@@ -44,6 +44,15 @@ struct RunCommand: AsyncParsableCommand {
             "Memory the stored events may hold (e.g. 512MiB, 2GiB); the oldest are evicted beyond this.")
     var maxMemory = "512MiB"
 
+    @Option(
+        help:
+            "Memory (out of --max-memory) for the newest deliveries' raw requests, which the inspector (i) shows and r re-sends; 0 keeps none."
+    )
+    var keepRequests = "16MiB"
+
+    @Flag(help: "Y copies curl commands with the real webhook token instead of ${HUBTOP_TOKEN}.")
+    var copyToken = false
+
     @Option(help: "Close connections idle for this many seconds.")
     var idleTimeout = 60
 
@@ -273,6 +282,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError(
                 "--max-memory wants a size of at least 1MiB such as 512MiB or 2GiB; got '\(maxMemory)'")
         }
+        guard ByteSize.parse(keepRequests) != nil else {
+            throw ValidationError("--keep-requests wants a size such as 16MiB, or 0; got '\(keepRequests)'")
+        }
         guard firstByteTimeout > 0 else { throw ValidationError("timeouts must be positive") }
         guard maxConnectionsPerAddress > 0 else {
             throw ValidationError("--max-connections-per-address must be positive")
@@ -310,9 +322,11 @@ struct RunCommand: AsyncParsableCommand {
         if metricsSecret == secret {
             throw fail("hubtop: the metrics token must differ from the webhook token")
         }
+        let memory = ByteSize.parse(maxMemory) ?? 512 << 20
+        let requestMemory = listens ? min(ByteSize.parse(keepRequests) ?? 0, memory / 2) : 0
         let store = EventStore(
             capacity: maxEvents, groupWindow: DurationText.seconds(groupWindow) ?? 120,
-            memoryBudget: ByteSize.parse(maxMemory) ?? 512 << 20)
+            memoryBudget: memory - requestMemory, requestBudget: requestMemory)
         let allowlist = allowedRepositories.isEmpty ? nil : RepositoryAllowlist(allowedRepositories)
         let ingestor = Ingestor(store: store, allowlist: allowlist)
         let metrics = ListenerMetrics()
@@ -334,7 +348,10 @@ struct RunCommand: AsyncParsableCommand {
         forwardPolicy.queueByteLimit = ByteSize.parse(forwardQueueBytes) ?? forwardPolicy.queueByteLimit
         let forwarder =
             forwardURLs.isEmpty
-            ? nil : try Forwarder(urls: forwardURLs, policy: forwardPolicy, store: store, metrics: metrics)
+            ? nil
+            : try Forwarder(
+                urls: forwardURLs, policy: forwardPolicy, store: store, metrics: metrics,
+                origin: configuration.origin)
         configuration.forwarder = forwarder
         let output = headless ? LineQueue(descriptor: STDOUT_FILENO) : nil
         configuration.output = output
@@ -414,6 +431,21 @@ struct RunCommand: AsyncParsableCommand {
             }
             dashboard.enrichment = enrichment
             if let images { dashboard.lookUpImage = { images.lookUp($0, completion: $1) } }
+            if listens {
+                let resender = Resender(
+                    store: store, forwardURLs: forwardURLs, listener: (address.host, port),
+                    origin: configuration.origin)
+                dashboard.resend = { resender.resend(eventID: $0, request: $1, to: $2) }
+                dashboard.forwardTargets = forwardURLs.compactMap { try? HTTPPost.target($0).authority }
+            }
+            let curlHost = address.host == "0.0.0.0" || address.host == "::" ? "127.0.0.1" : hostForURL
+            dashboard.curlURL =
+                copyToken
+                ? CurlCommand.quoted(Array("http://\(curlHost):\(port)/hook/\(secret)".utf8))
+                : "\"http://\(curlHost):\(port)/hook/${HUBTOP_TOKEN}\""
+            if StatePaths.makeDirectory(StatePaths.stateDirectory) {
+                dashboard.clipboardFile = StatePaths.stateDirectory + "/clipboard.txt"
+            }
             let notices = await Dashboard.run(
                 store: store, rejections: ingestor.rejections, options: dashboard, signals: signals)
             for notice in notices { Console.error(notice) }

@@ -6,11 +6,11 @@ import Testing
 /// Starts a listener whose configuration `configure` adjusts (forwarding, metrics, allowlist…).
 func withConfiguredListener(
     token: String = "secret-token-0123456789", capacity: Int = 1000, rateLimit: Double? = nil,
-    allowlist: [String] = [],
+    allowlist: [String] = [], requestBudget: Int = 0,
     configure: (inout ListenerConfiguration, EventStore) throws -> Void,
     _ body: (_ base: String, _ ingestor: Ingestor) async throws -> Void
 ) async throws {
-    let store = EventStore(capacity: capacity)
+    let store = EventStore(capacity: capacity, requestBudget: requestBudget)
     let ingestor = Ingestor(
         store: store, allowlist: allowlist.isEmpty ? nil : RepositoryAllowlist(allowlist))
     var configuration = ListenerConfiguration(port: 0, token: token, eventLoopThreads: 1)

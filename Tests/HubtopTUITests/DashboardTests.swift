@@ -5,12 +5,13 @@ import Testing
 
 /// A store with a few events and a model/state pair over it, driven only through `update`.
 struct Fixture {
-    let store = EventStore()
+    let store: EventStore
     let rejections = RejectionCounter()
     var model: DashboardDriver { DashboardDriver(store: store, rejections: rejections) }
     var state: DashboardState
 
-    init(width: Int = 120, height: Int = 40) {
+    init(width: Int = 120, height: Int = 40, requestBudget: Int = 0) {
+        store = EventStore(requestBudget: requestBudget)
         state = DashboardState(
             width: width, height: height, now: 1_000_000, webhookURL: "http://h/hook/ab…cd")
     }
@@ -223,6 +224,19 @@ struct Fixture {
         var other = populated()
         other.send(.key(.control("c")))
         #expect(other.state.quit)
+    }
+
+    @Test func aHelpLongerThanTheScreenScrolls() {
+        var fixture = Fixture(width: 80, height: 24)
+        fixture.send(.key(.character("?")))
+        #expect(fixture.screen.contains("Keys 1-19/24"))
+        #expect(!fixture.screen.contains("q / Ctrl-C"), "the last keys are below the fold at first")
+        fixture.send(.key(.character("G")))
+        #expect(fixture.screen.contains("q / Ctrl-C") && fixture.screen.contains("Keys 6-24/24"))
+        fixture.send(.key(.up))
+        #expect(fixture.screen.contains("Keys 5-23/24"))
+        fixture.send(.key(.escape), .key(.character("?")))
+        #expect(fixture.screen.contains("Keys 1-19/24"), "it opens at the top again")
     }
 
     @Test func layoutsFitTheTerminal() {

@@ -14,15 +14,26 @@ public final class EventStore: Sendable {
     /// Bytes the stored events may hold (payload text, unknown fields, indexes, per-repository
     /// tables); the oldest are evicted beyond it, as beyond `capacity`. 0: no budget.
     public let memoryBudget: Int
+    /// Bytes for the newest deliveries' raw requests (the inspector); 0 keeps none.
+    public let requestBudget: Int
+    public var keepsRequests: Bool { requestBudget > 0 }
     let state: Mutex<StoreState>
     private let observers = Mutex<[@Sendable (StoreChange) -> Void]>([])
 
-    public init(capacity: Int = 100_000, groupWindow: Double = 120, memoryBudget: Int = 0) {
+    /// `requestBudget`: bytes for the newest deliveries' raw requests (the inspector), apart
+    /// from `memoryBudget`; 0 keeps none.
+    public init(
+        capacity: Int = 100_000, groupWindow: Double = 120, memoryBudget: Int = 0, requestBudget: Int = 0
+    ) {
         precondition(capacity > 0, "capacity must be positive")
         self.capacity = capacity
         self.groupWindow = max(0, groupWindow)
         self.memoryBudget = max(0, memoryBudget)
-        self.state = Mutex(StoreState(groupWindow: max(0, groupWindow), memoryBudget: max(0, memoryBudget)))
+        self.requestBudget = max(0, requestBudget)
+        self.state = Mutex(
+            StoreState(
+                groupWindow: max(0, groupWindow), memoryBudget: max(0, memoryBudget),
+                requestBudget: requestBudget))
     }
 
     /// Registers a handler called after every change, on the writer's thread.
@@ -94,6 +105,28 @@ public final class EventStore: Sendable {
         }
         guard recorded else { return }
         notify(.annotated(id: id))
+    }
+
+    /// Keeps the raw request of one of event `id`'s deliveries for the inspector (the oldest
+    /// kept go beyond the request budget). Ignored once the event is evicted.
+    public func record(_ request: ReceivedRequest, for id: UInt64) {
+        guard keepsRequests else { return }
+        let recorded = state.withLock { state -> Bool in
+            guard state.event(id: id) != nil else { return false }
+            state.requests.record(request, for: id)
+            return true
+        }
+        if recorded { notify(.annotated(id: id)) }
+    }
+
+    /// The kept raw requests of event `id`'s deliveries, oldest first.
+    public func requests(of id: UInt64) -> [ReceivedRequest] {
+        state.withLock { $0.requests.requests(of: id) }
+    }
+
+    /// Raw requests kept, their bytes, the budget, and how many were let go.
+    public var requestLogUsage: (kept: Int, bytes: Int, budget: Int, dropped: Int) {
+        state.withLock { ($0.requests.count, $0.requests.bytes, $0.requests.budget, $0.requests.dropped) }
     }
 
     func notify(_ change: StoreChange) {

@@ -95,6 +95,10 @@ public struct StoreSnapshot: Equatable, Sendable {
     public var historyCursor = ListCursor()
     public var focusedEvent: StoredEvent?
     public var focusedOutcomes: [IntegrationOutcome] = []
+    /// The raw requests kept of the detail's event, oldest first.
+    public var focusedRequests: [ReceivedRequest] = []
+    /// Whether the store keeps raw requests at all.
+    public var keepsRequests = false
     public var diffBase: StoredEvent?
     /// The focused event's digest and platforms, when the registry has told.
     public var focusedImage: ImageFacts?
@@ -189,6 +193,8 @@ extension StoreState {
         if let id = query.detailEventID {
             snapshot.focusedEvent = event(id: id)
             snapshot.focusedOutcomes = annotations[id] ?? []
+            snapshot.focusedRequests = requests.requests(of: id)
+            snapshot.keepsRequests = requests.budget > 0
         } else if let id = query.viewerEventID {
             snapshot.focusedEvent = event(id: id)
         } else if query.viewerFollowsRepository, let selected {

@@ -93,10 +93,13 @@ struct StoreState {
     var folded = 0
     var accepted = 0
     var version: UInt64 = 0
+    /// The newest deliveries' raw requests (the inspector), in a budget of their own.
+    var requests: RequestLog
 
-    init(groupWindow: Double, memoryBudget: Int = 0) {
+    init(groupWindow: Double, memoryBudget: Int = 0, requestBudget: Int = 0) {
         self.groupWindow = groupWindow
         self.memoryBudget = memoryBudget
+        self.requests = RequestLog(budget: requestBudget)
     }
 
     /// The hash of what identifies a redelivery — the callback URL and push time, else the
@@ -332,6 +335,7 @@ struct StoreState {
         bytes -= MemoryCost.event(event)
         releaseBox(event.payload.repositoryBox)
         if !annotations.isEmpty { annotations[event.id] = nil }
+        if requests.count > 0 { requests.forget(event.id) }
         if let key = Self.foldHash(event.payload), foldIndex[key] == event.id { foldIndex[key] = nil }
         var repo = repositories[Int(repoIndex)]
         repositories[Int(repoIndex)].releaseTables()

@@ -23,4 +23,18 @@ public enum DurationText {
         guard number.isEmpty, total.isFinite else { return nil }
         return total
     }
+
+    /// `0.3` (one decimal place, without Foundation).
+    public static func oneDecimal(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    /// A short time for a person: `0.4 ms`, `12 ms`, `1.3 s`.
+    public static func short(_ seconds: Double) -> String {
+        let milliseconds = seconds * 1000
+        if milliseconds < 10 { return oneDecimal(milliseconds) + " ms" }
+        if milliseconds < 1000 { return "\(Int(milliseconds.rounded())) ms" }
+        return oneDecimal(seconds) + " s"
+    }
 }

@@ -34,6 +34,14 @@ public struct DetailView: Equatable, Sendable {
     public var top = 0
 }
 
+/// The raw request inspector: one delivery of an event as it arrived.
+public struct InspectorView: Equatable, Sendable {
+    public var eventID: UInt64
+    /// Which of the kept deliveries (oldest first); nil follows the newest.
+    public var delivery: Int?
+    public var top = 0
+}
+
 /// What the panes show: taken from the store's snapshots, so rendering never touches the store.
 public struct DashboardData: Sendable {
     public var totals = StoreTotals()
@@ -52,6 +60,9 @@ public struct DashboardData: Sendable {
     public var focusedEvent: StoredEvent?
     /// Forward outcomes of the focused event.
     public var focusedOutcomes: [IntegrationOutcome] = []
+    /// The raw requests kept of the detail's event, oldest first, and whether any are kept.
+    public var focusedRequests: [ReceivedRequest] = []
+    public var keepsRequests = false
     /// With the diff on: the event whose Dockerfile the focused one is compared with.
     public var diffBase: StoredEvent?
     /// What the store knows of the focused event's image and the diff base's (digest, platforms).
@@ -138,6 +149,12 @@ public struct DashboardState: Sendable {
             ?? image.preferredPlatform
     }
 
+    /// Where `Y` points the copied `curl` command (the token a placeholder unless `--copy-token`).
+    public var curlURL = "\"http://127.0.0.1:9876/hook/${HUBTOP_TOKEN}\""
+    /// Whether `r` can re-send (a listener runs), and the `--forward` targets it sends to.
+    public var canResend = false
+    public var forwardTargets: [String] = []
+
     /// Names of the themes `T` cycles through, and the one in use.
     public var themeNames: [String] = ["default"]
     public var themeIndex = 0
@@ -208,8 +225,13 @@ public struct DashboardState: Sendable {
 
     public var showHelp: Bool {
         get { overlay == .help }
-        set { set(newValue ? .help : nil, when: { $0 == .help }) }
+        set {
+            if newValue { helpTop = 0 }
+            set(newValue ? .help : nil, when: { $0 == .help })
+        }
     }
+    /// The help's first shown line, when it is longer than the screen.
+    public var helpTop = 0
 
     public var editingFilter: Bool {
         get { overlay == .filter }
@@ -234,6 +256,22 @@ public struct DashboardState: Sendable {
         }
     }
 
+    public var inspector: InspectorView? {
+        get { if case .inspector(let inspector) = overlay { inspector } else { nil } }
+        set {
+            set(newValue.map(Overlay.inspector)) {
+                if case .inspector = $0 { true } else { false }
+            }
+        }
+    }
+
+    /// The delivery the inspector shows, else (in the detail) the newest kept.
+    public var selectedRequest: ReceivedRequest? {
+        let requests = data.focusedRequests
+        guard let last = requests.indices.last else { return nil }
+        return requests[min(inspector?.delivery ?? last, last)]
+    }
+
     public var dockerfile: DockerfileViewer? {
         get { if case .dockerfile(let viewer) = overlay { viewer } else { nil } }
         set {
@@ -253,13 +291,15 @@ public struct DashboardState: Sendable {
 }
 
 /// What can be open over the panes. One value, so that no two can be open at once.
-public enum Overlay: Equatable, Sendable {
+public indirect enum Overlay: Equatable, Sendable {
     case help
     /// A question in the footer (the export path, an overwrite confirmation).
     case prompt(Prompt)
     /// `/`: the repository filter being typed in the footer.
     case filter
     case detail(DetailView)
+    /// `i` in the detail: the raw request of a delivery.
+    case inspector(InspectorView)
     case dockerfile(DockerfileViewer)
 }
 
@@ -270,10 +310,20 @@ public struct Prompt: Equatable, Sendable {
         case exportPath
         /// The export file exists: write over it?
         case confirmOverwrite(path: String)
+        /// `r`: where to re-send a delivery (empty: the `--forward` targets).
+        case resendTarget(eventID: UInt64, request: ReceivedRequest)
     }
 
     public var kind: Kind
     public var text: String
+    /// What was open when the question was asked, open again once it is answered.
+    public var behind: Overlay?
+
+    public init(kind: Kind, text: String, behind: Overlay? = nil) {
+        self.kind = kind
+        self.text = text
+        self.behind = behind
+    }
 }
 
 /// What the run loop does for `update`, which stays free of side effects.
@@ -283,4 +333,8 @@ public enum Effect: Equatable, Sendable {
     case export(path: String, filter: EventFilter, overwrite: Bool)
     /// Ask the registry about an image (`--enrich`); the answer comes back as `.imageLookup`.
     case lookUpImage(ImageRequest)
+    /// Put bytes on the terminal's clipboard (OSC 52); `what` names them in the message.
+    case copy([UInt8], what: String)
+    /// Send a kept delivery again: to `url`, or (nil) to the `--forward` targets.
+    case resend(eventID: UInt64, request: ReceivedRequest, url: String?)
 }

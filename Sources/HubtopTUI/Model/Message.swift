@@ -56,6 +56,8 @@ public enum Message: Equatable, Sendable {
     case exported(ExportOutcome)
     /// What the registry answered for an image lookup the dashboard asked for.
     case imageLookup(ImageRequest, ImageLookup)
+    /// Something the loop did (a copy, a re-send) reports back in the footer.
+    case notice(String)
 }
 
 public enum ExportOutcome: Equatable, Sendable {

@@ -52,6 +52,8 @@ public struct DashboardModel: Sendable {
             }
             // The store may now know the digest: the tags pane and history show it.
             state.want(.full)
+        case .notice(let text):
+            state.flash = text
         }
     }
 
@@ -67,11 +69,17 @@ public struct DashboardModel: Sendable {
         switch state.overlay {
         case .help?:
             if key == .escape || key == .character("?") || key == .character("q") { state.overlay = nil }
+            if let motion = Motion(key) {
+                let shown = HelpOverlay.shownLines(height: state.height)
+                state.helpTop = motion.scroll(
+                    state.helpTop, page: max(1, shown - 1), lastTop: max(0, HelpOverlay.keys.count - shown))
+            }
             return
         case .prompt?: return answerPrompt(key, &state)
         case .filter?: return editFilter(key, &state)
         case .dockerfile(let viewer)? where viewer.editingSearch: return editSearch(key, &state)
         case .detail?: if handleDetail(key, &state) { return }
+        case .inspector?: if handleInspector(key, &state) { return }
         case .dockerfile?: if handleDockerfile(key, &state) { return }
         case nil: break
         }
@@ -106,6 +114,10 @@ public struct DashboardModel: Sendable {
             state.want(.full)
         case .character("p"), .character(" "): togglePause(&state)
         case .character("d"): toggleDockerfile(&state)
+        case .character("i"):
+            guard state.focus == .events, let event = state.selectedEvent else { return }
+            state.inspector = InspectorView(eventID: event.id)
+            state.want(.full)
         case .character("D"):
             toggleDockerfile(&state)
             state.dockerfile?.showDiff = true
@@ -137,6 +149,7 @@ public struct DashboardModel: Sendable {
     func focus(_ pane: PaneID, _ state: inout DashboardState) {
         state.focus = pane
         state.detail = nil
+        state.inspector = nil
         // The Dockerfile viewer covers the events pane in the wide layout: focusing events closes it.
         if pane == .events, state.width >= Layout.wideWidth { state.dockerfile = nil }
         state.want(.full)
@@ -257,6 +270,19 @@ public struct DashboardModel: Sendable {
             } else {
                 state.flash = "export cancelled: \(TerminalSanitizer.line(path)) left as it was"
             }
+        case .resendTarget(let eventID, let request):
+            switch LineEditor.apply(key, to: &prompt.text) {
+            case .cancelled:
+                state.overlay = prompt.behind
+                state.flash = "re-send cancelled"
+            case .submitted:
+                state.overlay = prompt.behind
+                let url = prompt.text.filter { !$0.isWhitespace }
+                state.effects.append(
+                    .resend(eventID: eventID, request: request, url: url.isEmpty ? nil : url))
+            case .edited, .ignored:
+                state.prompt = prompt
+            }
         }
     }
 
@@ -269,7 +295,9 @@ public struct DashboardModel: Sendable {
 
     /// Esc: close what is open, else undo the latest narrowing.
     func back(_ state: inout DashboardState) {
-        if state.detail != nil {
+        if let inspector = state.inspector {
+            state.detail = DetailView(eventID: inspector.eventID)
+        } else if state.detail != nil {
             state.detail = nil
         } else if state.dockerfile != nil {
             state.dockerfile = nil
@@ -326,7 +354,11 @@ public struct DashboardModel: Sendable {
         let count = DetailContent.lines(for: state, width: inner.width).count
         switch key {
         case .escape, .left, .character("h"): state.detail = nil
-        case .enter: return true
+        case .enter, .character("i"):
+            state.inspector = InspectorView(eventID: detail.eventID)
+        case .character("y"), .character("Y"), .character("r"):
+            act(on: key, &state)
+            return true
         default:
             guard let motion = Motion(key) else { return false }
             detail.top = motion.scroll(detail.top, page: page, lastTop: max(0, count - inner.height))
@@ -334,6 +366,74 @@ public struct DashboardModel: Sendable {
         }
         state.want(.full)
         return true
+    }
+
+    /// Keys the raw request inspector takes; false lets the dashboard handle the key.
+    func handleInspector(_ key: Key, _ state: inout DashboardState) -> Bool {
+        guard var inspector = state.inspector else { return false }
+        let inner = state.layout.overlay.inner
+        let count = state.data.focusedRequests.count
+        switch key {
+        case .escape, .left, .character("h"), .character("i"):
+            state.detail = DetailView(eventID: inspector.eventID)
+        case .enter: return true
+        case .character("["), .character("]"):
+            guard count > 1 else {
+                state.flash =
+                    count == 1 ? "one delivery kept of this event" : "no delivery kept of this event"
+                return true
+            }
+            let current = min(inspector.delivery ?? count - 1, count - 1)
+            inspector.delivery = max(0, min(count - 1, current + (key == .character("]") ? 1 : -1)))
+            inspector.top = 0
+            state.inspector = inspector
+        case .character("y"), .character("Y"), .character("r"):
+            act(on: key, &state)
+            return true
+        default:
+            guard let motion = Motion(key) else { return false }
+            let lines = InspectorContent.lines(for: state, width: inner.width).count
+            inspector.top = motion.scroll(
+                inspector.top, page: max(1, inner.height - 1), lastTop: max(0, lines - inner.height))
+            state.inspector = inspector
+            return true
+        }
+        state.want(.full)
+        return true
+    }
+
+    /// `y` copy the body, `Y` copy a `curl` command, `r` re-send: on the delivery the
+    /// inspector shows, or from the detail the newest kept.
+    func act(on key: Key, _ state: inout DashboardState) {
+        guard let eventID = state.inspector?.eventID ?? state.detail?.eventID else { return }
+        guard let request = state.selectedRequest else {
+            state.flash = InspectorContent.whyNoRequest(state)
+            return
+        }
+        switch key {
+        case .character("y"):
+            guard request.bodyIsWhole else {
+                state.flash = "not copied: the body was cut when kept"
+                return
+            }
+            state.effects.append(.copy(request.body, what: "body"))
+        case .character("Y"):
+            guard request.bodyIsWhole else {
+                state.flash = "not copied: the body was cut when kept"
+                return
+            }
+            let command = CurlCommand.command(
+                body: request.body, url: state.curlURL,
+                contentType: request.contentType ?? "application/json", deliveryID: request.deliveryID)
+            state.effects.append(.copy(Array(command.utf8), what: "curl command"))
+        default:
+            guard state.canResend else {
+                state.flash = "re-send needs this hubtop's listener (not with --listen none)"
+                return
+            }
+            state.prompt = Prompt(
+                kind: .resendTarget(eventID: eventID, request: request), text: "", behind: state.overlay)
+        }
     }
 
     func handleDockerfile(_ key: Key, _ state: inout DashboardState) -> Bool {
@@ -455,7 +555,7 @@ public struct DashboardModel: Sendable {
         guard !state.showHelp, !state.isTooSmall else { return }
         let layout = state.layout
         let coveredByOverlay =
-            (state.detail != nil || state.dockerfile != nil)
+            (state.detail != nil || state.inspector != nil || state.dockerfile != nil)
             && layout.overlay.contains(x: mouse.x, y: mouse.y)
         if coveredByOverlay {
             switch mouse.kind {
@@ -512,8 +612,8 @@ public struct DashboardModel: Sendable {
         query.history = ListWindow(cursor: events, rows: layout.rows(.events))
         query.expanded = state.expandedBursts
         query.keepRow = state.keepRow ?? (events.selected > 0 ? state.selectedRow?.key : nil)
-        if let detail = state.detail {
-            query.detailEventID = detail.eventID
+        if let id = state.detail?.eventID ?? state.inspector?.eventID {
+            query.detailEventID = id
         } else if let viewer = state.dockerfile {
             query.viewerEventID = viewer.eventID
             query.viewerFollowsRepository = viewer.eventID == nil
@@ -549,6 +649,8 @@ public struct DashboardModel: Sendable {
             state.cursors[.events] = snapshot.historyCursor
             state.data.focusedEvent = snapshot.focusedEvent
             state.data.focusedOutcomes = snapshot.focusedOutcomes
+            state.data.focusedRequests = snapshot.focusedRequests
+            state.data.keepsRequests = snapshot.keepsRequests
             state.data.diffBase = snapshot.diffBase
             state.data.focusedImage = snapshot.focusedImage
             state.data.diffBaseImage = snapshot.diffBaseImage

@@ -182,3 +182,46 @@ enum DetailPane {
         }
     }
 }
+
+/// The raw request inspector: one delivery as it arrived, and what hubtop answered.
+enum InspectorPane {
+    static func draw(_ state: DashboardState, _ rect: Rect, _ buffer: inout CellBuffer) {
+        guard let inspector = state.inspector else { return }
+        buffer.fill(rect, style: Style(.text))
+        var title = "Raw request — "
+        if let event = state.data.focusedEvent {
+            title += ListPanes.name(of: event) + " "
+        }
+        title += "#\(inspector.eventID)"
+        let count = state.data.focusedRequests.count
+        if count > 1 {
+            title += " · delivery \(min(inspector.delivery ?? count - 1, count - 1) + 1)/\(count)"
+        }
+        buffer.box(rect, style: Style(.borderFocused), title: title, titleStyle: Style(.titleFocused))
+        let inner = rect.inner
+        guard inner.width > 0, inner.height > 0 else { return }
+        let lines = InspectorContent.lines(for: state, width: inner.width - 1)
+        let top = min(inspector.top, max(0, lines.count - inner.height))
+        for row in 0..<inner.height {
+            let index = top + row
+            guard index < lines.count else { break }
+            var x = inner.x + 1
+            for span in lines[index] {
+                x += buffer.write(
+                    span.text, x: x, y: inner.y + row, maxWidth: inner.maxX - x, style: Style(span.role))
+                if x >= inner.maxX { break }
+            }
+        }
+        let keys =
+            count > 1 ? " [ ] delivery · y body · Y curl · r re-send " : " y body · Y curl · r re-send "
+        buffer.write(
+            keys, x: rect.x + 2, y: rect.maxY - 1, maxWidth: max(0, rect.width - 16),
+            style: Style(.titleFocused))
+        if lines.count > inner.height {
+            let position = " \(top + 1)-\(min(lines.count, top + inner.height))/\(lines.count) "
+            buffer.write(
+                position, x: rect.maxX - DisplayWidth.of(position) - 2, y: rect.maxY - 1,
+                style: Style(.titleFocused))
+        }
+    }
+}

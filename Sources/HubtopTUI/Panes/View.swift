@@ -16,12 +16,15 @@ public enum View {
         }
         if state.detail != nil {
             DetailPane.draw(state, layout.overlay, &buffer)
+        } else if state.inspector != nil {
+            InspectorPane.draw(state, layout.overlay, &buffer)
         } else if state.dockerfile != nil {
             DockerfilePane.draw(state, layout.overlay, &buffer)
         }
         FooterView.draw(state, layout.footer, &buffer)
         if state.showHelp {
-            HelpOverlay.draw(Rect(x: 0, y: 0, width: state.width, height: state.height), &buffer)
+            HelpOverlay.draw(
+                Rect(x: 0, y: 0, width: state.width, height: state.height), top: state.helpTop, &buffer)
         }
         return buffer
     }
@@ -152,6 +155,14 @@ enum FooterView {
             case .confirmOverwrite(let path):
                 question = " \(TerminalSanitizer.line(path)) exists — overwrite? "
                 hint = "y yes · any other key no"
+            case .resendTarget(_, let request):
+                question = " re-send \(TerminalSanitizer.line(request.deliveryID)) to: "
+                let targets = state.forwardTargets
+                hint =
+                    (targets.isEmpty
+                        ? "  type a URL"
+                        : "  Enter: the --forward target\(targets.count == 1 ? "" : "s") (\(targets.map { TerminalSanitizer.line($0) }.joined(separator: ", "))) or type a URL")
+                    + " · Esc cancel"
             }
             let x = buffer.write(question, x: 0, y: rect.y, maxWidth: rect.width, style: Style(.key))
             let shown = buffer.write(
@@ -181,9 +192,19 @@ enum FooterView {
     }
 
     static func hints(_ state: DashboardState) -> [(String, String)] {
-        if state.showHelp { return [("Esc", "close help"), ("q", "close")] }
+        if state.showHelp { return [("↑↓", "scroll"), ("Esc", "close help"), ("q", "close")] }
         if state.detail != nil {
-            return [("↑↓", "scroll"), ("d", "Dockerfile"), ("Esc", "back"), ("q", "quit")]
+            return [
+                ("↑↓", "scroll"), ("i", "raw request"), ("y/Y", "copy body/curl"), ("r", "re-send"),
+                ("d", "Dockerfile"), ("Esc", "back"), ("q", "quit"),
+            ]
+        }
+        if state.inspector != nil {
+            return [
+                ("↑↓", "scroll"), ("[ ]", "delivery"), ("y", "copy body"), ("Y", "copy curl"),
+                ("r", "re-send"),
+                ("Esc", "detail"), ("q", "quit"),
+            ]
         }
         if state.dockerfile != nil {
             let platforms =
@@ -204,8 +225,10 @@ enum FooterView {
         case .events:
             let enter =
                 state.selectedRow.map { !$0.isMember && $0.size > 1 } == true ? "open burst" : "detail"
-            return [("Tab", "pane"), ("Enter", enter), ("d", "Dockerfile"), ("e", "export"), ("c", "clear")]
-                + common
+            return [
+                ("Tab", "pane"), ("Enter", enter), ("i", "raw request"), ("d", "Dockerfile"), ("e", "export"),
+                ("c", "clear"),
+            ] + common
         }
     }
 }
@@ -219,6 +242,8 @@ enum HelpOverlay {
         ("g G / Home End", "first / last"),
         ("Enter / →", "event detail; on a burst ▸ ×N: open it; on a repository, tag, pusher: narrow"),
         ("Esc / ←", "back: close a burst or view, or undo the last narrowing"),
+        ("i", "raw request of an event (in it: [ ] delivery, Esc back)"),
+        ("y / Y / r", "in the detail or raw request: copy body; copy as curl; re-send"),
         ("d", "show / hide the Dockerfile viewer"),
         ("D / P", "diff with the previous Dockerfile; next platform"),
         ("/", "filter repositories (in the viewer: search; n N next/prev)"),
@@ -236,15 +261,23 @@ enum HelpOverlay {
         ("same  +sig", "history: a re-push; artifacts folded under it"),
     ]
 
-    static func draw(_ screen: Rect, _ buffer: inout CellBuffer) {
+    /// Key lines that fit a screen `height` rows high.
+    static func shownLines(height: Int) -> Int { max(1, min(height - 2, keys.count + 4) - 3) }
+
+    static func draw(_ screen: Rect, top: Int = 0, _ buffer: inout CellBuffer) {
         let width = min(screen.width - 4, 76)
         let height = min(screen.height - 2, keys.count + 4)
         let rect = Rect(
             x: (screen.width - width) / 2, y: (screen.height - height) / 2, width: width, height: height)
         buffer.fill(rect, style: Style(.text))
-        buffer.box(
-            rect, style: Style(.borderFocused), title: "Keys — Esc closes", titleStyle: Style(.titleFocused))
-        for (index, entry) in keys.prefix(height - 3).enumerated() {
+        let shown = shownLines(height: screen.height)
+        let top = max(0, min(top, keys.count - shown))
+        // Longer than the screen: it scrolls, and the border says so.
+        let title =
+            shown < keys.count
+            ? "Keys \(top + 1)-\(top + shown)/\(keys.count) ↑↓ — Esc closes" : "Keys — Esc closes"
+        buffer.box(rect, style: Style(.borderFocused), title: title, titleStyle: Style(.titleFocused))
+        for (index, entry) in keys.dropFirst(top).prefix(shown).enumerated() {
             let y = rect.y + 2 + index
             buffer.write(DisplayWidth.fit(entry.0, to: 18), x: rect.x + 2, y: y, style: Style(.key))
             buffer.write(entry.1, x: rect.x + 21, y: y, maxWidth: rect.width - 23, style: Style(.text))

@@ -33,6 +33,10 @@ public enum Role: String, CaseIterable, Sendable {
     case sparkline
     /// Repositories with no push for the `--stale` time.
     case stale
+    /// The raw request inspector's JSON: member names, strings, numbers and literals.
+    case jsonKey
+    case jsonString
+    case jsonLiteral
 }
 
 public struct Attributes: OptionSet, Hashable, Sendable {

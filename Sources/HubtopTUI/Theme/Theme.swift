@@ -44,6 +44,7 @@ public struct Theme: Sendable {
             .diffAdded, .headerAccent, .filter, .stale:
             return .bold
         case .muted, .dockerfileComment, .lineNumber, .time, .diffRemoved: return .dim
+        case .jsonKey: return .bold
         case .selectionInactive: return .underline
         default: return []
         }
@@ -83,6 +84,9 @@ public struct Theme: Sendable {
             .diffRemoved: ThemeStyle(.index(203)),
             .sparkline: ThemeStyle(.index(114)),
             .stale: ThemeStyle(.index(203)),
+            .jsonKey: ThemeStyle(.index(81)),
+            .jsonString: ThemeStyle(.index(150)),
+            .jsonLiteral: ThemeStyle(.index(215)),
         ])
 }
 
