@@ -194,6 +194,7 @@ struct StoreState {
             // A new info (a star more, a new Dockerfile, a repository seen first): its long
             // text is shared through the pool with every other info that has the same.
             var info = payload.repository
+            interner.intern(&info)
             info.dockerfile = texts.share(info.dockerfile)
             info.description = texts.share(info.description)
             info.fullDescription = texts.share(info.fullDescription)
@@ -266,22 +267,20 @@ struct StoreState {
         repo.summary.isOfficial = info.isOfficial ?? repo.summary.isOfficial
         repo.summary.isTrusted = info.isTrusted ?? repo.summary.isTrusted
         let tagKey = TagKey(tag: event.tag)
-        var tag =
-            repo.tags[tagKey]
-            ?? TagSummary(
+        let burstID = joinBurst(event, open: repo.openBursts[tagKey])
+        let startsBurst = burstID == event.id
+        if startsBurst {
+            repo.openBursts[tagKey] = burstID
+            repo.summary.bursts += 1
+        }
+        // One lookup, changed in place.
+        repo.tags[
+            tagKey,
+            default: TagSummary(
                 repository: info.repoName, tag: event.tag, events: 0, lastPushedAt: time,
                 lastEventID: event.id,
                 bursts: 0)
-        tag.events += 1
-        tag.lastPushedAt = max(tag.lastPushedAt, time)
-        tag.lastEventID = event.id
-        let burstID = joinBurst(event, open: repo.openBursts[tagKey])
-        if burstID == event.id {
-            repo.openBursts[tagKey] = burstID
-            repo.summary.bursts += 1
-            tag.bursts += 1
-        }
-        repo.tags[tagKey] = tag
+        ].add(id: event.id, at: time, startsBurst: startsBurst)
         repo.summary.tagCount = repo.tags.count
         repo.activity.add(at: event.receivedAt)
         repo.eventIDs.append(event.id)
@@ -311,13 +310,8 @@ struct StoreState {
     }
 
     static func count(_ name: String, at time: Double, in table: inout [String: PusherSummary]) {
-        if var summary = table[name] {
-            summary.events += 1
-            summary.lastSeen = max(summary.lastSeen, time)
-            table[name] = summary
-        } else {
-            table[name] = PusherSummary(name: name, events: 1, lastSeen: time)
-        }
+        // One lookup, changed in place.
+        table[name, default: PusherSummary(name: name, events: 0, lastSeen: time)].add(at: time)
     }
 
     static func uncount(_ name: String, in table: inout [String: PusherSummary]) {

@@ -69,12 +69,24 @@ public struct TagSummary: Sendable, Equatable {
     public internal(set) var bursts: Int = 0
     /// The digest of the tag's newest push, when the registry has told.
     public internal(set) var digest: String?
+
+    mutating func add(id: UInt64, at time: Double, startsBurst: Bool) {
+        events += 1
+        lastPushedAt = max(lastPushedAt, time)
+        lastEventID = id
+        if startsBurst { bursts += 1 }
+    }
 }
 
 public struct PusherSummary: Sendable, Equatable {
     public let name: String
     public internal(set) var events: Int
     public internal(set) var lastSeen: Double
+
+    mutating func add(at time: Double) {
+        events += 1
+        lastSeen = max(lastSeen, time)
+    }
 }
 
 /// Narrows the event history. Empty fields match everything.

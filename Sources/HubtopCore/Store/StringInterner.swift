@@ -30,18 +30,23 @@ struct StringInterner {
         string.map { intern($0) }
     }
 
+    /// The event's own short strings. Its repository info is interned only when it is new to
+    /// the store (`intern(_: inout RepositoryInfo)`): most events share the stored one.
     mutating func intern(_ payload: inout WebhookPayload) {
         payload.pusher = intern(payload.pusher)
         payload.mediaType = intern(payload.mediaType)
         payload.tag = intern(payload.tag)
-        payload.repository.repoName = intern(payload.repository.repoName)
-        payload.repository.namespace = intern(payload.repository.namespace)
-        payload.repository.name = intern(payload.repository.name)
-        payload.repository.owner = intern(payload.repository.owner)
-        payload.repository.description = intern(payload.repository.description)
-        payload.repository.fullDescription = intern(payload.repository.fullDescription)
-        payload.repository.dockerfile = intern(payload.repository.dockerfile)
-        payload.repository.repoURL = intern(payload.repository.repoURL)
-        payload.repository.status = intern(payload.repository.status)
+    }
+
+    mutating func intern(_ info: inout RepositoryInfo) {
+        info.repoName = intern(info.repoName)
+        info.namespace = intern(info.namespace)
+        info.name = intern(info.name)
+        info.owner = intern(info.owner)
+        info.description = intern(info.description)
+        info.fullDescription = intern(info.fullDescription)
+        info.dockerfile = intern(info.dockerfile)
+        info.repoURL = intern(info.repoURL)
+        info.status = intern(info.status)
     }
 }
