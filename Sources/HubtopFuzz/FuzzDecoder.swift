@@ -35,7 +35,8 @@ public func fuzzJournal(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let split = size == 0 ? 0 : Int(bytes[0]) % (size + 1)
     let ingestor = Ingestor(store: EventStore(capacity: 8, memoryBudget: 64 * 1024))
     var report = JournalReport()
-    var lines = JournalLines()
+    // Either format: the first bytes decide, as they do for a file.
+    var lines = JournalStream()
     var entries = 0
     let handle: (JournalEntry) -> Bool = { entry in
         precondition(JournalLines.isInRange(entry), "out-of-range entries are skipped")

@@ -20,8 +20,9 @@ public struct JournalError: Error, CustomStringConvertible, Sendable {
     public var description: String
 }
 
-/// An append-only NDJSON file of accepted deliveries: one line each, with the raw body and
-/// when it arrived. Replayed at start, so a restart or crash loses nothing acknowledged.
+/// An append-only file of accepted deliveries: one record each (`JournalRecords`), with the raw
+/// body and when it arrived. Replayed at start, so a restart or crash loses nothing
+/// acknowledged. A journal in the first format (NDJSON lines) is converted when opened.
 ///
 /// Writes happen on a serial queue of their own, never on an event loop: `enqueue` hands a line
 /// over and is called back once it is written (and synced, with `always`). Lines that queue up
@@ -56,15 +57,18 @@ public final class Journal: Sendable {
     private let pending = Mutex(Pending())
     private let queue: DispatchQueue
 
-    public init(path: String, policy: FsyncPolicy = .interval, maxBytes: Int = 0) throws {
+    /// `validEnd`: where the file's last whole record ends, when a replay just found out
+    /// (saves reading it again); otherwise the file is read to find its torn tail.
+    public init(path: String, policy: FsyncPolicy = .interval, maxBytes: Int = 0, validEnd: Int? = nil) throws
+    {
         self.path = path
         self.policy = policy
         self.maxBytes = maxBytes
         self.queue = DispatchQueue(label: "hubtop.journal")
         var state = FileState()
         if let problem = Self.open(path, &state) { throw JournalError(description: problem) }
-        if let problem = Self.cutTornTail(path, &state) {
-            Glibc.close(state.descriptor)
+        if let problem = Self.prepare(path, &state, validEnd: validEnd) {
+            if state.descriptor >= 0 { Glibc.close(state.descriptor) }
             throw JournalError(description: problem)
         }
         file = Mutex(state)
@@ -88,29 +92,22 @@ public final class Journal: Sendable {
     /// What the dashboard header should say about the journal, if anything.
     public var problem: String? { file.withLock { $0.lastError ?? $0.warning } }
 
-    public static func line(body: UnsafeBufferPointer<UInt8>, receivedAt: Double, source: String?) -> [UInt8]
+    /// One delivery as the journal writes it.
+    public static func record(body: UnsafeBufferPointer<UInt8>, receivedAt: Double, source: String?)
+        -> [UInt8]
     {
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.key("received_at")
-        writer.number(receivedAt)
-        writer.key("source")
-        writer.string(source)
-        writer.key("body")
-        writer.string(String(decoding: body, as: UTF8.self))
-        writer.endObject()
-        return writer.bytes + [UInt8(ascii: "\n")]
+        JournalRecords.encode(body: body, receivedAt: receivedAt, source: source)
     }
 
     /// Appends one delivery on the caller's thread; throws when it could not be written (and
     /// synced, with `always`). For tools and tests; the listener uses `enqueue`.
     public func append(body: UnsafeBufferPointer<UInt8>, receivedAt: Double, source: String?) throws {
-        let line = Self.line(body: body, receivedAt: receivedAt, source: source)
-        if let error = commit([line]) { throw error }
+        let record = Self.record(body: body, receivedAt: receivedAt, source: source)
+        if let error = commit([record]) { throw error }
     }
 
-    /// Hands a line (from `line(body:receivedAt:source:)`) to the journal's queue; `completion`
-    /// is called on that queue with nil once the line is durable as the policy asks, or the error.
+    /// Hands a record (from `record(body:receivedAt:source:)`) to the journal's queue; `completion`
+    /// is called on that queue with nil once it is durable as the policy asks, or the error.
     public func enqueue(_ line: [UInt8], completion: @escaping @Sendable (JournalError?) -> Void) {
         let start = pending.withLock { pending -> Bool in
             pending.lines.append(line)
@@ -146,7 +143,8 @@ public final class Journal: Sendable {
         let result = file.withLock { state -> JournalError? in
             if let problem = Self.reopenIfGone(path, &state) { return fail(&state, problem) }
             let bytes = lines.count == 1 ? lines[0] : Array(lines.joined())
-            if maxBytes > 0, state.size > 0, state.size + bytes.count > maxBytes {
+            if maxBytes > 0, state.size > JournalRecords.fileHeader.count, state.size + bytes.count > maxBytes
+            {
                 if let problem = rotate(&state) { return fail(&state, problem) }
             }
             if let problem = Self.writeAll(bytes, state.descriptor) {
@@ -220,7 +218,8 @@ public final class Journal: Sendable {
         return Self.open(path, &state)
     }
 
-    /// Opens (creating) the journal file and syncs its directory, so the new name survives a crash.
+    /// Opens (creating) the journal file and syncs its directory, so the new name survives a
+    /// crash. A new file starts with the format's header.
     private static func open(_ path: String, _ state: inout FileState) -> String? {
         let descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { return "cannot open journal \(path): \(lastErrno())" }
@@ -228,6 +227,12 @@ public final class Journal: Sendable {
         fstat(descriptor, &info)
         state.descriptor = descriptor
         state.size = Int(info.st_size)
+        if state.size == 0 && isRegularFile(info) {
+            if let problem = writeAll(JournalRecords.fileHeader, descriptor) {
+                return "cannot write journal \(path): \(problem)"
+            }
+            state.size = JournalRecords.fileHeader.count
+        }
         syncDirectory(of: path)
         return nil
     }
@@ -250,49 +255,75 @@ public final class Journal: Sendable {
 
     private static func isRegularFile(_ info: stat) -> Bool { (info.st_mode & S_IFMT) == S_IFREG }
 
-    /// A last line without its newline is what a crash mid-write leaves. It was reported and
-    /// skipped by replay (or replayed, if it is whole and only the newline is missing); either
-    /// way the file must end in a newline before anything is appended, or the next delivery
-    /// would be glued onto the fragment and lost at the following replay.
-    private static func cutTornTail(_ path: String, _ state: inout FileState) -> String? {
+    /// Before anything is appended: a file in the first format is converted; a record cut short
+    /// by a crash (reported and skipped by replay) is cut off, or the next delivery would follow
+    /// the fragment and be read as part of it.
+    private static func prepare(_ path: String, _ state: inout FileState, validEnd: Int?) -> String? {
         var info = stat()
         guard fstat(state.descriptor, &info) == 0, isRegularFile(info), info.st_size > 0 else { return nil }
-        let reader = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard reader >= 0 else { return "cannot read journal \(path): \(lastErrno())" }
-        defer { Glibc.close(reader) }
-        let size = Int(info.st_size)
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        var end = size
-        var tail: [UInt8] = []
-        // Find the last newline, reading backwards a chunk at a time.
-        while end > 0 {
-            let start = max(0, end - chunk.count)
-            let count = chunk.withUnsafeMutableBytes {
-                pread(reader, $0.baseAddress, end - start, off_t(start))
+        var end = validEnd
+        var isRecords = true
+        if end == nil || Int(info.st_size) < end! {
+            var report = JournalReport()
+            var stream = JournalStream()
+            guard let reader = fopen(path, "rb") else { return "cannot read journal \(path): \(lastErrno())" }
+            var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let count = fread(&chunk, 1, chunk.count, reader)
+                if count <= 0 { break }
+                _ = chunk.withUnsafeBufferPointer {
+                    stream.feed(UnsafeBufferPointer(rebasing: $0[0..<count]), &report) { _ in true }
+                }
+                if stream.isRecords == false { break }
             }
-            guard count == end - start else { return "cannot read journal \(path): \(lastErrno())" }
-            if end == size, chunk[count - 1] == 0x0A { return nil }
-            if let newline = chunk[0..<count].lastIndex(of: 0x0A) {
-                tail = Array(chunk[(newline + 1)..<count]) + tail
-                end = start + newline + 1
-                break
-            }
-            tail = Array(chunk[0..<count]) + tail
-            end = start
+            fclose(reader)
+            isRecords = stream.isRecords ?? true
+            end = stream.validEnd
         }
-        if JournalLines.parse(tail) != nil {
-            if let problem = writeAll([0x0A], state.descriptor) {
-                return "cannot repair journal \(path): \(problem)"
-            }
-            state.size += 1
-        } else {
-            guard ftruncate(state.descriptor, off_t(end)) == 0 else {
-                return "cannot cut the torn end off journal \(path): \(lastErrno())"
-            }
-            state.size = end
+        guard isRecords else { return convert(path, &state) }
+        let keep = max(JournalRecords.fileHeader.count, end ?? Int(info.st_size))
+        guard keep < Int(info.st_size) else { return nil }
+        guard ftruncate(state.descriptor, off_t(keep)) == 0 else {
+            return "cannot cut the torn end off journal \(path): \(lastErrno())"
         }
+        state.size = keep
         guard fsync(state.descriptor) == 0 else { return "cannot sync journal \(path): \(lastErrno())" }
         return nil
+    }
+
+    /// Rewrites a journal of the first format (NDJSON lines) in the record format: every good
+    /// line, in order, to a new file synced before it replaces the old one.
+    private static func convert(_ path: String, _ state: inout FileState) -> String? {
+        let converting = path + ".converting"
+        let output = Glibc.open(converting, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard output >= 0 else { return "cannot convert journal \(path): \(lastErrno())" }
+        var problem: String?
+        var buffer = JournalRecords.fileHeader
+        do {
+            _ = try JournalReader.read(path, includeRotated: false) { entry in
+                buffer += entry.body.withUnsafeBufferPointer {
+                    JournalRecords.encode(body: $0, receivedAt: entry.receivedAt, source: nil)
+                }
+                if buffer.count >= 1 << 20 {
+                    problem = writeAll(buffer, output)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+                return problem == nil
+            }
+        } catch {
+            problem = "\(error)"
+        }
+        if problem == nil { problem = writeAll(buffer, output) }
+        if problem == nil && fsync(output) != 0 { problem = lastErrno() }
+        Glibc.close(output)
+        if problem == nil && rename(converting, path) != 0 { problem = lastErrno() }
+        guard problem == nil else {
+            unlink(converting)
+            return "cannot convert journal \(path) to the record format: \(problem!)"
+        }
+        Glibc.close(state.descriptor)
+        state.descriptor = -1
+        return open(path, &state)
     }
 
     private static func writeAll(_ bytes: [UInt8], _ descriptor: Int32) -> String? {
@@ -318,7 +349,7 @@ public final class Journal: Sendable {
     static func lastErrno() -> String { String(cString: strerror(errno)) }
 }
 
-/// Reads journal files back; the parsing is `JournalLines`'s (pure, fuzzed).
+/// Reads journal files back, in either format; the parsing is `JournalStream`'s (pure, fuzzed).
 public enum JournalReader {
     public typealias Entry = JournalEntry
     public typealias Report = JournalReport
@@ -341,7 +372,7 @@ public enum JournalReader {
         for file in files {
             guard let handleFile = fopen(file, "rb") else { continue }
             defer { fclose(handleFile) }
-            var lines = JournalLines()
+            var lines = JournalStream()
             var chunk = [UInt8](repeating: 0, count: 1 << 20)
             var lastReport = 0
             while true {
@@ -358,6 +389,7 @@ public enum JournalReader {
                 }
             }
             if !lines.finish(&report, handle) { return report }
+            report.validEnd = lines.validEnd
         }
         progress?(done, total)
         return report

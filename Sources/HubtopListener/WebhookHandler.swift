@@ -131,7 +131,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
             return answer(store(delivered), head: head, context: context)
         }
         let line = body.withUnsafeReadableBytes { raw in
-            Journal.line(body: raw.bindMemory(to: UInt8.self), receivedAt: received, source: source)
+            Journal.record(body: raw.bindMemory(to: UInt8.self), receivedAt: received, source: source)
         }
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop

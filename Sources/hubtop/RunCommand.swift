@@ -98,7 +98,7 @@ struct RunCommand: AsyncParsableCommand {
     var noColor = false
 
     @Option(
-        help: "Append every accepted delivery to this NDJSON file before acknowledging it; replayed at start."
+        help: "Append every accepted delivery to this file before acknowledging it; replayed at start."
     )
     var journal: String?
 
@@ -356,11 +356,11 @@ struct RunCommand: AsyncParsableCommand {
         let output = headless ? LineQueue(descriptor: STDOUT_FILENO) : nil
         configuration.output = output
         if let journal {
-            try JournalRestore.replay(journal, into: ingestor)
+            let replayed = try JournalRestore.replay(journal, into: ingestor)
             do {
                 configuration.journal = try Journal(
                     path: journal, policy: FsyncPolicy(rawValue: fsync) ?? .interval,
-                    maxBytes: journalMaxBytes)
+                    maxBytes: journalMaxBytes, validEnd: replayed?.validEnd)
             } catch {
                 throw fail("hubtop: \(error)")
             }

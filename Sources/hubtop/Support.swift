@@ -123,8 +123,10 @@ enum DemoRunner {
 
 /// Replays a journal into the store at start, with progress for large files.
 enum JournalRestore {
-    static func replay(_ path: String, into ingestor: Ingestor) throws {
-        guard access(path, F_OK) == 0 || access(path + ".1", F_OK) == 0 else { return }
+    /// What the replay found (its `validEnd` spares the journal a second read); nil without a file.
+    @discardableResult
+    static func replay(_ path: String, into ingestor: Ingestor) throws -> JournalReport? {
+        guard access(path, F_OK) == 0 || access(path + ".1", F_OK) == 0 else { return nil }
         var lastPercent = -1
         let progress: (Int, Int) -> Void = { done, total in
             guard total > 32 << 20 else { return }
@@ -136,15 +138,14 @@ enum JournalRestore {
         }
         let report: JournalReader.Report
         do {
-            report = try JournalReader.read(path, progress: progress) { entry in
-                _ = ingestor.ingest(entry.body, receivedAt: entry.receivedAt, delivery: journalOrigin)
-                return true
-            }
+            report = try JournalReplay.replay(
+                path, into: ingestor, delivery: journalOrigin, progress: progress)
         } catch {
             throw fail("hubtop: \(error)")
         }
         Console.error(
             "hubtop: journal \(path): \(report.lines) lines replayed, \(ingestor.store.totals.events) events"
                 + report.skipped)
+        return report
     }
 }

@@ -28,7 +28,7 @@ private func body(repo: String, pushedAt: Double) -> [UInt8] {
         let journal = temporaryFile("cut.ndjson")
         defer { try? FileManager.default.removeItem(atPath: journal) }
         let whole = body(repo: "torn/a", pushedAt: 1).withUnsafeBufferPointer {
-            Journal.line(body: $0, receivedAt: 1_700_000_000, source: nil)
+            JournalLines.line(body: $0, receivedAt: 1_700_000_000, source: nil)
         }
         // A crash cut the second line short.
         try Data(whole + Array(#"{"received_at":1700000001,"source":null,"body":"{\"repo"#.utf8))

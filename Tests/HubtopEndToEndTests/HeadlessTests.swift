@@ -117,21 +117,18 @@ import Testing
             "hubtop-replay-\(UUID()).ndjson"
         ).path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let journal = try Journal(path: path, policy: .always)
+        // Four deliveries with damage between the second and the third.
+        var file = JournalRecords.fileHeader
         for index in 0..<4 {
             let body = Array(
                 #"{"push_data":{"tag":"t\#(index)","pushed_at":\#(index)},"repository":{"repo_name":"re/play"}}"#
                     .utf8)
-            try body.withUnsafeBufferPointer {
-                try journal.append(body: $0, receivedAt: 1000 + Double(index) * 2, source: nil)
+            if index == 2 { file += Array("not json, and not a record either\n".utf8) }
+            file += body.withUnsafeBufferPointer {
+                Journal.record(body: $0, receivedAt: 1000 + Double(index) * 2, source: nil)
             }
         }
-        try "not json\n".data(using: .utf8).map { data in
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-            handle.seekToEndOfFile()
-            handle.write(data)
-            try handle.close()
-        }
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(file)))
         let started = Date()
         let result = try runHubtop(["replay", path, "--speed", "10", "--headless", "--json"])
         let elapsed = Date().timeIntervalSince(started)

@@ -139,7 +139,7 @@ import Testing
                 body = try JSONPatcher.set(path, to: value.jsonText, in: body)
             }
             bytes += body.withUnsafeBufferPointer {
-                Journal.line(body: $0, receivedAt: entry.at, source: nil)
+                JournalLines.line(body: $0, receivedAt: entry.at, source: nil)
             }
         }
         // The same delivery twice: one event delivered twice.

@@ -159,7 +159,7 @@ import Testing
         let path = temporaryPath("torn-tail.ndjson")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let whole = bytes(DockerHubExample.body).withUnsafeBufferPointer {
-            Journal.line(body: $0, receivedAt: 1, source: nil)
+            JournalLines.line(body: $0, receivedAt: 1, source: nil)
         }
         try Data(whole + Array(#"{"received_at":2,"bo"#.utf8)).write(to: URL(fileURLWithPath: path))
         let journal = try Journal(path: path, policy: .always)
@@ -179,7 +179,7 @@ import Testing
         let path = temporaryPath("no-newline.ndjson")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let whole = bytes(DockerHubExample.body).withUnsafeBufferPointer {
-            Journal.line(body: $0, receivedAt: 1, source: nil)
+            JournalLines.line(body: $0, receivedAt: 1, source: nil)
         }
         try Data(whole.dropLast()).write(to: URL(fileURLWithPath: path))
         let journal = try Journal(path: path, policy: .always)

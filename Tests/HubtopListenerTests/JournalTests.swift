@@ -29,8 +29,12 @@ let testToken = "test-token-0123456789"
             read.append($0)
             return true
         }
+        #expect(report.lines == 2 && report.corrupt == 0 && !report.tornTail && report.outOfRange == 0)
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int
+        #expect(report.validEnd == size, "the whole file is good")
+        let head = try #require(FileHandle(forReadingAtPath: path)?.readData(ofLength: 17))
         #expect(
-            report == JournalReader.Report(lines: 2, replayed: 0, refused: 0, corrupt: 0, tornTail: false))
+            String(decoding: head, as: UTF8.self) == "HUBTOP-JOURNAL 2\n", "the record format, said up front")
         #expect(
             read.map { String(decoding: $0.body, as: UTF8.self) } == bodies, "the documented quirk survives")
         #expect(read.map(\.receivedAt) == [100, 101])
@@ -41,7 +45,7 @@ let testToken = "test-token-0123456789"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let good = String(
             decoding: bytes("{}").withUnsafeBufferPointer {
-                Journal.line(body: $0, receivedAt: 1, source: nil)
+                JournalLines.line(body: $0, receivedAt: 1, source: nil)
             }, as: UTF8.self)
         try (good + "garbage\n" + good + "\n" + good + #"{"received_at":2,"bo"#).write(
             toFile: path, atomically: true, encoding: .utf8)
@@ -136,5 +140,121 @@ let testToken = "test-token-0123456789"
             return true
         }
         #expect(restored.store.event(id: 1)?.repoName == "svendowideit/testhook")
+    }
+
+    /// Records in a file: `count` bodies `{"n":i}` at times `i`, the header first.
+    func records(_ count: Int, from start: Int = 0) -> [UInt8] {
+        var file = JournalRecords.fileHeader
+        for index in start..<start + count {
+            file += bytes(#"{"n":\#(index)}"#).withUnsafeBufferPointer {
+                Journal.record(body: $0, receivedAt: Double(index), source: "192.0.2.1")
+            }
+        }
+        return file
+    }
+
+    func times(_ path: String) throws -> (times: [Double], report: JournalReader.Report) {
+        var times: [Double] = []
+        let report = try JournalReader.read(path) {
+            times.append($0.receivedAt)
+            return true
+        }
+        return (times, report)
+    }
+
+    @Test func aRecordCutShortIsATornTailAndIsCutBeforeTheNextAppend() throws {
+        let path = temporaryPath("torn-records")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let whole = records(3)
+        let cut = whole.count - 5
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(whole.prefix(cut))))
+        let before = try times(path)
+        #expect(before.times == [0, 1])
+        #expect(before.report.tornTail && before.report.corrupt == 0)
+        // Opened with what the replay found, and without (it reads the file itself).
+        for validEnd in [before.report.validEnd, nil] {
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(whole.prefix(cut))))
+            let journal = try Journal(path: path, policy: .always, validEnd: validEnd)
+            try bytes("{}").withUnsafeBufferPointer {
+                try journal.append(body: $0, receivedAt: 9, source: nil)
+            }
+            let after = try times(path)
+            #expect(after.times == [0, 1, 9], "the new record is not read as part of the fragment")
+            #expect(!after.report.tornTail && after.report.corrupt == 0)
+        }
+    }
+
+    @Test func aDamagedRecordIsSkippedAndTheRestIsRead() throws {
+        let path = temporaryPath("damaged-records")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var file = records(4)
+        // Flip a byte inside the second record's body, and one in the third's length.
+        let header = JournalRecords.fileHeader.count
+        let recordSize = (file.count - header) / 4
+        file[header + recordSize + 30] ^= 0x20
+        file[header + 2 * recordSize + 5] ^= 0x01
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(file)))
+        let read = try times(path)
+        #expect(read.times == [0, 3])
+        #expect(read.report.corrupt == 1, "one damaged stretch: \(read.report)")
+        #expect(!read.report.tornTail)
+        // Garbage shorter than a record header between two records.
+        var spliced = records(1)
+        spliced += Array("junk".utf8)
+        spliced += records(1, from: 1).dropFirst(header)
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(spliced)))
+        let again = try times(path)
+        #expect(again.times == [0, 1] && again.report.corrupt == 1)
+    }
+
+    @Test func aJournalOfTheFirstFormatStillReplaysAndIsConvertedWhenOpened() throws {
+        let path = temporaryPath("old.ndjson")
+        defer {
+            try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.removeItem(atPath: path + ".1")
+        }
+        var old: [UInt8] = []
+        for index in 0..<3 {
+            old += bytes(#"{"n":\#(index),"s":"a \"quoted\" line\nbreak"}"#).withUnsafeBufferPointer {
+                JournalLines.line(body: $0, receivedAt: Double(index), source: nil)
+            }
+        }
+        // A rotated file of the first format too: read first, left as it is.
+        #expect(
+            FileManager.default.createFile(atPath: path + ".1", contents: Data(old.prefix(old.count / 3))))
+        #expect(
+            FileManager.default.createFile(
+                atPath: path, contents: Data(old + Array(#"{"received_at":7,"bo"#.utf8))))
+        var bodies: [String] = []
+        let report = try JournalReader.read(path) {
+            bodies.append(String(decoding: $0.body, as: UTF8.self))
+            return true
+        }
+        #expect(bodies.count == 4 && report.tornTail && report.validEnd == nil)
+        #expect(bodies[1] == #"{"n":0,"s":"a \"quoted\" line\nbreak"}"#)
+
+        let journal = try Journal(path: path, policy: .always)
+        try bytes(#"{"n":5}"#).withUnsafeBufferPointer {
+            try journal.append(body: $0, receivedAt: 5, source: nil)
+        }
+        let head = try #require(FileHandle(forReadingAtPath: path)?.readData(ofLength: 17))
+        #expect(String(decoding: head, as: UTF8.self) == "HUBTOP-JOURNAL 2\n")
+        let after = try times(path)
+        #expect(
+            after.times == [0, 0, 1, 2, 5], "the rotated file, then the converted one and the new record")
+        #expect(!after.report.tornTail && after.report.corrupt == 0)
+        #expect(!FileManager.default.fileExists(atPath: path + ".converting"))
+    }
+
+    @Test func theRecordFormatCostsLessOnDiskThanLines() {
+        let body = bytes(DockerHubExample.body)
+        let line = body.withUnsafeBufferPointer {
+            JournalLines.line(body: $0, receivedAt: 1, source: "192.0.2.1")
+        }
+        let record = body.withUnsafeBufferPointer {
+            Journal.record(body: $0, receivedAt: 1, source: "192.0.2.1")
+        }
+        #expect(record.count == body.count + 28 + 9, "the body as received, a 28-byte header, the source")
+        #expect(record.count < line.count)
     }
 }

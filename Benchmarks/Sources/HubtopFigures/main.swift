@@ -132,37 +132,55 @@ func render(_ count: Int) {
     report("filter_key_max", keys.max()! * 1e3, "ms")
 }
 
-/// Journal replay speed: a journal of `count` lines read and ingested into a fresh store.
+/// Journal replay speed: a journal of `count` deliveries read into a fresh store — the first
+/// format (NDJSON lines) ingested one at a time as the first round did, beside the record
+/// format through the pipelined replay hubtop uses now — and what each costs on disk.
 func replay(_ count: Int) throws {
-    let path = NSTemporaryDirectory() + "hubtop-figures-\(getpid()).ndjson"
-    defer { unlink(path) }
-    writeJournal(count, to: path)
-    try replay(path: path, count: count)
+    for format in ["lines", "records"] {
+        let path = NSTemporaryDirectory() + "hubtop-figures-\(getpid()).\(format)"
+        defer { unlink(path) }
+        writeJournal(count, to: path, format: format)
+        var info = stat()
+        stat(path, &info)
+        report("journal_bytes_per_event_\(format)", Double(info.st_size) / Double(count), "B")
+        try replay(path: path, count: count, format: format)
+    }
 }
 
-func writeJournal(_ count: Int, to path: String) {
+func writeJournal(_ count: Int, to path: String, format: String = "records") {
     guard let file = fopen(path, "wb") else { fatalError("cannot write \(path)") }
+    if format == "records" {
+        _ = JournalRecords.fileHeader.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
+    }
     var mix = RealisticMix(seed: 3)
     for index in 0..<count {
+        let receivedAt = 1_790_000_000 + Double(index) * 0.05
         let line = mix.next().withUnsafeBufferPointer {
-            Journal.line(body: $0, receivedAt: 1_790_000_000 + Double(index) * 0.05, source: "203.0.113.1")
+            format == "records"
+                ? Journal.record(body: $0, receivedAt: receivedAt, source: "203.0.113.1")
+                : JournalLines.line(body: $0, receivedAt: receivedAt, source: "203.0.113.1")
         }
         _ = line.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, file) }
     }
     fclose(file)
 }
 
-func replay(path: String, count: Int) throws {
+func replay(path: String, count: Int, format: String) throws {
     let store = EventStore(capacity: count)
     let ingestor = Ingestor(store: store)
     let start = now()
-    _ = try JournalReader.read(path) { entry in
-        _ = ingestor.ingest(entry.body, receivedAt: entry.receivedAt)
-        return true
+    if format == "records" {
+        _ = try JournalReplay.replay(path, into: ingestor, delivery: nil)
+    } else {
+        _ = try JournalReader.read(path) { entry in
+            _ = ingestor.ingest(entry.body, receivedAt: entry.receivedAt)
+            return true
+        }
     }
     let elapsed = seconds(now() - start)
     precondition(store.totals.events == count, "replayed \(store.totals.events) of \(count)")
-    report("replay_rate", Double(count) / elapsed, "events/s")
+    report("replay_rate_\(format)", Double(count) / elapsed, "events/s")
+    report("replay_seconds_\(format)", elapsed, "s")
 }
 
 let arguments = CommandLine.arguments.dropFirst()
@@ -177,11 +195,20 @@ case "decode-only":  // for profiling hubtop's decoder alone
 case "memory":
     try memory(arguments.dropFirst().first ?? "hubtop", Int(arguments.dropFirst(2).first ?? "") ?? 1_000_000)
 case "render": render(Int(arguments.dropFirst().first ?? "") ?? 1_000_000)
+case "render-only":  // for profiling a frame alone: ticks and frames, over and over
+    let store = RealisticMix.store(events: Int(arguments.dropFirst().first ?? "") ?? 100_000)
+    let model = DashboardDriver(store: store, rejections: RejectionCounter())
+    var state = DashboardState(width: 160, height: 50, now: 1_790_010_000, webhookURL: "x")
+    model.refresh(&state)
+    for tick in 0..<3000 {
+        model.update(&state, .tick(now: 1_790_010_000 + Double(tick)))
+        precondition(View.render(state).width == 160)
+    }
 case "replay": try replay(Int(arguments.dropFirst().first ?? "") ?? 1_000_000)
 // For profiling the two halves apart: write-journal N PATH, then replay-file N PATH.
 case "write-journal": writeJournal(Int(arguments.dropFirst().first ?? "") ?? 100_000, to: arguments.last!)
 case "replay-file":
-    try replay(path: arguments.last!, count: Int(arguments.dropFirst().first ?? "") ?? 100_000)
+    try replay(path: arguments.last!, count: Int(arguments.dropFirst().first ?? "") ?? 100_000, format: "records")
 default:
     print("usage: HubtopFigures decode | memory hubtop|naive N | render N | replay N")
     exit(2)

@@ -19,6 +19,9 @@ public struct JournalReport: Sendable, Equatable {
     public var tornTail = false
     /// Lines whose fields are out of range (a time no clock gives): skipped.
     public var outOfRange = 0
+    /// In the record format: where the last file read ends after its last whole record (what
+    /// a writer keeps, cutting a torn tail); nil for the line format.
+    public var validEnd: Int?
 
     public init(
         lines: Int = 0, replayed: Int = 0, refused: Int = 0, corrupt: Int = 0, tornTail: Bool = false,
@@ -49,6 +52,22 @@ public struct JournalLines {
     private var pending: [UInt8] = []
 
     public init() {}
+
+    /// hubtop's first journal format, one NDJSON line per delivery (kept for tests and tools
+    /// that check old journals still replay).
+    public static func line(body: UnsafeBufferPointer<UInt8>, receivedAt: Double, source: String?) -> [UInt8]
+    {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("received_at")
+        writer.number(receivedAt)
+        writer.key("source")
+        writer.string(source)
+        writer.key("body")
+        writer.string(String(decoding: body, as: UTF8.self))
+        writer.endObject()
+        return writer.bytes + [UInt8(ascii: "\n")]
+    }
 
     /// Feeds the next bytes; calls `handle` per good line. False when `handle` asked to stop.
     public mutating func feed(

@@ -53,6 +53,24 @@ public final class EventStore: Sendable {
         return change
     }
 
+    /// Stores a run of decoded deliveries in order under one lock (a journal replay).
+    @discardableResult
+    public func ingest(batch: [Ingestor.Admission], receivedAt: [Double]) -> [StoreChange] {
+        precondition(batch.count == receivedAt.count)
+        let changes = state.withLock { state in
+            batch.indices.map {
+                state.ingest(
+                    batch[$0].payload, receivedAt: receivedAt[$0], delivery: batch[$0].delivery,
+                    capacity: capacity)
+            }
+        }
+        let handlers = observers.withLock { $0 }
+        if !handlers.isEmpty {
+            for change in changes { for handler in handlers { handler(change) } }
+        }
+        return changes
+    }
+
     /// Stores an event another process already counted (team mode: a row of the shared
     /// history, with its deliveries so far).
     @discardableResult
