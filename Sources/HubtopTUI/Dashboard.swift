@@ -100,6 +100,9 @@ public enum Dashboard {
         // At least a 60th of a second between frames, and at least four times the CPU the last
         // frame cost, so that redrawing under load takes at most a fifth of a core.
         var frameInterval = 1.0 / 60
+        // What the clock alone moves on the last frame drawn: a tick that leaves it as it was
+        // draws nothing.
+        var drawnFace: ClockFace?
         while !state.quit {
             let now = wallClock()
             if state.themeIndex != appliedTheme {
@@ -125,6 +128,7 @@ public enum Dashboard {
                     wake.signal()
                 }
                 terminal.draw(View.render(state))
+                drawnFace = ClockFace(state)
                 lastFrame = now
                 // The thread's own CPU time: on a busy machine wall time would count others' work.
                 frameInterval = max(1.0 / 60, min(0.25, 4 * (threadCPUTime() - cpuBefore)))
@@ -167,6 +171,7 @@ public enum Dashboard {
             if after >= nextTick {
                 model.update(&state, .tick(now: after))
                 nextTick = after + 1
+                if !dirty && state.effects.isEmpty && drawnFace == ClockFace(state) { continue }
                 dirty = true
             }
         }

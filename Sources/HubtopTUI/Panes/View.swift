@@ -284,3 +284,41 @@ enum HelpOverlay {
         }
     }
 }
+
+/// Everything on screen that moves with the clock alone — ages, staleness, whether a history
+/// row shows a time of day or a date, and what a tick's snapshot and status bring (rates,
+/// sparklines, totals, rejections, the standing problem).
+/// When a tick leaves it unchanged the frame would be the same, so the loop skips drawing it:
+/// idle with a full store, most ticks cost this instead of a frame.
+public struct ClockFace: Equatable, Sendable {
+    var ages: [String] = []
+    var stale: [Bool] = []
+    var recent: [Bool] = []
+    var eventsPerMinute = 0.0
+    var activity: [Int] = []
+    var sparklines: [String: [Int]] = [:]
+    var staleCount = 0
+    var totals = StoreTotals()
+    var rejections: [String] = []
+    var problem: String?
+
+    public init(_ state: DashboardState) {
+        let now = state.now
+        func window<T>(_ items: [T], _ pane: PaneID) -> ArraySlice<T> {
+            items.dropFirst(state.cursor(pane).top).prefix(max(1, state.layout.rows(pane)))
+        }
+        let repositories = window(state.data.repositories, .repositories)
+        ages = repositories.map { Timestamp.age($0.lastPushedAt, now: now) }
+        stale = repositories.map { state.isStale($0) }
+        ages += window(state.data.tags, .tags).map { Timestamp.age($0.lastPushedAt, now: now) }
+        ages += window(state.data.pushers, .pushers).map { Timestamp.age($0.lastSeen, now: now) }
+        recent = state.data.history.map { ListPanes.when($0.event, now: now).count < 10 }
+        eventsPerMinute = state.data.eventsPerMinute
+        activity = state.data.activity
+        sparklines = state.data.sparklines
+        staleCount = state.data.staleCount
+        totals = state.data.totals
+        rejections = ["\(state.data.rejected)"] + state.data.topRejections.map { "\($0.reason) \($0.count)" }
+        problem = state.data.problem
+    }
+}

@@ -59,6 +59,7 @@ public struct CellBuffer: Equatable, Sendable {
     public mutating func write(_ text: String, x: Int, y: Int, maxWidth: Int? = nil, style: Style) -> Int {
         guard y >= 0, y < height, x < width else { return 0 }
         let limit = min(width, x + (maxWidth ?? width))
+        if let used = writeASCII(text, x: x, y: y, limit: limit, style: style) { return used }
         var column = x
         for character in text {
             let safe = Self.safe(character)
@@ -87,6 +88,30 @@ public struct CellBuffer: Equatable, Sendable {
         return column - x
     }
 
+    /// Printable ASCII (most of what panes draw) a byte at a time: no grapheme breaking, no
+    /// width lookup, one prepared `String` per byte. Nil when the text is anything else.
+    private mutating func writeASCII(_ text: String, x: Int, y: Int, limit: Int, style: Style) -> Int? {
+        let written = text.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
+            guard bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else { return nil }
+            let end = min(limit, x + bytes.count)
+            let first = max(0, x)
+            if end > first {
+                // Only the run's ends can cut a wide character in two.
+                clearWide(at: first, y: y)
+                clearWide(at: end - 1, y: y)
+                let row = y * width
+                for column in first..<end {
+                    cells[row + column] = Cell(text: Self.asciiText[Int(bytes[column - x])], style: style)
+                }
+            }
+            return end - x
+        }
+        return written ?? nil
+    }
+
+    /// A one-character `String` for each byte value (small strings: no allocation).
+    static let asciiText: [String] = (0..<128).map { String(UnicodeScalar(UInt8($0))) }
+
     /// Overwriting half of a wide character must not leave the other half behind.
     private mutating func clearWide(at x: Int, y: Int) {
         guard x >= 0, x < width else { return }
@@ -114,17 +139,30 @@ public struct CellBuffer: Equatable, Sendable {
     /// Draws a box with an optional title in its top edge.
     public mutating func box(_ rect: Rect, style: Style, title: String = "", titleStyle: Style? = nil) {
         guard rect.width >= 2, rect.height >= 2 else { return }
-        let horizontal = String(repeating: "─", count: rect.width - 2)
-        write("┌" + horizontal + "┐", x: rect.x, y: rect.y, maxWidth: rect.width, style: style)
-        write("└" + horizontal + "┘", x: rect.x, y: rect.maxY - 1, maxWidth: rect.width, style: style)
+        // Cell by cell (every frame draws a dozen boxes): the border glyphs are one column each.
+        put("┌", x: rect.x, y: rect.y, style: style)
+        put("┐", x: rect.maxX - 1, y: rect.y, style: style)
+        put("└", x: rect.x, y: rect.maxY - 1, style: style)
+        put("┘", x: rect.maxX - 1, y: rect.maxY - 1, style: style)
+        for x in (rect.x + 1)..<(rect.maxX - 1) {
+            put("─", x: x, y: rect.y, style: style)
+            put("─", x: x, y: rect.maxY - 1, style: style)
+        }
         for y in (rect.y + 1)..<(rect.maxY - 1) {
-            write("│", x: rect.x, y: y, style: style)
-            write("│", x: rect.maxX - 1, y: y, style: style)
+            put("│", x: rect.x, y: y, style: style)
+            put("│", x: rect.maxX - 1, y: y, style: style)
         }
         if !title.isEmpty, rect.width > 4 {
             let shown = DisplayWidth.truncate(" " + title + " ", to: rect.width - 4)
             write(shown, x: rect.x + 2, y: rect.y, maxWidth: rect.width - 4, style: titleStyle ?? style)
         }
+    }
+
+    /// One single-column glyph (a border piece) at (x, y), clipped to the buffer.
+    private mutating func put(_ glyph: String, x: Int, y: Int, style: Style) {
+        guard x >= 0, x < width, y >= 0, y < height else { return }
+        clearWide(at: x, y: y)
+        self[x, y] = Cell(text: glyph, style: style)
     }
 
     /// The text of row `y`, for tests and captures.

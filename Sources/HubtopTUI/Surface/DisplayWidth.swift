@@ -41,6 +41,11 @@ public enum DisplayWidth {
     }
 
     public static func of(_ text: some StringProtocol) -> Int {
+        // ASCII (most of what is measured): one column a byte, no grapheme breaking.
+        let ascii = text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.allSatisfy { $0 < 0x80 } ? bytes.count : nil
+        }
+        if let ascii, let count = ascii { return count }
         var total = 0
         for character in text { total += of(character) }
         return total
