@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The in-process figures of issue #6, each beside its target and (where there is one) a
-# baseline measured in the same run, from Benchmarks/Sources/HubtopFigures (release build):
+# The in-process figures of issues #6 and #17, each beside its target and (where there is one)
+# a baseline measured in the same run, from Benchmarks/Sources/HubtopFigures (release build):
 # decode time vs Foundation's JSONDecoder, RSS per stored event vs a naive store of
-# JSONDecoder structs, frame render and filter keystrokes at N events, journal replay.
+# JSONDecoder structs, frame render and filter keystrokes at N events, journal replay in the
+# record format (pipelined) beside the first format (one at a time), and bytes on disk.
 #   Benchmarks/figures.sh [N]        (N = 1000000 by default)
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -26,5 +27,6 @@ cat <<TABLE
 | frame render, $n events (p50 / max) | $(fmt "${f[frame_render_p50]}" 2) / $(fmt "${f[frame_render_max]}" 2) ms | | | ≤ 2 ms |
 | store change → re-query + frame, $n events (p50) | $(fmt "${f[store_change_frame_p50]}" 2) ms | | | |
 | filter keystroke → re-query + frame, $n events (p50 / max) | $(fmt "${f[filter_key_p50]}" 2) / $(fmt "${f[filter_key_max]}" 2) ms | | | ≤ 16 ms |
-| journal replay, $n events | $(fmt "${f[replay_rate]}" 0) events/s | | | ≥ 500 000 events/s |
+| journal replay, $n events: record format, pipelined | $(fmt "${f[replay_rate_records]}" 0) events/s ($(fmt "${f[replay_seconds_records]}" 1) s) | first format, one at a time: $(fmt "${f[replay_rate_lines]}" 0) events/s ($(fmt "${f[replay_seconds_lines]}" 1) s) | $(fmt "$(echo "${f[replay_rate_records]} / ${f[replay_rate_lines]}" | bc -l)" 2)× | ≥ 500 000 events/s (≤ 2 s) |
+| journal on disk per event | $(fmt "${f[journal_bytes_per_event_records]}" 0) B | first format: $(fmt "${f[journal_bytes_per_event_lines]}" 0) B | $(fmt "$(echo "${f[journal_bytes_per_event_records]} / ${f[journal_bytes_per_event_lines]}" | bc -l)" 2)× | |
 TABLE

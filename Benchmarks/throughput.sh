@@ -5,9 +5,12 @@
 # keep-alive and with Connection: close. Prints req/s and the ratio beside the target, then
 # hubtop's memory per stored event over HTTP.
 #   Benchmarks/throughput.sh            (ROUNDS=3 DURATION=10s by default)
+#   MODES=keepalive HUBTOP_ARGS='--keep-requests 0' Benchmarks/throughput.sh   (one mode; extra flags)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${ROUNDS:-3}
+modes=${MODES:-keepalive close}
+extra=${HUBTOP_ARGS:-}
 duration=${DURATION:-10s}
 need=()
 command -v wrk >/dev/null || need+=(wrk)
@@ -50,7 +53,7 @@ trap cleanup EXIT
 nginx -c "$work/nginx.conf" -p "$work"
 tmux -L "$socket" -f /dev/null new-session -d -s bench -x 160 -y 50 \
     "TERM=screen-256color $PWD/.build/release/hubtop --listen 127.0.0.1:$hport --token bench-token-0123456789 \
-     --rate-limit 0 --max-connections 4096 --max-connections-per-address 4096 --max-events 2000000 2>$work/hubtop.err"
+     --rate-limit 0 --max-connections 4096 --max-connections-per-address 4096 --max-events 2000000 $extra 2>$work/hubtop.err"
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$hport/healthz" >/dev/null && break; sleep 0.1; done
 pid=$(pgrep -f "^[^ ]*/release/hubtop --listen 127.0.0.1:$hport" | head -1)
 rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
@@ -65,7 +68,7 @@ run() { # server mode -> req/s
 }
 
 declare -A results
-for mode in keepalive close; do
+for mode in $modes; do
     for round in $(seq 1 "$rounds"); do
         for server in nginx hubtop; do
             rate=$(run "$server" "$mode")
@@ -80,7 +83,7 @@ events_after=$(events)
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 printf '\n| figure | hubtop | nginx (baseline) | ratio | target |\n|---|---|---|---|---|\n'
-for mode in keepalive close; do
+for mode in $modes; do
     h=$(echo "${results[hubtop.$mode]}" | median)
     n=$(echo "${results[nginx.$mode]}" | median)
     label=$([ "$mode" = keepalive ] && echo "req/s, keep-alive" || echo "req/s, Connection: close")

@@ -128,7 +128,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
             return commit(delivered, to: sink, head: head, context: context)
         }
         guard let journal = configuration.journal else {
-            return answer(store(delivered), head: head, context: context)
+            return answer(store(delivered, head: head), head: head, context: context)
         }
         let line = body.withUnsafeReadableBytes { raw in
             Journal.record(body: raw.bindMemory(to: UInt8.self), receivedAt: received, source: source)
@@ -144,7 +144,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
                     handler.answer(
                         .notPersisted("journal_unavailable", error.description), head: head, context: context)
                 } else {
-                    handler.answer(handler.store(delivered), head: head, context: context)
+                    handler.answer(handler.store(delivered, head: head), head: head, context: context)
                 }
             }
         }
@@ -193,30 +193,24 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private enum Answer {
-        case stored(StoreChange, Delivered)
+        case stored(StoreChange)
         case refused(PayloadError)
         /// Not made durable: the error code and why.
         case notPersisted(String, String)
     }
 
-    private func store(_ delivered: Delivered) -> Answer {
-        let change = ingestor.store(delivered.admission, receivedAt: delivered.received)
+    private func store(_ delivered: Delivered, head: HTTPRequestHead) -> Answer {
+        let change = ingestor.store(
+            delivered.admission, receivedAt: delivered.received, request: receivedRequest(head, delivered))
         afterStoring(change, delivered)
-        return .stored(change, delivered)
+        return .stored(change)
     }
 
     private func answer(_ outcome: Answer, head: HTTPRequestHead, context: ChannelHandlerContext) {
         switch outcome {
-        case .stored(.appended(let id), let delivered):
-            let json = "{\"ok\":true,\"id\":\(id)}"
-            respond(context: context, head: head, status: .ok, json: json)
-            keepRequest(head, delivered, answer: json, for: id)
-        case .stored(.folded(let id, let deliveries), let delivered):
-            let json = "{\"ok\":true,\"id\":\(id),\"deliveries\":\(deliveries)}"
-            respond(context: context, head: head, status: .ok, json: json)
-            keepRequest(head, delivered, answer: json, for: id)
-        case .stored(.annotated, _):
-            break  // not an outcome of ingesting
+        case .stored(let change):
+            // `.annotated` is not an outcome of ingesting; the others answer what they did.
+            if let json = change.answerJSON { respond(context: context, head: head, status: .ok, json: json) }
         case .refused(let error):
             respond(
                 context: context, head: head,
@@ -232,21 +226,18 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.head = nil
     }
 
-    /// The request as it arrived and the answer, for the inspector (when the store keeps them).
-    private func keepRequest(_ head: HTTPRequestHead, _ delivered: Delivered, answer: String, for id: UInt64)
-    {
-        let store = ingestor.store
-        guard store.keepsRequests else { return }
+    /// The request as it arrived, for the inspector (when the store keeps them); the store adds
+    /// the answer under the same lock as the event, so keeping it costs no second trip.
+    private func receivedRequest(_ head: HTTPRequestHead, _ delivered: Delivered) -> ReceivedRequest? {
+        guard ingestor.store.keepsRequests else { return nil }
         var request = ReceivedRequest(
             deliveryID: delivered.admission.delivery?.deliveryID ?? "",
             receivedAt: delivered.received, method: head.method.rawValue,
             path: Router.maskedPath(head.uri), version: "HTTP/\(head.version.major).\(head.version.minor)")
         for (name, value) in head.headers { request.addHeader(name, value) }
         delivered.body.withUnsafeReadableBytes { request.setBody($0) }
-        request.status = 200
-        request.answer = answer
         request.duration = Double((NIODeadline.now() - headArrived).nanoseconds) / 1e9
-        store.record(request, for: id)
+        return request
     }
 
     /// Metrics and forwarding: both off the response's path.

@@ -257,4 +257,34 @@ let testToken = "test-token-0123456789"
         #expect(record.count == body.count + 28 + 9, "the body as received, a 28-byte header, the source")
         #expect(record.count < line.count)
     }
+
+    @Test func thePipelinedReplayStoresInOrderAndCountsWhatItRefuses() throws {
+        let path = temporaryPath("pipelined")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var file = JournalRecords.fileHeader
+        for index in 0..<2_000 {
+            // Every hundredth body is not a payload; the rest arrive across many batches.
+            let body =
+                index % 100 == 99
+                ? bytes("not json")
+                : bytes(
+                    #"{"repository":{"repo_name":"r/\#(index % 7)"},"push_data":{"tag":"t\#(index)","pushed_at":\#(index)}}"#
+                )
+            file += body.withUnsafeBufferPointer {
+                Journal.record(body: $0, receivedAt: Double(index), source: nil)
+            }
+        }
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(file)))
+        let ingestor = Ingestor(store: EventStore(capacity: 10_000))
+        let origin = DeliveryInfo(origin: .journal)
+        let report = try JournalReplay.replay(path, into: ingestor, delivery: origin)
+        #expect(report.lines == 2_000)
+        #expect(ingestor.store.totals.events == 1_980)
+        #expect(ingestor.rejections.byReason["invalid_payload"] == 20)
+        let events = ingestor.store.events(limit: Int.max).events.reversed()
+        let tags = events.map { $0.tag ?? "" }
+        let expected = (0..<2_000).filter { $0 % 100 != 99 }.map { "t\($0)" }
+        #expect(tags == expected, "in the journal's order")
+        #expect(events.allSatisfy { $0.delivery === origin && $0.receivedAt == $0.payload.pushedAt })
+    }
 }

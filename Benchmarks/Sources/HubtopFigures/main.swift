@@ -194,6 +194,12 @@ case "decode-only":  // for profiling hubtop's decoder alone
     }
 case "memory":
     try memory(arguments.dropFirst().first ?? "hubtop", Int(arguments.dropFirst(2).first ?? "") ?? 1_000_000)
+case "layout":  // what one stored event costs inline, field by field
+    report("stored_event", Double(MemoryLayout<StoredEvent>.stride), "B")
+    report("payload", Double(MemoryLayout<WebhookPayload>.stride), "B")
+    report("image_list", Double(MemoryLayout<ImageList>.stride), "B")
+    report("dhi", Double(MemoryLayout<DHIMetadata?>.stride), "B")
+    report("string_optional", Double(MemoryLayout<String?>.stride), "B")
 case "render": render(Int(arguments.dropFirst().first ?? "") ?? 1_000_000)
 case "render-only":  // for profiling a frame alone: ticks and frames, over and over
     let store = RealisticMix.store(events: Int(arguments.dropFirst().first ?? "") ?? 100_000)

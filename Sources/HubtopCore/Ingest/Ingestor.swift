@@ -65,9 +65,12 @@ public final class Ingestor: Sendable {
         }
     }
 
-    /// Stores what `admit` let through.
-    public func store(_ admission: Admission, receivedAt: Double) -> StoreChange {
-        store.ingest(admission.payload, receivedAt: receivedAt, delivery: admission.delivery)
+    /// Stores what `admit` let through, and the request it came in (for the inspector).
+    public func store(_ admission: Admission, receivedAt: Double, request: ReceivedRequest? = nil)
+        -> StoreChange
+    {
+        store.ingest(
+            admission.payload, receivedAt: receivedAt, delivery: admission.delivery, request: request)
     }
 
     public func ingest(

@@ -43,11 +43,20 @@ public final class EventStore: Sendable {
 
     /// Stores a decoded delivery, or folds it into the event it redelivers.
     @discardableResult
-    public func ingest(_ payload: WebhookPayload, receivedAt: Double, delivery: DeliveryInfo? = nil)
-        -> StoreChange
-    {
-        let change = state.withLock {
-            $0.ingest(payload, receivedAt: receivedAt, delivery: delivery, capacity: capacity)
+    /// `request`: the raw request it came in, kept for the inspector with the answer the
+    /// change makes (`StoreChange.answerJSON`).
+    public func ingest(
+        _ payload: WebhookPayload, receivedAt: Double, delivery: DeliveryInfo? = nil,
+        request: ReceivedRequest? = nil
+    ) -> StoreChange {
+        let change = state.withLock { state in
+            let change = state.ingest(payload, receivedAt: receivedAt, delivery: delivery, capacity: capacity)
+            if var request, keepsRequests, let id = change.eventID, let answer = change.answerJSON {
+                request.status = 200
+                request.answer = answer
+                state.requests.record(request, for: id)
+            }
+            return change
         }
         for handler in observers.withLock({ $0 }) { handler(change) }
         return change

@@ -26,6 +26,23 @@ public enum StoreChange: Sendable, Equatable {
     case folded(id: UInt64, deliveries: Int)
     /// An integration outcome (forward, callback) of the event was recorded.
     case annotated(id: UInt64)
+
+    /// The event concerned.
+    public var eventID: UInt64? {
+        switch self {
+        case .appended(let id), .folded(let id, _), .annotated(let id): return id
+        }
+    }
+
+    /// What the webhook listener answers for it: `{"ok":true,"id":N}`, with the deliveries
+    /// when it folded; nil for `.annotated` (not an outcome of ingesting).
+    public var answerJSON: String? {
+        switch self {
+        case .appended(let id): return "{\"ok\":true,\"id\":\(id)}"
+        case .folded(let id, let deliveries): return "{\"ok\":true,\"id\":\(id),\"deliveries\":\(deliveries)}"
+        case .annotated: return nil
+        }
+    }
 }
 
 /// Per-repository aggregate, kept up to date as events arrive and are evicted.
