@@ -3,6 +3,19 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 
+/// A request's header list and body buffer as NIO delivered them, held for the inspector.
+struct CapturedRequest: RequestCapture {
+    let headers: HTTPHeaders
+    let body: ByteBuffer
+
+    var fields: [(name: String, value: String)] { headers.map { ($0.name, $0.value) } }
+    var bodyBytes: [UInt8] { Array(body.readableBytesView) }
+    var bodyCount: Int { body.readableBytes }
+    var heldBytes: Int {
+        body.capacity + headers.reduce(0) { $0 + 48 + $1.name.utf8.count + $1.value.utf8.count }
+    }
+}
+
 /// Ids for deliveries: a random prefix per process and a sequence number.
 enum DeliveryIDs {
     static let prefix = String(WebhookToken.random().prefix(8))
@@ -233,9 +246,8 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         var request = ReceivedRequest(
             deliveryID: delivered.admission.delivery?.deliveryID ?? "",
             receivedAt: delivered.received, method: head.method.rawValue,
-            path: Router.maskedPath(head.uri), version: "HTTP/\(head.version.major).\(head.version.minor)")
-        for (name, value) in head.headers { request.addHeader(name, value) }
-        delivered.body.withUnsafeReadableBytes { request.setBody($0) }
+            path: Router.maskedPath(head.uri), version: "HTTP/\(head.version.major).\(head.version.minor)",
+            capture: CapturedRequest(headers: head.headers, body: delivered.body))
         request.duration = Double((NIODeadline.now() - headArrived).nanoseconds) / 1e9
         return request
     }

@@ -31,15 +31,19 @@ import Testing
             try send(url, ["--repo", "acme/api", "--tag", "latest", "--pushed-at", "\(now - 3 + offset)"])
         }
         try await tmux.waitForText("×3")
+        // Sparklines: both repositories pushed in the last five minutes. A frame drawn before
+        // the clock's next tick may not count the newest deliveries yet: wait for the tick.
+        let blocks = CharacterSet(charactersIn: "▁▂▃▄▅▆▇█")
+        func sparkline(_ repository: String, in screen: String) -> Bool {
+            let row = screen.split(separator: "\n").first { $0.hasPrefix("│ \(repository) ") } ?? ""
+            return row.unicodeScalars.contains { blocks.contains($0) }
+        }
+        try await tmux.waitForScreen("sparklines for both repositories") { screen in
+            sparkline("acme/api", in: screen) && sparkline("other/tool", in: screen)
+        }
         var screen = try tmux.screen()
         #expect(screen.contains("▸ acme/api:latest"), "\(screen)")
         #expect(screen.contains("[4] Events 1/2"), "two rows for four events\n\(screen)")
-        // Sparklines: both repositories pushed in the last five minutes.
-        let blocks = CharacterSet(charactersIn: "▁▂▃▄▅▆▇█")
-        for repository in ["acme/api", "other/tool"] {
-            let row = screen.split(separator: "\n").first { $0.hasPrefix("│ \(repository) ") } ?? ""
-            #expect(row.unicodeScalars.contains { blocks.contains($0) }, "no sparkline in: \(row)")
-        }
 
         try tmux.keys("4", "Enter")
         try await tmux.waitForText("▾ acme/api:latest")

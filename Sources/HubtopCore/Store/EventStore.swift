@@ -49,15 +49,24 @@ public final class EventStore: Sendable {
         _ payload: WebhookPayload, receivedAt: Double, delivery: DeliveryInfo? = nil,
         request: ReceivedRequest? = nil
     ) -> StoreChange {
+        let cost = request?.cost
+        // Requests over the budget leave the lock here and are freed after it (usually one).
+        var released: ReceivedRequest?
+        var more: [ReceivedRequest] = []
         let change = state.withLock { state in
             let change = state.ingest(payload, receivedAt: receivedAt, delivery: delivery, capacity: capacity)
             if var request, keepsRequests, let id = change.eventID, let answer = change.answerJSON {
                 request.status = 200
                 request.answer = answer
-                state.requests.record(request, for: id)
+                state.requests.record(request, for: id, cost: cost)
+                while let old = state.requests.popOverBudget() {
+                    if released == nil { released = old } else { more.append(old) }
+                }
             }
             return change
         }
+        released = nil
+        more.removeAll()
         for handler in observers.withLock({ $0 }) { handler(change) }
         return change
     }
@@ -141,6 +150,7 @@ public final class EventStore: Sendable {
         let recorded = state.withLock { state -> Bool in
             guard state.event(id: id) != nil else { return false }
             state.requests.record(request, for: id)
+            while state.requests.popOverBudget() != nil {}
             return true
         }
         if recorded { notify(.annotated(id: id)) }
@@ -148,7 +158,7 @@ public final class EventStore: Sendable {
 
     /// The kept raw requests of event `id`'s deliveries, oldest first.
     public func requests(of id: UInt64) -> [ReceivedRequest] {
-        state.withLock { $0.requests.requests(of: id) }
+        state.withLock { $0.event(id: id) == nil ? [] : $0.requests.requests(of: id) }
     }
 
     /// Raw requests kept, their bytes, the budget, and how many were let go.

@@ -193,7 +193,7 @@ extension StoreState {
         if let id = query.detailEventID {
             snapshot.focusedEvent = event(id: id)
             snapshot.focusedOutcomes = annotations[id] ?? []
-            snapshot.focusedRequests = requests.requests(of: id)
+            snapshot.focusedRequests = snapshot.focusedEvent == nil ? [] : requests.requests(of: id)
             snapshot.keepsRequests = requests.budget > 0
         } else if let id = query.viewerEventID {
             snapshot.focusedEvent = event(id: id)

@@ -329,7 +329,6 @@ struct StoreState {
         bytes -= MemoryCost.event(event)
         releaseBox(event.payload.repositoryBox)
         if !annotations.isEmpty { annotations[event.id] = nil }
-        if requests.count > 0 { requests.forget(event.id) }
         if let key = Self.foldHash(event.payload), foldIndex[key] == event.id { foldIndex[key] = nil }
         var repo = repositories[Int(repoIndex)]
         repositories[Int(repoIndex)].releaseTables()
