@@ -246,6 +246,10 @@ public final class Journal: Sendable {
             let stillNamed =
                 fstat(state.descriptor, &open) == 0 && open.st_nlink > 0 && stat(path, &named) == 0
                 && named.st_ino == open.st_ino && named.st_dev == open.st_dev
+            if stillNamed && isRegularFile(open) && open.st_size == 0 && state.size > 0 {
+                // Emptied under us (`: > journal`): it starts again with its header.
+                return rewriteHeader(path, &state)
+            }
             if stillNamed || !isRegularFile(open) { return nil }
             Glibc.close(state.descriptor)
             state.descriptor = -1
@@ -277,7 +281,11 @@ public final class Journal: Sendable {
                 if stream.isRecords == false { break }
             }
             fclose(reader)
-            isRecords = stream.isRecords ?? true
+            guard let records = stream.isRecords else {
+                // Shorter than the header and the start of it: a crash while the file was new.
+                return rewriteHeader(path, &state)
+            }
+            isRecords = records
             end = stream.validEnd
         }
         guard isRecords else { return convert(path, &state) }
@@ -287,6 +295,19 @@ public final class Journal: Sendable {
             return "cannot cut the torn end off journal \(path): \(lastErrno())"
         }
         state.size = keep
+        guard fsync(state.descriptor) == 0 else { return "cannot sync journal \(path): \(lastErrno())" }
+        return nil
+    }
+
+    /// Starts the file over with just its header.
+    private static func rewriteHeader(_ path: String, _ state: inout FileState) -> String? {
+        guard ftruncate(state.descriptor, 0) == 0 else {
+            return "cannot repair journal \(path): \(lastErrno())"
+        }
+        if let problem = writeAll(JournalRecords.fileHeader, state.descriptor) {
+            return "cannot repair journal \(path): \(problem)"
+        }
+        state.size = JournalRecords.fileHeader.count
         guard fsync(state.descriptor) == 0 else { return "cannot sync journal \(path): \(lastErrno())" }
         return nil
     }

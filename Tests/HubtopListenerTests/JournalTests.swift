@@ -287,4 +287,20 @@ let testToken = "test-token-0123456789"
         #expect(tags == expected, "in the journal's order")
         #expect(events.allSatisfy { $0.delivery === origin && $0.receivedAt == $0.payload.pushedAt })
     }
+
+    @Test func aHeaderCutShortOrAFileEmptiedUnderUsStartsOverWithTheHeader() throws {
+        let path = temporaryPath("torn-header")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        // A crash right after the file was made: only part of its header is there.
+        #expect(
+            FileManager.default.createFile(atPath: path, contents: Data(JournalRecords.fileHeader.prefix(7))))
+        let journal = try Journal(path: path, policy: .always)
+        try bytes("{}").withUnsafeBufferPointer { try journal.append(body: $0, receivedAt: 1, source: nil) }
+        #expect(try times(path).times == [1])
+        // Emptied while hubtop runs: the next record still lands in a readable file.
+        #expect(truncate(path, 0) == 0)
+        try bytes("{}").withUnsafeBufferPointer { try journal.append(body: $0, receivedAt: 2, source: nil) }
+        let after = try times(path)
+        #expect(after.times == [2] && after.report.corrupt == 0, "\(after.report)")
+    }
 }
