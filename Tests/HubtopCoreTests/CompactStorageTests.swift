@@ -4,6 +4,51 @@ import Testing
 
 /// The compact forms the store keeps a million of must read back exactly as given.
 @Suite struct CompactStorageTests {
+    @Test func callbackURLsAndImagesReadBackFromTheirSharedLayout() {
+        let digest = "sha256:" + String(repeating: "ab12", count: 16)
+        let urls: [String?] = [
+            nil, "", "https://registry.hub.docker.com/u/acme/api/hook/2141b5bi5i5b02bec211i4eeih0242eg11000/",
+            "https://example.com/hook/a/hook/b", "https://example.com/no-marker", "/hook/", "é/hook/ü",
+            "hook/",
+        ]
+        let imageSets: [[String]] = [[], [digest], [digest, "plain text", digest], [""]]
+        for url in urls {
+            for images in imageSets {
+                var payload = WebhookPayload(
+                    callbackURL: url, images: images, repository: RepositoryInfo(repoName: "a/b"))
+                #expect(payload.callbackURL == url, "\(String(describing: url))")
+                #expect(Array(payload.images) == images)
+                // Changing one leaves the other as it was.
+                payload.images = [digest]
+                #expect(payload.callbackURL == url && Array(payload.images) == [digest])
+                payload.callbackURL = "https://x/hook/y"
+                #expect(payload.callbackURL == "https://x/hook/y" && Array(payload.images) == [digest])
+                #expect(payload.callbackPrefix == "https://x/hook/")
+            }
+        }
+        let empty = WebhookPayload(repository: RepositoryInfo(repoName: "a/b"))
+        #expect(empty.tail.bytes.isEmpty, "nothing to hold: no allocation")
+    }
+
+    @Test func theRareFieldsShareOneBoxAndOnlyWhenPresent() {
+        var payload = WebhookPayload(repository: RepositoryInfo(repoName: "a/b"))
+        #expect(payload.rare == nil)
+        payload.mediaType = "application/vnd.oci.image.index.v1+json"
+        payload.repairs = ["a repair"]
+        payload.extras = [ExtraField(path: "x", json: "1")]
+        #expect(payload.mediaType == "application/vnd.oci.image.index.v1+json")
+        #expect(payload.repairs == ["a repair"] && payload.extras.map(\.path) == ["x"])
+        var other = WebhookPayload(
+            repository: RepositoryInfo(repoName: "a/b"), extras: [ExtraField(path: "x", json: "1")])
+        other.repairs = ["a repair"]
+        other.mediaType = "application/vnd.oci.image.index.v1+json"
+        #expect(payload == other, "equal by value, not by box")
+        payload.mediaType = nil
+        payload.repairs = []
+        payload.extras = []
+        #expect(payload.rare == nil, "gone once empty")
+    }
+
     @Test func imageListsReadBackWhatWasGiven() {
         var random = SplitMix64(seed: 3)
         for _ in 0..<200 {

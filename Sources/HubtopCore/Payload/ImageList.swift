@@ -21,6 +21,29 @@ public struct ImageList: Sendable, Hashable, RandomAccessCollection, Expressible
         for image in images { append(image) }
     }
 
+    /// A list from the bytes `packedBytes` gave (entries back to back, as packed here).
+    init(packed bytes: ArraySlice<UInt8>) {
+        packed = Array(bytes)
+        var start = 0
+        var starts: [Int32] = []
+        var allDigests = true
+        while start < packed.count {
+            starts.append(Int32(start))
+            if packed[start] == Self.digestMarker {
+                start += 33
+            } else {
+                allDigests = false
+                guard start + 3 <= packed.count else { break }
+                start += 3 + (Int(packed[start + 1]) << 8 | Int(packed[start + 2]))
+            }
+        }
+        count = starts.count
+        offsets = allDigests ? nil : starts
+    }
+
+    /// The entries as packed, back to back (what `init(packed:)` reads).
+    var packedBytes: [UInt8] { packed }
+
     public init(arrayLiteral elements: String...) {
         self.init(elements)
     }

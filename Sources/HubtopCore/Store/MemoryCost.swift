@@ -13,10 +13,14 @@ enum MemoryCost {
 
     static func event(_ event: StoredEvent) -> Int {
         let payload = event.payload
-        var size = eventRecord + text(payload.callbackURL) + payload.images.byteCount
-        size += text(payload.mediaType) + (payload.dhi?.byteCount ?? 0)
-        size += payload.extras.reduce(0) { $0 + 32 + text($1.path) + text($1.json) }
-        size += payload.repairs.reduce(0) { $0 + 16 + text($1) }
+        // The callback prefix is shared through the interner unless it is too long for it.
+        let prefix = payload.callbackPrefix.map { $0.utf8.count > StringInterner.longest ? text($0) : 0 } ?? 0
+        var size = eventRecord + prefix + (payload.tail.bytes.isEmpty ? 0 : 32 + payload.tail.byteCount)
+        if let rare = payload.rare {
+            size += 48 + text(rare.mediaType) + (rare.dhi?.byteCount ?? 0)
+            size += rare.extras.reduce(0) { $0 + 32 + text($1.path) + text($1.json) }
+            size += rare.repairs.reduce(0) { $0 + 16 + text($1) }
+        }
         if let delivery = event.delivery {
             size += 96 + text(delivery.source) + text(delivery.userAgent) + text(delivery.forwardedFor)
             size += text(delivery.deliveryID) + text(delivery.allowedBy)

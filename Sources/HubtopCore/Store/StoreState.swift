@@ -63,6 +63,7 @@ struct StoreState {
     var vacantRepositories: [Int] = []
     /// The stored events, oldest first, with what the walks need beside each.
     var columns = EventColumns()
+    /// Bursts of more than one delivery (see `joinBurst`).
     var bursts: [UInt64: Burst] = [:]
     var perMinute = ActivityRing(bucketSeconds: 60, buckets: 60)
     var perSecond = ActivityRing(bucketSeconds: 1, buckets: 61)
@@ -293,20 +294,27 @@ struct StoreState {
     }
 
     /// Adds the event to the open burst when it arrived within the window of that burst's first
-    /// delivery (it becomes the burst's newest); otherwise it starts a burst of its own.
+    /// delivery (it becomes the burst's newest); otherwise it starts a burst of its own. A
+    /// burst of one is not in `bursts` (most are of one, and an entry costs more than the
+    /// event's other indexes): its event is all there is to know of it.
     mutating func joinBurst(_ event: StoredEvent, open: UInt64?) -> UInt64 {
-        if groupWindow > 0, let open, var burst = bursts[open],
-            abs(event.receivedAt - burst.firstReceivedAt) <= groupWindow,
-            let first = columns.events.first?.id
-        {
-            columns.isBurstHead[Int(burst.lastID - first)] = false
-            burst.lastID = event.id
-            burst.live += 1
-            bursts[open] = burst
-            return open
+        guard groupWindow > 0, let open, let first = columns.events.first?.id, open >= first else {
+            return event.id
         }
-        bursts[event.id] = Burst(lastID: event.id, firstReceivedAt: event.receivedAt, live: 1)
-        return event.id
+        var burst: Burst
+        if let known = bursts[open] {
+            burst = known
+        } else {
+            let index = Int(open - first)
+            guard index < columns.events.count, columns.burst[index] == open else { return event.id }
+            burst = Burst(lastID: open, firstReceivedAt: columns.events[index].receivedAt, live: 1)
+        }
+        guard abs(event.receivedAt - burst.firstReceivedAt) <= groupWindow else { return event.id }
+        columns.isBurstHead[Int(burst.lastID - first)] = false
+        burst.lastID = event.id
+        burst.live += 1
+        bursts[open] = burst
+        return open
     }
 
     static func count(_ name: String, at time: Double, in table: inout [String: PusherSummary]) {
@@ -336,7 +344,8 @@ struct StoreState {
         repo.eventIDs.removeFirst()
         if repo.summary.events == 0 { liveRepositories -= 1 }
         let tagKey = TagKey(tag: event.tag)
-        var burstGone = false
+        // Not in `bursts`: a burst of one, gone with its event.
+        var burstGone = true
         if var burst = bursts[burstID] {
             burst.live -= 1
             burstGone = burst.live == 0

@@ -34,8 +34,9 @@ struct StringInterner {
     /// the store (`intern(_: inout RepositoryInfo)`): most events share the stored one.
     mutating func intern(_ payload: inout WebhookPayload) {
         payload.pusher = intern(payload.pusher)
-        payload.mediaType = intern(payload.mediaType)
+        if payload.rare?.mediaType != nil { payload.mediaType = intern(payload.mediaType) }
         payload.tag = intern(payload.tag)
+        payload.callbackPrefix = intern(payload.callbackPrefix)
     }
 
     mutating func intern(_ info: inout RepositoryInfo) {
