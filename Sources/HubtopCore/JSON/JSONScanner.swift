@@ -108,6 +108,36 @@ public struct JSONScanner {
         return key
     }
 
+    /// Like `nextKey`, but a plain key comes back as its bytes, with no `String` made: the
+    /// payload decoder compares them with the names it knows.
+    mutating func nextMemberKey(first: inout Bool) throws(JSONError) -> MemberKey? {
+        skipWhitespace()
+        guard position < bytes.count else { throw error("unexpected end of input inside an object") }
+        if bytes[position] == UInt8(ascii: "}") {
+            position += 1
+            depth -= 1
+            return nil
+        }
+        if !first {
+            try expect(UInt8(ascii: ","), "',' or '}'")
+            skipWhitespace()
+        }
+        first = false
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
+            throw error("expected a string key, found \(describeByte())")
+        }
+        let at = position
+        let key: MemberKey
+        if let raw = plainStringBytes() {
+            // ASCII as it stands; anything else checked as `readStringLiteral` would.
+            key = raw.allSatisfy { $0 < 0x80 } ? .bytes(raw) : .text(try Self.validatedString(raw, at: at))
+        } else {
+            key = .text(try readStringLiteral())
+        }
+        try expect(UInt8(ascii: ":"), "':'")
+        return key
+    }
+
     /// Begins an array: consumes `[`.
     public mutating func beginArray() throws(JSONError) {
         try expect(UInt8(ascii: "["), "'['")
@@ -300,6 +330,18 @@ public struct JSONScanner {
     /// Reads a string literal, decoding escapes. Invalid escapes (`\]`) keep the escaped
     /// character literally; raw control characters are kept; both are recorded as repairs.
     /// Bytes that are not UTF-8 are an error.
+    /// The bytes of the string literal here when it has no escape or control character
+    /// (consumed), else nil with nothing consumed: for callers that want bytes, not a `String`.
+    mutating func plainStringBytes() -> UnsafeBufferPointer<UInt8>? {
+        skipWhitespace()
+        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { return nil }
+        let start = position + 1
+        let stop = Self.skipPlain(bytes, from: start, to: bytes.count).stop
+        guard stop < bytes.count, bytes[stop] == UInt8(ascii: "\"") else { return nil }
+        position = stop + 1
+        return UnsafeBufferPointer(rebasing: bytes[start..<stop])
+    }
+
     public mutating func readStringLiteral() throws(JSONError) -> String {
         skipWhitespace()
         guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
@@ -509,4 +551,30 @@ public struct JSONError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(message) at byte \(offset)" }
+}
+
+/// An object member's name: its bytes in the body when it is plain, else its decoded text.
+enum MemberKey {
+    case bytes(UnsafeBufferPointer<UInt8>)
+    case text(String)
+
+    /// Whether it is `name` (ASCII).
+    func `is`(_ name: StaticString) -> Bool {
+        switch self {
+        case .bytes(let bytes):
+            guard bytes.count == name.utf8CodeUnitCount else { return false }
+            let expected = name.utf8Start
+            for index in 0..<bytes.count where bytes[index] != expected[index] { return false }
+            return true
+        case .text(let text):
+            return text == name.description
+        }
+    }
+
+    var string: String {
+        switch self {
+        case .bytes(let bytes): return String(decoding: bytes, as: UTF8.self)
+        case .text(let text): return text
+        }
+    }
 }

@@ -90,17 +90,40 @@ public struct ImageList: Sendable, Hashable, RandomAccessCollection, Expressible
     /// every entry reads back exactly as given).
     static func digestBytes(_ image: String) -> [UInt8]? {
         var image = image
-        return image.withUTF8 { utf8 -> [UInt8]? in
-            guard utf8.count == 71, utf8.starts(with: prefix) else { return nil }
+        return image.withUTF8 { utf8 in
             var bytes = [UInt8](repeating: 0, count: 32)
-            for index in 0..<32 {
-                let high = hexValue[Int(utf8[7 + 2 * index])]
-                let low = hexValue[Int(utf8[8 + 2 * index])]
-                guard high | low < 16 else { return nil }
-                bytes[index] = high << 4 | low
-            }
-            return bytes
+            return packDigest(utf8, into: &bytes[...]) ? bytes : nil
         }
+    }
+
+    /// Writes the digest `utf8` spells into `out` (32 bytes); false when it is not one.
+    static func packDigest(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout ArraySlice<UInt8>) -> Bool {
+        guard utf8.count == 71, utf8.starts(with: prefix) else { return false }
+        var index = out.startIndex
+        for pair in 0..<32 {
+            let high = hexValue[Int(utf8[7 + 2 * pair])]
+            let low = hexValue[Int(utf8[8 + 2 * pair])]
+            guard high | low < 16 else { return false }
+            out[index] = high << 4 | low
+            index += 1
+        }
+        return true
+    }
+
+    /// Appends the digest `utf8` spells, straight from the request's bytes; false (nothing
+    /// added) when it is not a `sha256:` digest.
+    mutating func appendDigest(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard utf8.count == 71 else { return false }
+        let start = packed.count
+        packed.append(Self.digestMarker)
+        packed.append(contentsOf: repeatElement(0, count: 32))
+        guard Self.packDigest(utf8, into: &packed[(start + 1)...]) else {
+            packed.removeLast(33)
+            return false
+        }
+        offsets?.append(Int32(start))
+        count += 1
+        return true
     }
 
     /// Lowercase hex digit values; 255 for anything else.

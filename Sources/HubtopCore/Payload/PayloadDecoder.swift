@@ -74,17 +74,23 @@ public enum PayloadDecoder {
         try scanner.beginObject()
         var first = true
         var members = 0
-        while let key = try scanner.nextKey(first: &first) {
+        while let key = try scanner.nextMemberKey(first: &first) {
             try scanner.countMember(members)
             members += 1
-            switch key {
-            case "callback_url": state.callbackURL = try readString(&scanner, &state, key)
-            case "dhi_metadata": try decodeDHI(&scanner, &state, key)
-            case "push_data":
-                if try acceptNullOrObject(&scanner, &state, key) { try decodePushData(&scanner, &state) }
-            case "repository":
-                if try acceptNullOrObject(&scanner, &state, key) { try decodeRepository(&scanner, &state) }
-            default: try state.keepExtra(key, &scanner)
+            if key.is("callback_url") {
+                state.callbackURL = try readString(&scanner, &state, "callback_url")
+            } else if key.is("push_data") {
+                if try acceptNullOrObject(&scanner, &state, "push_data") {
+                    try decodePushData(&scanner, &state)
+                }
+            } else if key.is("repository") {
+                if try acceptNullOrObject(&scanner, &state, "repository") {
+                    try decodeRepository(&scanner, &state)
+                }
+            } else if key.is("dhi_metadata") {
+                try decodeDHI(&scanner, &state, "dhi_metadata")
+            } else {
+                try state.keepExtra(key.string, &scanner)
             }
         }
     }
@@ -92,17 +98,23 @@ public enum PayloadDecoder {
     static func decodePushData(_ scanner: inout JSONScanner, _ state: inout DecodeState) throws(JSONError) {
         var first = true
         var members = 0
-        while let key = try scanner.nextKey(first: &first) {
+        while let key = try scanner.nextMemberKey(first: &first) {
             try scanner.countMember(members)
             members += 1
-            switch key {
-            case "pushed_at": state.pushedAt = try readNumber(&scanner, &state, "push_data.pushed_at")
-            case "pusher": state.pusher = try readString(&scanner, &state, "push_data.pusher")
-            case "tag": state.tag = try readString(&scanner, &state, "push_data.tag")
-            case "images": try decodeImages(&scanner, &state)
-            case "media_type": state.mediaType = try readString(&scanner, &state, "push_data.media_type")
-            case "dhi_metadata": try decodeDHI(&scanner, &state, "push_data.dhi_metadata")
-            default: try state.keepExtra("push_data." + key, &scanner)
+            if key.is("pushed_at") {
+                state.pushedAt = try readNumber(&scanner, &state, "push_data.pushed_at")
+            } else if key.is("pusher") {
+                state.pusher = try readString(&scanner, &state, "push_data.pusher")
+            } else if key.is("tag") {
+                state.tag = try readString(&scanner, &state, "push_data.tag")
+            } else if key.is("images") {
+                try decodeImages(&scanner, &state)
+            } else if key.is("media_type") {
+                state.mediaType = try readString(&scanner, &state, "push_data.media_type")
+            } else if key.is("dhi_metadata") {
+                try decodeDHI(&scanner, &state, "push_data.dhi_metadata")
+            } else {
+                try state.keepExtra("push_data." + key.string, &scanner)
             }
         }
     }
@@ -136,6 +148,14 @@ public enum PayloadDecoder {
                     message: "push_data.images has more than \(maximumImages) entries", offset: scanner.offset
                 )
             }
+            // Digests (nearly every entry) are packed from the bytes, with no string between.
+            let at = scanner.offset
+            if let raw = scanner.plainStringBytes() {
+                if state.images.appendDigest(raw) { continue }
+                let image = try JSONScanner.validatedString(raw, at: at)
+                if placeholderImages.contains(image) { placeholders += 1 } else { state.images.append(image) }
+                continue
+            }
             switch try scanner.readValue() {
             case .string(let image) where !placeholderImages.contains(image):
                 state.images.append(image)
@@ -157,27 +177,43 @@ public enum PayloadDecoder {
     static func decodeRepository(_ scanner: inout JSONScanner, _ state: inout DecodeState) throws(JSONError) {
         var first = true
         var members = 0
-        while let key = try scanner.nextKey(first: &first) {
+        while let key = try scanner.nextMemberKey(first: &first) {
             try scanner.countMember(members)
             members += 1
-            switch key {
-            case "repo_name": state.repoName = try readString(&scanner, &state, "repository." + key)
-            case "namespace": state.namespace = try readString(&scanner, &state, "repository." + key)
-            case "name": state.name = try readString(&scanner, &state, "repository." + key)
-            case "owner": state.owner = try readString(&scanner, &state, "repository." + key)
-            case "description": state.description = try readString(&scanner, &state, "repository." + key)
-            case "full_description":
-                state.fullDescription = try readString(&scanner, &state, "repository." + key)
-            case "dockerfile": state.dockerfile = try readString(&scanner, &state, "repository." + key)
-            case "repo_url": state.repoURL = try readString(&scanner, &state, "repository." + key)
-            case "status": state.status = try readString(&scanner, &state, "repository." + key)
-            case "is_official": state.isOfficial = try readBool(&scanner, &state, "repository." + key)
-            case "is_private": state.isPrivate = try readBool(&scanner, &state, "repository." + key)
-            case "is_trusted": state.isTrusted = try readBool(&scanner, &state, "repository." + key)
-            case "comment_count": state.commentCount = try readNumber(&scanner, &state, "repository." + key)
-            case "star_count": state.starCount = try readNumber(&scanner, &state, "repository." + key)
-            case "date_created": state.dateCreated = try readNumber(&scanner, &state, "repository." + key)
-            default: try state.keepExtra("repository." + key, &scanner)
+            // The path is only made when a repair or an extra needs it.
+            let path = { "repository." + key.string }
+            if key.is("repo_name") {
+                state.repoName = try readString(&scanner, &state, path())
+            } else if key.is("namespace") {
+                state.namespace = try readString(&scanner, &state, path())
+            } else if key.is("name") {
+                state.name = try readString(&scanner, &state, path())
+            } else if key.is("owner") {
+                state.owner = try readString(&scanner, &state, path())
+            } else if key.is("description") {
+                state.description = try readString(&scanner, &state, path())
+            } else if key.is("full_description") {
+                state.fullDescription = try readString(&scanner, &state, path())
+            } else if key.is("dockerfile") {
+                state.dockerfile = try readString(&scanner, &state, path())
+            } else if key.is("repo_url") {
+                state.repoURL = try readString(&scanner, &state, path())
+            } else if key.is("status") {
+                state.status = try readString(&scanner, &state, path())
+            } else if key.is("is_official") {
+                state.isOfficial = try readBool(&scanner, &state, path())
+            } else if key.is("is_private") {
+                state.isPrivate = try readBool(&scanner, &state, path())
+            } else if key.is("is_trusted") {
+                state.isTrusted = try readBool(&scanner, &state, path())
+            } else if key.is("comment_count") {
+                state.commentCount = try readNumber(&scanner, &state, path())
+            } else if key.is("star_count") {
+                state.starCount = try readNumber(&scanner, &state, path())
+            } else if key.is("date_created") {
+                state.dateCreated = try readNumber(&scanner, &state, path())
+            } else {
+                try state.keepExtra(path(), &scanner)
             }
         }
     }
@@ -287,7 +323,8 @@ struct DecodeState {
     var pushedAt: Double?
     var pusher: String?
     var tag: String?
-    var images: [String] = []
+    /// Packed as they come (no string kept per image).
+    var images = ImageList()
     var repoName: String?
     var namespace: String?
     var name: String?
@@ -360,12 +397,10 @@ struct DecodeState {
             repairs.removeLast(more)
             repairs.append("… and \(more) more repairs")
         }
-        var payload = WebhookPayload(
-            callbackURL: callbackURL, pushedAt: pushedAt, pusher: pusher, tag: tag, images: images,
-            repository: info, extras: extras, repairs: repairs)
-        payload.mediaType = mediaType
-        payload.dhi = dhi
-        return payload
+        return WebhookPayload(
+            callbackURL: callbackURL, pushedAt: pushedAt, pusher: pusher, tag: tag, imageList: images,
+            repository: info,
+            rare: RareFields.make(mediaType: mediaType, dhi: dhi, extras: extras, repairs: repairs))
     }
 
     /// `repo_name`, or `namespace/name` when it is missing.

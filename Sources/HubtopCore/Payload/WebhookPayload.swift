@@ -66,6 +66,19 @@ public struct WebhookPayload: Sendable, Equatable {
         self.rare = RareFields.make(mediaType: nil, dhi: nil, extras: extras, repairs: repairs)
     }
 
+    /// What the decoder made, laid out at once.
+    init(
+        callbackURL: String?, pushedAt: Double?, pusher: String?, tag: String?, imageList: ImageList,
+        repository: RepositoryInfo, rare: RareFields?
+    ) {
+        self.pushedAt = pushedAt
+        self.pusher = pusher
+        self.tag = tag
+        self.repositoryBox = RepositoryBox(repository)
+        (self.callbackPrefix, self.tail) = Self.split(callbackURL, images: imageList)
+        self.rare = rare
+    }
+
     /// The prefix up to and including the last `/hook/` (`https://registry.hub.docker.com/u/
     /// acme/api/hook/`; nil when there is none) and a tail with the rest and the images.
     static func split(_ url: String?, images: ImageList) -> (prefix: String?, tail: PushTail) {
