@@ -9,7 +9,21 @@ import HubtopCore
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeBufferPointer(start: data, count: size)
-    guard let payload = try? PayloadDecoder.decode(bytes) else { return 0 }
+    // The repository cache never changes what a body decodes to: not when it learns from
+    // it (a miss), not when it answers for it (a hit).
+    let cache = RepositoryCache()
+    let plain = Result { () throws(PayloadError) in try PayloadDecoder.decode(bytes) }
+    for round in 0..<2 {
+        let cached = Result { () throws(PayloadError) in try PayloadDecoder.decode(bytes, cache: cache) }
+        switch (plain, cached) {
+        case (.success(let a), .success(let b)):
+            precondition(a == b, "the cache changed a payload (round \(round))")
+        case (.failure(let a), .failure(let b)):
+            precondition(a == b, "the cache changed a refusal (round \(round))")
+        default: preconditionFailure("the cache changed whether a body decodes (round \(round))")
+        }
+    }
+    guard case .success(let payload) = plain else { return 0 }
     precondition(!payload.repository.repoName.isEmpty, "a decoded payload always has a repository")
     let store = EventStore(capacity: 4)
     store.ingest(payload, receivedAt: 0)

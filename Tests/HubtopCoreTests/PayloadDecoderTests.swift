@@ -180,3 +180,74 @@ import Testing
                 #"{"push_data":{"images":[\#(fine)]},"repository":{"repo_name":"a/b"}}"#))?.images.count == 8)
     }
 }
+
+/// The repository cache must never change what a body decodes to.
+@Suite struct RepositoryCacheTests {
+    static let repository =
+        #"{"repo_name":"acme/api","namespace":"acme","name":"api","description":"an API","dockerfile":"FROM alpine\nRUN true\n","is_private":true,"star_count":3}"#
+
+    func body(_ repository: String = repository, tag: String = "v1", extra: String = "") -> [UInt8] {
+        Array(
+            #"{"push_data":{"tag":"\#(tag)","pushed_at":1700000000}\#(extra),"repository":\#(repository)}"#
+                .utf8)
+    }
+
+    func same(_ bytes: [UInt8], _ cache: RepositoryCache, sourceLocation: SourceLocation = #_sourceLocation) {
+        let plain = Result { () throws(PayloadError) in try PayloadDecoder.decode(bytes) }
+        let cached = Result { () throws(PayloadError) in
+            try bytes.withUnsafeBufferPointer { buffer throws(PayloadError) in
+                try PayloadDecoder.decode(buffer, cache: cache)
+            }
+        }
+        switch (plain, cached) {
+        case (.success(let a), .success(let b)): #expect(a == b, sourceLocation: sourceLocation)
+        case (.failure(let a), .failure(let b)): #expect(a == b, sourceLocation: sourceLocation)
+        default: Issue.record("the cache changed whether it decodes", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func aRepeatedRepositoryIsReusedWholeAndDecodesTheSame() throws {
+        let cache = RepositoryCache()
+        let first = try body().withUnsafeBufferPointer { try PayloadDecoder.decode($0, cache: cache) }
+        #expect(cache.count == 1)
+        let second = try body(tag: "v2").withUnsafeBufferPointer {
+            try PayloadDecoder.decode($0, cache: cache)
+        }
+        #expect(second.repositoryBox === first.repositoryBox, "the same box: nothing decoded again")
+        #expect(second.tag == "v2" && second.repository.isPrivate == true)
+        same(body(tag: "v3"), cache)
+    }
+
+    @Test func onlyWhatNeededNoRepairIsRemembered() {
+        let cache = RepositoryCache()
+        let hostile = [
+            #"{"repo_name":"acme/api","dockerfile":"FROM x \] y"}"#,  // an invalid escape: a repair
+            #"{"repo_name":"acme/api","star_count":"3"}"#,  // a coercion
+            #"{"repo_name":"acme/api","surprise":[1,2]}"#,  // an unknown field kept
+            #"{"namespace":"acme","name":"api"}"#,  // the name derived: a repair
+            #"{"repo_name":"acme/api","description":"tab\there"}"#,
+            #"{"repo_name":"acme/api","date_created":1e300}"#,  // out of range: refused
+            #"{"repo_name":""}"#,  // refused
+            #"{"repo_name":"acme/api","name":"a\u0000b"}"#,
+        ]
+        for repository in hostile {
+            for _ in 0..<2 { same(body(repository), cache) }
+        }
+        #expect(cache.count == 2, "only the two that needed no repair (escaped tab, escaped NUL)")
+        // Two repository objects merge field by field, cached or not.
+        for _ in 0..<2 {
+            same(
+                Array(
+                    #"{"repository":\#(Self.repository),"push_data":{"tag":"x"},"repository":{"owner":"o"}}"#
+                        .utf8), cache)
+            same(Array(#"{"repository":{"owner":"o"},"repository":\#(Self.repository)}"#.utf8), cache)
+        }
+        // A truncated body whose repository object never ends.
+        let cut = Array(body().dropLast(10))
+        for _ in 0..<2 { same(cut, cache) }
+        // An earlier repair of the same text is not taken for the repository's own.
+        for _ in 0..<2 {
+            same(body(#"{"repo_name":"acme/api","dockerfile":"\]"}"#, extra: #","x":"\]""#), cache)
+        }
+    }
+}

@@ -91,7 +91,7 @@ func withLimitedListener(
     await server.shutdown()
 }
 
-/// Holds two connections open (the server has counted them once it answers on one), then
+/// Holds two connections open (the server has counted them once it answers on both), then
 /// expects a third to be refused at once with `429 too_many_connections`.
 func expectThirdConnectionRefused(_ configuration: ListenerConfiguration) async throws {
     try await withLimitedListener(configuration) { port, ingestor in
@@ -101,8 +101,10 @@ func expectThirdConnectionRefused(_ configuration: ListenerConfiguration) async 
             first.close()
             second.close()
         }
+        // Both answered: both counted (under load the first can be counted after the second).
+        first.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         second.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        try await waitUntil("two connections counted") { second.canRead() }
+        try await waitUntil("two connections counted") { first.canRead() && second.canRead() }
         let third = try RawClient(port: port)
         defer { third.close() }
         let response = await third.readAll()

@@ -6,6 +6,8 @@ public final class Ingestor: Sendable {
     public let rejections: RejectionCounter
     /// `--allow-repo`; nil accepts every repository.
     public let allowlist: RepositoryAllowlist?
+    /// Repository objects decoded before: a repository's deliveries repeat it byte for byte.
+    let repositories = RepositoryCache()
 
     public init(
         store: EventStore, rejections: RejectionCounter = RejectionCounter(),
@@ -21,7 +23,7 @@ public final class Ingestor: Sendable {
     func admit(_ body: UnsafeBufferPointer<UInt8>, delivery: DeliveryInfo?) throws(PayloadError) -> (
         WebhookPayload, DeliveryInfo?
     ) {
-        let payload = try PayloadDecoder.decode(body)
+        let payload = try PayloadDecoder.decode(body, cache: repositories)
         guard let allowlist else { return (payload, delivery) }
         guard let pattern = allowlist.admit(payload.repository.repoName) else {
             throw PayloadError(

@@ -15,7 +15,7 @@ public struct JSONScanner {
 
     @usableFromInline let bytes: UnsafeBufferPointer<UInt8>
     @usableFromInline var position: Int
-    public private(set) var repairs: [String] = []
+    public internal(set) var repairs: [String] = []
     var depth = 0
 
     public init(bytes: UnsafeBufferPointer<UInt8>) {
@@ -243,6 +243,39 @@ public struct JSONScanner {
         case UInt8(ascii: "n"): try readLiteral("null")
         default: _ = try readNumberLiteral()
         }
+    }
+
+    /// Where the object starting here ends, found by its brackets and strings alone — nothing
+    /// is checked or consumed: for a byte-for-byte comparison with one decoded before (which
+    /// is what vouches for it). Nil when the bytes run out first.
+    func objectEnd() -> Int? {
+        var index = position
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "{") else { return nil }
+        var depth = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                if depth == 0 { return index + 1 }
+            case UInt8(ascii: "\""):
+                index += 1
+                while index < bytes.count {
+                    index = Self.skipPlain(bytes, from: index, to: bytes.count, stopAtControls: false).stop
+                    guard index < bytes.count else { return nil }
+                    if bytes[index] == UInt8(ascii: "\"") { break }
+                    index += 2  // an escape and what it escapes
+                }
+            default: break
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Moves to `offset` (after `objectEnd`'s object, or back to where a value began).
+    mutating func move(to offset: Int) {
+        position = offset
     }
 
     /// Skips a value and returns its text as sent (without surrounding whitespace).

@@ -45,9 +45,13 @@ public enum PayloadDecoder {
         try decode(Array(text.utf8))
     }
 
-    public static func decode(_ buffer: UnsafeBufferPointer<UInt8>) throws(PayloadError) -> WebhookPayload {
+    /// `cache`: repository objects decoded before, reused when the bytes are the same.
+    public static func decode(_ buffer: UnsafeBufferPointer<UInt8>, cache: RepositoryCache? = nil)
+        throws(PayloadError) -> WebhookPayload
+    {
         var scanner = JSONScanner(bytes: buffer)
         var state = DecodeState()
+        state.cache = cache
         do throws(JSONError) {
             guard let first = scanner.peek() else { throw JSONError(message: "empty body", offset: 0) }
             guard first == UInt8(ascii: "{") else {
@@ -64,8 +68,18 @@ public enum PayloadDecoder {
         } catch {
             throw PayloadError(.invalidJSON, error.description)
         }
+        if state.repositories > 1 && state.reusedInfo != nil {
+            // Two `repository` objects merge field by field: decode it all the plain way.
+            return try decode(buffer, cache: nil)
+        }
         state.repairs.insert(contentsOf: scanner.repairs, at: 0)
-        return try state.finish()
+        let payload = try state.finish()
+        if let cache, let range = state.cleanRepository, state.reusedInfo == nil, state.repositories == 1,
+            !state.identityRepaired
+        {
+            cache.remember(UnsafeBufferPointer(rebasing: buffer[range]), payload.repositoryBox)
+        }
+        return payload
     }
 
     // MARK: - Objects
@@ -84,6 +98,31 @@ public enum PayloadDecoder {
                     try decodePushData(&scanner, &state)
                 }
             } else if key.is("repository") {
+                state.repositories += 1
+                if let cache = state.cache, scanner.peek() == UInt8(ascii: "{"), let end = scanner.objectEnd()
+                {
+                    let start = scanner.offset
+                    let raw = UnsafeBufferPointer(rebasing: scanner.bytes[start..<end])
+                    if let box = cache.lookUp(raw) {
+                        state.reusedInfo = box
+                        scanner.move(to: end)
+                        continue
+                    }
+                    // Decoded the plain way, and remembered if it needed nothing repaired.
+                    let before = (state.repairs.count, state.extras.count)
+                    let scannerRepairs = scanner.repairs
+                    scanner.repairs = []
+                    try scanner.beginObject()
+                    try decodeRepository(&scanner, &state)
+                    let clean =
+                        scanner.repairs.isEmpty && before == (state.repairs.count, state.extras.count)
+                        && scanner.offset == end
+                    // As `addRepair` would have had them: in order, once each, at most 32.
+                    scanner.repairs = Array(
+                        (scannerRepairs + scanner.repairs.filter { !scannerRepairs.contains($0) }).prefix(32))
+                    state.cleanRepository = clean ? start..<end : nil
+                    continue
+                }
                 if try acceptNullOrObject(&scanner, &state, "repository") {
                     try decodeRepository(&scanner, &state)
                 }
@@ -325,6 +364,13 @@ struct DecodeState {
     var tag: String?
     /// Packed as they come (no string kept per image).
     var images = ImageList()
+    /// The repository cache, and what it gave or may be given: an info reused whole, the
+    /// bytes of a `repository` object decoded with nothing to repair, how many there were.
+    var cache: RepositoryCache?
+    var reusedInfo: RepositoryBox?
+    var cleanRepository: Range<Int>?
+    var repositories = 0
+    var identityRepaired = false
     var repoName: String?
     var namespace: String?
     var name: String?
@@ -360,6 +406,11 @@ struct DecodeState {
     }
 
     mutating func finish() throws(PayloadError) -> WebhookPayload {
+        if let reused = reusedInfo {
+            // Checked when it was first decoded; the rest of the delivery is checked here.
+            repoName = reused.value.repoName
+            dateCreated = reused.value.dateCreated
+        }
         let identity = try resolveIdentity()
         if let tag, tag.utf8.count > PayloadDecoder.maximumTagLength {
             throw PayloadError(
@@ -397,10 +448,13 @@ struct DecodeState {
             repairs.removeLast(more)
             repairs.append("… and \(more) more repairs")
         }
-        return WebhookPayload(
+        var payload = WebhookPayload(
             callbackURL: callbackURL, pushedAt: pushedAt, pusher: pusher, tag: tag, imageList: images,
             repository: info,
             rare: RareFields.make(mediaType: mediaType, dhi: dhi, extras: extras, repairs: repairs))
+        // The very box decoded before: the store sees the same info without comparing it.
+        if let reusedInfo { payload.repositoryBox = reusedInfo }
+        return payload
     }
 
     /// `repo_name`, or `namespace/name` when it is missing.
@@ -415,6 +469,7 @@ struct DecodeState {
         } else if let namespace, !namespace.isEmpty, let name, !name.isEmpty {
             identity = namespace + "/" + name
             repairs.append("repository.repo_name derived from namespace/name")
+            identityRepaired = true
         } else {
             throw PayloadError(
                 .missingRepository, "repository.repo_name (or namespace and name) is required")
