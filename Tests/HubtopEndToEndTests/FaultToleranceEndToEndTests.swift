@@ -1,6 +1,7 @@
 import Foundation
 import HubtopCore
 import HubtopListener
+import Synchronization
 import Testing
 
 private let token = "fault-token-0123456789"
@@ -161,6 +162,7 @@ private func body(repo: String, pushedAt: Double) -> [UInt8] {
             let child = try Child(arguments)
             let url = try await child.webhookURL()
             // Senders keep posting while the process is killed under them.
+            let answered = AckCounter()
             let senders = (0..<4).map { worker in
                 let start = next + worker * 1000
                 return Task { () -> [Int] in
@@ -171,13 +173,19 @@ private func body(repo: String, pushedAt: Double) -> [UInt8] {
                                 url: url, body: body(repo: "crash/r\(index % 7)", pushedAt: Double(index)),
                                 timeout: .seconds(2))
                         else { break }
-                        if response.status == 200 { ok.append(index) }
+                        if response.status == 200 {
+                            ok.append(index)
+                            answered.add()
+                        }
                     }
                     return ok
                 }
             }
             next += 4000
-            try await Task.sleep(for: .milliseconds(150 + 100 * round))
+            // Killed mid-stream: once deliveries are being answered (however slow the disk
+            // is), a little later each round.
+            try await eventually("deliveries answered in round \(round)", within: 30) { answered.count >= 8 }
+            try await Task.sleep(for: .milliseconds(20 + 40 * round))
             child.signal(SIGKILL)
             _ = try await child.waitForExit()
             for sender in senders { acknowledged.formUnion(await sender.value) }
@@ -197,4 +205,12 @@ private func body(repo: String, pushedAt: Double) -> [UInt8] {
         let lost = acknowledged.subtracting(stored)
         #expect(lost.isEmpty, "\(lost.count) acknowledged deliveries lost of \(acknowledged.count)")
     }
+}
+
+/// Deliveries answered `200` so far, counted from the sending tasks.
+final class AckCounter: Sendable {
+    private let value = Atomic<Int>(0)
+
+    func add() { value.wrappingAdd(1, ordering: .relaxed) }
+    var count: Int { value.load(ordering: .relaxed) }
 }
