@@ -88,35 +88,20 @@ public struct JSONScanner {
     /// The next key of the current object, or nil when the object ends (the `}` is consumed).
     /// `first` tells whether this is the first key (no comma expected before it).
     public mutating func nextKey(first: inout Bool) throws(JSONError) -> String? {
-        skipWhitespace()
-        guard position < bytes.count else { throw error("unexpected end of input inside an object") }
-        if bytes[position] == UInt8(ascii: "}") {
-            position += 1
-            depth -= 1
-            return nil
-        }
-        if !first {
-            try expect(UInt8(ascii: ","), "',' or '}'")
-            skipWhitespace()
-        }
-        first = false
-        guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
-            throw error("expected a string key, found \(describeByte())")
-        }
+        guard try atNextKey(first: &first) else { return nil }
         let key = try readStringLiteral()
         try expect(UInt8(ascii: ":"), "':'")
         return key
     }
 
-    /// Like `nextKey`, but a plain key comes back as its bytes, with no `String` made: the
-    /// payload decoder compares them with the names it knows.
-    mutating func nextMemberKey(first: inout Bool) throws(JSONError) -> MemberKey? {
+    /// Moves to the opening quote of the next key; false when the object ends (its `}` consumed).
+    private mutating func atNextKey(first: inout Bool) throws(JSONError) -> Bool {
         skipWhitespace()
         guard position < bytes.count else { throw error("unexpected end of input inside an object") }
         if bytes[position] == UInt8(ascii: "}") {
             position += 1
             depth -= 1
-            return nil
+            return false
         }
         if !first {
             try expect(UInt8(ascii: ","), "',' or '}'")
@@ -126,6 +111,13 @@ public struct JSONScanner {
         guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
             throw error("expected a string key, found \(describeByte())")
         }
+        return true
+    }
+
+    /// Like `nextKey`, but a plain key comes back as its bytes, with no `String` made: the
+    /// payload decoder compares them with the names it knows.
+    mutating func nextMemberKey(first: inout Bool) throws(JSONError) -> MemberKey? {
+        guard try atNextKey(first: &first) else { return nil }
         let at = position
         let key: MemberKey
         if let raw = plainStringBytes() {
