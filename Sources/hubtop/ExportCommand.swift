@@ -113,15 +113,19 @@ struct ExportCommand: AsyncParsableCommand {
                 throw fail("hubtop export: no journal at \(journal)")
             }
             do {
-                skipped = try JournalReader.read(journal) { entry in
-                    if case .success(.appended(let id)) = ingestor.ingest(
-                        entry.body, receivedAt: entry.receivedAt),
-                        keepBodies
-                    {
-                        bodies[id] = entry.body
-                    }
-                    return true
-                }.skipped
+                if keepBodies {
+                    skipped = try JournalReader.read(journal) { entry in
+                        if case .success(.appended(let id)) = ingestor.ingest(
+                            entry.body, receivedAt: entry.receivedAt)
+                        {
+                            bodies[id] = entry.body
+                        }
+                        return true
+                    }.skipped
+                } else {
+                    // Only the events: decoded on every core, as at start.
+                    skipped = try JournalReplay.replay(journal, into: ingestor, delivery: nil).skipped
+                }
             } catch {
                 throw fail("hubtop export: \(error)")
             }
