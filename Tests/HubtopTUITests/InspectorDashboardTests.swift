@@ -1,3 +1,4 @@
+import Foundation
 import HubtopCore
 import Testing
 
@@ -174,5 +175,20 @@ import Testing
             try Clipboard.sequence(for: [UInt8](repeating: 1, count: Clipboard.limit + 1), term: "xterm")
                 .get()
         }
+    }
+
+    @Test func theClipboardFileIsPrivateAndNeverWrittenThroughASymlink() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("clip-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let victim = directory.appendingPathComponent("victim").path
+        let clipboard = directory.appendingPathComponent("clipboard.txt").path
+        try "keep me".write(toFile: victim, atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: clipboard, withDestinationPath: victim)
+        #expect(Clipboard.write(Array("copied".utf8), to: clipboard))
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep me")
+        #expect(try String(contentsOfFile: clipboard, encoding: .utf8) == "copied")
+        let mode = try FileManager.default.attributesOfItem(atPath: clipboard)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
     }
 }

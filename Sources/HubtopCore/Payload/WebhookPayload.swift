@@ -18,7 +18,7 @@ public struct WebhookPayload: Sendable, Equatable {
     /// a million of these.
     public var images: ImageList {
         get { tail.images }
-        set { tail = PushTail(callbackPart: tail.callbackPart, images: newValue) }
+        set { tail = tail.replacingImages(newValue) }
     }
     /// Shared between events while it stays the same (the store keeps one per repository):
     /// most pushes repeat their repository's description, Dockerfile and flags.
@@ -112,10 +112,6 @@ struct PushTail: Sendable, Equatable {
 
     init() {}
 
-    init(callbackPart: String?, images: ImageList) {
-        self.init(callbackPart: callbackPart.map { Array($0.utf8) }, images: images)
-    }
-
     init<Part: Collection<UInt8>>(callbackPart: Part?, images: ImageList) {
         guard callbackPart != nil || !images.isEmpty else { return }
         var part: [UInt8] = []
@@ -136,6 +132,12 @@ struct PushTail: Sendable, Equatable {
     private var partLength: Int {
         guard bytes.count >= 5 else { return 0 }
         return (1...4).reduce(0) { $0 | Int(bytes[$1]) << (8 * ($1 - 1)) }
+    }
+
+    /// The same callback part with other images.
+    func replacingImages(_ images: ImageList) -> PushTail {
+        guard bytes.first == 1 else { return PushTail(callbackPart: nil as [UInt8]?, images: images) }
+        return PushTail(callbackPart: bytes[5..<5 + partLength], images: images)
     }
 
     var callbackPart: String? {

@@ -14,24 +14,28 @@ public enum ExportFile {
     public static func write(
         _ events: [StoredEvent], format: ExportFormat, to path: String, overwrite: Bool
     ) -> ExportOutcome {
+        if let failure = privately(to: path, overwrite: overwrite, { $0.append(events, format: format) }) {
+            if failure == EEXIST, !overwrite { return .exists(path: path) }
+            return .failed(path: path, reason: String(cString: strerror(failure)))
+        }
+        return .written(path: path, events: events.count)
+    }
+
+    /// Writes a file readable by the owner only, as `write` describes (no symlink followed; an
+    /// overwrite goes to a new file renamed over the name); nil, or the `errno` that stopped it.
+    static func privately(to path: String, overwrite: Bool, _ fill: (inout ChunkedWriter) -> Void) -> Int32? {
         let target = overwrite ? path + ".hubtop-\(UInt32.random(in: 0...UInt32.max)).tmp" : path
         let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        if fd < 0 {
-            let code = errno
-            if code == EEXIST, !overwrite { return .exists(path: path) }
-            return .failed(path: path, reason: String(cString: strerror(code)))
-        }
+        guard fd >= 0 else { return errno }
         var writer = ChunkedWriter(fd: fd)
-        writer.append(events, format: format)
+        fill(&writer)
+        writer.flush()
         let synced = !overwrite || fsync(fd) == 0
         let closed = close(fd) == 0
         var failure = writer.failure ?? (synced && closed ? nil : errno)
         if failure == nil, overwrite, rename(target, path) != 0 { failure = errno }
-        if let failure {
-            if overwrite { unlink(target) }
-            return .failed(path: path, reason: String(cString: strerror(failure)))
-        }
-        return .written(path: path, events: events.count)
+        if failure != nil, overwrite { unlink(target) }
+        return failure
     }
 }
 
@@ -44,6 +48,11 @@ public struct ChunkedWriter {
     public init(fd: Int32) {
         self.fd = fd
         buffer.reserveCapacity(1 << 16)
+    }
+
+    public mutating func append(bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16 { flush() }
     }
 
     public mutating func append(_ line: String) {

@@ -46,18 +46,9 @@ enum Clipboard {
         return "\(refusal): the \(size) is in \(saved)"
     }
 
-    /// Private to the user: a copied command may carry the token (`--copy-token`).
+    /// Private to the user (a copied command may carry the token, `--copy-token`), written
+    /// the way exports are: never through a symlink.
     static func write(_ bytes: [UInt8], to path: String) -> Bool {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return false }
-            offset += written
-        }
-        return true
+        ExportFile.privately(to: path, overwrite: true) { $0.append(bytes: bytes) } == nil
     }
 }
