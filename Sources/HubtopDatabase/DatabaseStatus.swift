@@ -7,6 +7,8 @@ import Synchronization
 public final class DatabaseStatus: Sendable {
     struct State {
         var writerConnected = false
+        /// Set when the writer's last attempt failed; cleared when it commits again.
+        var writerFailing = false
         var followerConnected = false
         var lastError: (at: Double, text: String)?
         var lostAt: Double?
@@ -40,6 +42,7 @@ public final class DatabaseStatus: Sendable {
                 state.followerConnected = false
             } else {
                 state.writerConnected = false
+                state.writerFailing = true
             }
         }
     }
@@ -64,7 +67,9 @@ public final class DatabaseStatus: Sendable {
         }
     }
 
-    func health(_ writer: inout JSONWriter) {
+    var writerFailing: Bool { state.withLock { $0.writerFailing } }
+
+    func health(_ writer: inout JSONWriter, detailed: Bool) {
         let state = self.state.withLock { $0 }
         func milliseconds(_ seconds: Double) -> JSONValue { .number((seconds * 10_000).rounded() / 10) }
         let batches = Double(max(1, state.batches))
@@ -80,7 +85,7 @@ public final class DatabaseStatus: Sendable {
             ("slowest_commit_ms", milliseconds(state.slowestCommitSeconds)),
             ("backlog", .number(Double(state.backlog))), ("pruned", .number(Double(state.pruned))),
         ]
-        if let error = state.lastError { members.append(("last_error", .string(error.text))) }
+        if detailed, let error = state.lastError { members.append(("last_error", .string(error.text))) }
         for (key, value) in members {
             writer.key(key)
             writer.value(value)

@@ -76,7 +76,11 @@ public final class GroupCommitter: DeliverySink, Sendable {
         waiter?.resume()
     }
 
-    public func health(_ writer: inout JSONWriter) { status.health(&writer) }
+    public func health(_ writer: inout JSONWriter, detailed: Bool) {
+        status.health(&writer, detailed: detailed)
+    }
+
+    public var unavailableReason: String? { status.writerFailing ? "database_unavailable" : nil }
 
     public func gauges() -> [(name: String, help: String, value: Double)] {
         let state = status.state.withLock { $0 }
@@ -131,6 +135,7 @@ public final class GroupCommitter: DeliverySink, Sendable {
                 let seconds = clock() - started
                 status.update { state in
                     state.writerConnected = true
+                    state.writerFailing = false
                     state.batches += 1
                     state.rows += batch.count
                     state.lastBatch = batch.count

@@ -8,6 +8,10 @@ import HubtopCore
 /// killing it (and everything it started: it leads a process group of its own) at a deadline.
 /// It inherits no descriptor of this process but the three it is given: the listener's sockets
 /// stay the listener's.
+/// glibc's `pipe2`, which Swift's Glibc module leaves out (it sits behind `_GNU_SOURCE`).
+@_silgen_name("pipe2")
+private func systemPipe2(_ descriptors: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
+
 enum ChildProcess {
     enum Status: Equatable {
         case exited(Int32)
@@ -22,12 +26,12 @@ enum ChildProcess {
     ) -> (status: Status, output: [UInt8]) {
         var stdin: [Int32] = [-1, -1]
         var stdout: [Int32] = [-1, -1]
-        guard pipe(&stdin) == 0 else { return (.notStarted("no pipe"), []) }
-        guard pipe(&stdout) == 0 else {
+        // Close-on-exec from birth: a command another thread starts meanwhile inherits neither end.
+        guard systemPipe2(&stdin, O_CLOEXEC) == 0 else { return (.notStarted("no pipe"), []) }
+        guard systemPipe2(&stdout, O_CLOEXEC) == 0 else {
             for fd in stdin { close(fd) }
             return (.notStarted("no pipe"), [])
         }
-        for fd in stdin + stdout { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -134,12 +138,33 @@ enum ChildProcess {
         }
         if inputOpen { close(stdin[1]) }
         close(stdout[0])
-        if timedOut { kill(-pid, SIGKILL) }
+        // The deadline holds after the output ends too: a command that closed its stdout and
+        // stderr (`exec ./deploy.sh >>deploy.log 2>&1`) may still run for ever.
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        if timedOut { return (.timedOut, output) }
+        if !timedOut { timedOut = !waitForExit(pid, &status, until: deadline) }
+        if timedOut {
+            kill(-pid, SIGKILL)
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            return (.timedOut, output)
+        }
         if status & 0x7F == 0 { return (.exited((status >> 8) & 0xFF), output) }
         return (.signalled(status & 0x7F), output)
+    }
+
+    /// Waits for `pid` to exit until `deadline`; false when it is still running then. Checked
+    /// every 50 ms at first, less often as time passes: this only runs while a command outlives
+    /// its output, and there is no descriptor to wait on for a process here.
+    static func waitForExit(_ pid: pid_t, _ status: inout Int32, until deadline: Double) -> Bool {
+        var step = 0.05
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid || (reaped < 0 && errno != EINTR) { return true }
+            let left = deadline - now()
+            if left <= 0 { return false }
+            var pause = timespec(tv_sec: 0, tv_nsec: Int(min(step, left) * 1e9))
+            nanosleep(&pause, nil)
+            step = min(step * 2, 0.5)
+        }
     }
 
     static func now() -> Double {

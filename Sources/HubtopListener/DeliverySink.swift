@@ -5,8 +5,11 @@ import HubtopCore
 /// with `Retry-After` when it cannot be.
 public protocol DeliverySink: Sendable {
     func commit(_ delivery: SinkDelivery, completion: @escaping @Sendable (SinkOutcome) -> Void)
-    /// What `/healthz` shows of it: a JSON object's members, written by the sink.
-    func health(_ writer: inout JSONWriter)
+    /// What `/healthz` shows of it: a JSON object's members, written by the sink; driver
+    /// messages only when `detailed` (the request bore the metrics token).
+    func health(_ writer: inout JSONWriter, detailed: Bool)
+    /// A reason code while commits fail (`/healthz` then answers `503`); nil while they succeed.
+    var unavailableReason: String? { get }
     /// Gauges for `/metrics` (`hubtop_` is prefixed to each name).
     func gauges() -> [(name: String, help: String, value: Double)]
 }

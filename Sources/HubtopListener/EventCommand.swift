@@ -120,12 +120,15 @@ public final class EventCommand: Sendable {
         return ": " + String(lines.joined(separator: " ⏎ ").suffix(300))
     }
 
+    /// This process's environment less every `HUBTOP_` variable: those hold hubtop's secrets
+    /// (`HUBTOP_TOKEN`, `HUBTOP_METRICS_TOKEN`, `HUBTOP_DATABASE_URL`, `HUBTOP_REGISTRY_TOKEN`, …),
+    /// and the command gets its own `HUBTOP_*` values for the event.
     static func inheritedEnvironment() -> [String: String] {
         var result: [String: String] = [:]
         var pointer = environ
         while let entry = pointer.pointee {
             let text = String(cString: entry)
-            if let equals = text.firstIndex(of: "=") {
+            if let equals = text.firstIndex(of: "="), !text.hasPrefix("HUBTOP_") {
                 result[String(text[..<equals])] = String(text[text.index(after: equals)...])
             }
             pointer += 1

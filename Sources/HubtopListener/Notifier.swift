@@ -68,9 +68,10 @@ public final class Notifier: Sendable {
                     at: now))
             return
         }
-        let text = ChatMessage.text(template, event, digest: store.image(of: id)?.digest)
+        let digest = store.image(of: id)?.digest
         for target in forwarder.targets {
             let format = formats[target.url] ?? .slack
+            let text = ChatMessage.text(template, event, digest: digest, format: format)
             forwarder.enqueue(
                 Forwarder.Delivery(
                     eventID: id, deliveryID: DeliveryIDs.next(),

@@ -4,7 +4,8 @@ import NIOHTTP1
 /// Where a request goes, decided from its head alone.
 enum Route {
     case hook
-    case health
+    /// `detailed`: the metrics token came with it, so paths and driver messages may be shown.
+    case health(detailed: Bool)
     case metrics
     /// Answer this once the request ends, ignoring its body.
     case refuse(HTTPResponseStatus, reason: String, detail: String, headers: [(String, String)])
@@ -33,23 +34,21 @@ struct Router {
                     .methodNotAllowed, reason: "method_not_allowed", detail: "use GET",
                     headers: [("Allow", "GET")])
             }
-            if !configuration.metricsPublic {
-                let credentials = head.headers.first(name: "authorization") ?? ""
-                let token = credentials.lowercased().hasPrefix("bearer ") ? credentials.dropFirst(7) : ""
-                // Its own token: a Prometheus configuration never holds the webhook secret.
-                guard let expected = configuration.metricsToken, WebhookToken.matches(token, expected) else {
-                    return .refuse(
-                        .unauthorized, reason: "unauthorized",
-                        detail: configuration.metricsToken == nil
-                            ? "/metrics is closed: start hubtop with --metrics-token (or --metrics-public)"
-                            : "/metrics needs Authorization: Bearer <metrics token>",
-                        headers: [("WWW-Authenticate", "Bearer")])
-                }
+            // Its own token: a Prometheus configuration never holds the webhook secret.
+            if !configuration.metricsPublic && !carriesMetricsToken(head) {
+                return .refuse(
+                    .unauthorized, reason: "unauthorized",
+                    detail: configuration.metricsToken == nil
+                        ? "/metrics is closed: start hubtop with --metrics-token (or --metrics-public)"
+                        : "/metrics needs Authorization: Bearer <metrics token>",
+                    headers: [("WWW-Authenticate", "Bearer")])
             }
             return .metrics
         }
         if path == "/healthz" {
-            if head.method == .GET || head.method == .HEAD { return .health }
+            if head.method == .GET || head.method == .HEAD {
+                return .health(detailed: carriesMetricsToken(head))
+            }
             return .refuse(
                 .methodNotAllowed, reason: "method_not_allowed", detail: "use GET",
                 headers: [("Allow", "GET")])
@@ -70,20 +69,44 @@ struct Router {
         return notFound
     }
 
+    /// Whether the request bears `Authorization: Bearer <metrics token>`.
+    func carriesMetricsToken(_ head: HTTPRequestHead) -> Bool {
+        guard let expected = configuration.metricsToken else { return false }
+        let credentials = head.headers.first(name: "authorization") ?? ""
+        let token = credentials.lowercased().hasPrefix("bearer ") ? credentials.dropFirst(7) : ""
+        return WebhookToken.matches(token, expected)
+    }
+
     var notFound: Route {
         .refuse(.notFound, reason: "not_found", detail: "no such endpoint", headers: [])
     }
 }
 
-/// `GET /healthz`: what the store holds and what was refused, as JSON.
+/// `GET /healthz`: whether deliveries can be taken, what the store holds and what was refused,
+/// as JSON. `503` with `"status":"degraded"` and a reason code while deliveries would get `503`
+/// (a load balancer must take the receiver out of rotation); file paths and driver messages only
+/// for a request with the metrics token.
 enum HealthResponder {
-    static func json(ingestor: Ingestor, configuration: ListenerConfiguration) -> String {
+    /// Why deliveries cannot be made durable now, as a reason code; nil while they can.
+    static func degradedReason(_ configuration: ListenerConfiguration) -> String? {
+        if let sink = configuration.sink { return sink.unavailableReason }
+        if configuration.journal?.lastError != nil { return "journal_unavailable" }
+        return nil
+    }
+
+    static func json(ingestor: Ingestor, configuration: ListenerConfiguration, detailed: Bool) -> String {
         let totals = ingestor.store.totals
         let rejections = ingestor.rejections.byReason
         var writer = JSONWriter()
         writer.beginObject()
         writer.key("status")
-        writer.string("ok")
+        if let reason = degradedReason(configuration) {
+            writer.string("degraded")
+            writer.key("reason")
+            writer.string(reason)
+        } else {
+            writer.string("ok")
+        }
         writer.key("events")
         writer.integer(totals.events)
         writer.key("repositories")
@@ -102,18 +125,19 @@ enum HealthResponder {
             writer.key("output_dropped")
             writer.integer(output.dropped)
         }
+        // Without the metrics token a problem is named by its code: its text names paths.
         if let problem = configuration.journal?.lastError {
             writer.key("journal_error")
-            writer.string(problem)
+            writer.string(detailed ? problem : "journal_unavailable")
         }
         if let warning = configuration.journal?.warning {
             writer.key("journal_warning")
-            writer.string(warning)
+            writer.string(detailed ? warning : "journal_cannot_rotate")
         }
         if let sink = configuration.sink {
             writer.key("database")
             writer.beginObject()
-            sink.health(&writer)
+            sink.health(&writer, detailed: detailed)
             writer.endObject()
         }
         writer.key("rejections")

@@ -89,10 +89,12 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func finish(_ route: Route, head: HTTPRequestHead, context: ChannelHandlerContext) {
         switch route {
-        case .health:
+        case .health(let detailed):
             respond(
-                context: context, head: head, status: .ok,
-                json: HealthResponder.json(ingestor: ingestor, configuration: configuration))
+                context: context, head: head,
+                status: HealthResponder.degradedReason(configuration) == nil ? .ok : .serviceUnavailable,
+                json: HealthResponder.json(
+                    ingestor: ingestor, configuration: configuration, detailed: detailed))
         case .metrics:
             respond(
                 context: context, head: head, status: .ok,

@@ -143,12 +143,22 @@ struct TeamModeEndToEndTests {
         #expect(refused.status == 503, "\(refused.body)")
         #expect(refused.headers.contains { $0.0.lowercased() == "retry-after" })
         #expect(refused.body.contains("database_unavailable"))
+        // Health says so too, so that a load balancer takes the receiver out of rotation; the
+        // driver's message only for a request with the metrics token.
+        let healthURL = url.replacingOccurrences(of: "/hook/" + Self.token, with: "/healthz")
+        let health = try await HTTPPost.post(url: healthURL, body: [], method: "GET")
+        #expect(health.status == 503, "\(health.body)")
+        let members = try JSONValue.parse(health.body).members
+        #expect(members["status"] == .string("degraded"))
+        #expect(members["reason"] == .string("database_unavailable"))
+        #expect(members["database"]?.members["last_error"] == nil, "\(health.body)")
         try database.start()
         #expect(
             try await Self.postUntilTaken(url, Self.delivery(501)), "taken again once the database is back")
         try await eventually("the viewer shows it", within: 30) {
             Self.pushTimes(viewer.stdout).contains(1_780_000_501)
         }
+        #expect(try await HTTPPost.post(url: healthURL, body: [], method: "GET").status == 200)
         #expect(
             try database.psql("SELECT count(*) FROM hubtop_events WHERE deliveries > 0")
                 == "\(acknowledged.count + 1)")

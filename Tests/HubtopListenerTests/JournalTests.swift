@@ -115,6 +115,31 @@ let testToken = "test-token-0123456789"
         #expect(bad.status == 400)
     }
 
+    @Test func healthIsDegradedWhileTheJournalCannotBeWrittenAndHidesItsPath() async throws {
+        let ingestor = Ingestor(store: EventStore())
+        var configuration = ListenerConfiguration(port: 0, token: testToken, eventLoopThreads: 1)
+        configuration.journal = try Journal(path: "/dev/full", policy: .always)
+        configuration.metricsToken = "metrics-token-0123456789"
+        let server = WebhookServer(configuration: configuration, ingestor: ingestor)
+        let port = try await server.start()
+        defer { Task { await server.shutdown() } }
+        let base = "http://127.0.0.1:\(port)"
+        #expect(try await HTTPPost.post(url: base + "/healthz", body: [], method: "GET").status == 200)
+        _ = try await HTTPPost.post(url: base + "/hook/\(testToken)", body: bytes(DockerHubExample.body))
+        let health = try await HTTPPost.post(url: base + "/healthz", body: [], method: "GET")
+        #expect(health.status == 503, "a load balancer takes it out of rotation")
+        #expect(jsonObject(health.body)["status"] == .string("degraded"))
+        #expect(jsonObject(health.body)["reason"] == .string("journal_unavailable"))
+        #expect(
+            jsonObject(health.body)["journal_error"] == .string("journal_unavailable"),
+            "no message without the metrics token: \(health.body)")
+        let detailed = try await HTTPPost.post(
+            url: base + "/healthz", body: [],
+            extraHeaders: [("Authorization", "Bearer metrics-token-0123456789")], method: "GET")
+        #expect(detailed.status == 503)
+        #expect(detailed.body.contains("No space left on device"), "\(detailed.body)")
+    }
+
     @Test func acceptedDeliveriesAreJournaledBeforeTheAnswer() async throws {
         let path = temporaryPath("listener.ndjson")
         defer { try? FileManager.default.removeItem(atPath: path) }

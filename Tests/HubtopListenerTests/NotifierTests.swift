@@ -86,6 +86,31 @@ import Testing
             ChatMessage.text("{digest}", event, digest: "sha256:" + String(repeating: "ab", count: 32))
                 == "(abababababab)")
         #expect(ChatMessage.Format.guess(host: "ntfy.sh") == .ntfy)
+    }
+
+    @Test func payloadValuesCannotPingAChannelOrLink() async throws {
+        let chat = TestReceiver()
+        let port = try await chat.start()
+        defer { Task { await chat.stop() } }
+        let store = EventStore()
+        let slack = try Notifier(
+            urls: ["http://127.0.0.1:\(port)/services/T0/B0/x"], format: .slack,
+            template: "<!here> {pusher} pushed {tag}", filter: nil, store: store, metrics: nil)
+        slack.start()
+        defer { slack.stop() }
+        store.ingest(
+            WebhookPayload(
+                pushedAt: 1, pusher: "eve <!channel>", tag: "<https://evil.example|click> & more",
+                repository: RepositoryInfo(repoName: "acme/api")), receivedAt: 1)
+        try await waitUntil("the message arrives") { chat.received.count == 1 }
+        let text = try JSONValue.parse(String(decoding: chat.received[0].body, as: UTF8.self)).members[
+            "text"]?
+            .string
+        #expect(
+            text == "<!here> eve &lt;!channel&gt; pushed &lt;https://evil.example|click&gt; &amp; more",
+            "the template's markup stays; the payload's is escaped")
+        let event = store.event(id: 1)!
+        #expect(ChatMessage.text("{pusher}", event, digest: nil, format: .ntfy) == "eve <!channel>")
         #expect(ChatMessage.Format.guess(host: "hooks.slack.com") == .slack)
     }
 }

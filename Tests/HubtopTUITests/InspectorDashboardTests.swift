@@ -104,6 +104,28 @@ import Testing
         #expect(fixture.screen.contains("copied the body (1 KiB) via OSC 52"))
     }
 
+    @Test func yCopiesRawControlsAsEscapesWithTheSameJSONMeaning() throws {
+        // Raw ESC, BEL, C1 and a bidi override inside strings, as a hostile sender posts them.
+        let raw =
+            "{\"push_data\":{\"tag\":\"v1\u{1B}]52;c;ZXZpbA==\u{07}\",\"pusher\":\"mal\u{202E}ory\u{85}\"},\n"
+            + " \"repository\":{\"repo_name\":\"acme/api\",\"name\":\"a\\\"b\"}}"
+        var fixture = Fixture(requestBudget: 1 << 20)
+        fixture.post("acme/api", tag: "v1", at: 999_000)
+        fixture.store.record(request("p-1", body: raw), for: 1)
+        fixture.model.refresh(&fixture.state)
+        fixture.send(.key(.character("4")), .key(.enter), .key(.character("y")))
+        guard case .copy(let body, _)? = fixture.state.effects.last else {
+            Issue.record("no copy effect: \(fixture.state.effects)")
+            return
+        }
+        let text = String(decoding: body, as: UTF8.self)
+        #expect(
+            !text.unicodeScalars.contains { [0x1B, 0x07, 0x85, 0x202E].contains($0.value) },
+            "nothing a terminal acts on: \(text)")
+        #expect(text.contains(#"v1\u001b]52;c;ZXZpbA==\u0007"#), "\(text)")
+        #expect(try JSONValue.parse(text) == JSONValue.parse(raw), "the same JSON value")
+    }
+
     @Test func rAsksWhereAndEnterSendsToTheForwardTargetsOrTheTypedURL() {
         var fixture = opened()
         fixture.send(.key(.character("i")), .key(.character("r")))

@@ -39,6 +39,9 @@ let themesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent(
         ("[t\nx = 1", 1, "expected ']'"), ("a = 1\na = 2", 2, "duplicate key 'a'"),
         ("a.b = 1", 1, "dotted keys"),
         ("a = { fg = 1 fg = 2 }", 1, "expected ',' or '}'"), ("a = 1 2", 1, "unexpected '2'"),
+        // Deep nesting crashed the process (a stack overflow) instead of being an error.
+        ("x = 1\na = " + String(repeating: "[", count: 200_000), 2, "nested more than 32 deep"),
+        ("a = " + String(repeating: "{ b = ", count: 100_000), 1, "nested more than 32 deep"),
     ])
     func tomlErrorsNameTheLine(_ text: String, _ line: Int, _ message: String) {
         do {

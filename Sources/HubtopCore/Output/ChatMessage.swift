@@ -24,8 +24,13 @@ public enum ChatMessage {
 
     /// The template filled in. Payload text is untrusted: each value is one line of visible
     /// characters (controls, bidi and invisible ones made visible), the link only when it is a
-    /// plain http(s) URL, and the whole message at most 1,000 characters.
-    public static func text(_ template: String, _ event: StoredEvent, digest: String?) -> String {
+    /// plain http(s) URL, and the whole message at most 1,000 characters. For Slack's body (and
+    /// the JSON one, whose `text` goes the same way) `&`, `<` and `>` in values are escaped as
+    /// Slack documents, so that a pusher named `<!channel>` pings nobody; the template's own
+    /// markup is the user's and stays. ntfy bodies are plain text (no `Markdown` header).
+    public static func text(_ template: String, _ event: StoredEvent, digest: String?, format: Format = .ntfy)
+        -> String
+    {
         let link = event.payload.repository.repoURL.flatMap(ImageConfig.webURL) ?? ""
         let values: [String: String] = [
             "repo": event.repoName, "tag": event.tag ?? "(no tag)", "pusher": event.pusher ?? "?",
@@ -39,7 +44,8 @@ public enum ChatMessage {
             out += rest[..<open]
             let after = rest[rest.index(after: open)...]
             if let close = after.firstIndex(of: "}"), let value = values[String(after[..<close])] {
-                out += TerminalSanitizer.line(value)
+                let line = TerminalSanitizer.line(value)
+                out += format == .ntfy ? line : slackEscaped(line)
                 rest = after[after.index(after: close)...]
             } else {
                 out += "{"
@@ -50,6 +56,22 @@ public enum ChatMessage {
         // Empty placeholders leave doubled spaces behind.
         while out.contains("  ") { out = out.replacingOccurrences(of: "  ", with: " ") }
         return String(out.trimmingCharacters().prefix(1000))
+    }
+
+    /// `&`, `<`, `>` as Slack's message formatting wants them escaped in text that is data.
+    static func slackEscaped(_ value: String) -> String {
+        guard value.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E }) else { return value }
+        var out = ""
+        out.reserveCapacity(value.utf8.count + 8)
+        for character in value {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 
     /// The request body for `format`.

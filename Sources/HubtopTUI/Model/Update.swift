@@ -416,7 +416,8 @@ public struct DashboardModel: Sendable {
                 state.flash = "not copied: the body was cut when kept"
                 return
             }
-            state.effects.append(.copy(request.body, what: "body"))
+            // Escaped: a hostile body's ESC bytes must not ride along into a terminal on paste.
+            state.effects.append(.copy(JSONWriter.escapingUnsafeText(in: request.body), what: "body"))
         case .character("Y"):
             guard request.bodyIsWhole else {
                 state.flash = "not copied: the body was cut when kept"

@@ -75,6 +75,10 @@ public enum TOMLSubset {
         let scalars: [Unicode.Scalar]
         var position = 0
         let line: Int
+        /// Arrays and inline tables open around the value being read: bounded, so that a hostile
+        /// file is a parse error and not a stack overflow.
+        var depth = 0
+        static let maximumDepth = 32
 
         init(_ scalars: [Unicode.Scalar], line: Int) {
             self.scalars = scalars
@@ -128,8 +132,13 @@ public enum TOMLSubset {
             switch scalar {
             case "\"": return .string(try basicString())
             case "'": return .string(try literalString())
-            case "[": return try array()
-            case "{": return try inlineTable()
+            case "[", "{":
+                guard depth < Self.maximumDepth else {
+                    throw error("arrays and tables nested more than \(Self.maximumDepth) deep")
+                }
+                depth += 1
+                defer { depth -= 1 }
+                return scalar == "[" ? try array() : try inlineTable()
             case "t", "f":
                 let word = word()
                 if word == "true" { return .bool(true) }
