@@ -3,6 +3,10 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Raw HTTP answers for handlers that sit before the HTTP codec (or must not depend on it).
 enum RawResponse {
     static func buffer(
@@ -105,6 +109,13 @@ final class RequestDeadlineHandler: ChannelInboundHandler {
     }
 }
 
+/// What one connection's handlers tell each other (all on the connection's event loop).
+final class ConnectionState {
+    /// A request was refused before it ended (`413`) and the connection is closing: what the
+    /// parser makes of the rest of that request is no new fault of the sender's.
+    var refusedEarly = false
+}
+
 /// Turns HTTP parse errors into JSON answers: `431` for oversized headers, `400` otherwise.
 /// Stands where NIO's own error handler would (which answers with an empty body).
 final class ProtocolErrorHandler: ChannelInboundHandler {
@@ -112,13 +123,23 @@ final class ProtocolErrorHandler: ChannelInboundHandler {
     typealias OutboundOut = HTTPServerResponsePart
     private let rejections: RejectionCounter
     private let penaltyBox: PenaltyBox?
+    private let connection: ConnectionState
 
-    init(rejections: RejectionCounter, penaltyBox: PenaltyBox?) {
+    init(
+        rejections: RejectionCounter, penaltyBox: PenaltyBox?, connection: ConnectionState = ConnectionState()
+    ) {
         self.rejections = rejections
         self.penaltyBox = penaltyBox
+        self.connection = connection
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if connection.refusedEarly {
+            // Already answered and counted once: the unread rest of that request is not a second
+            // fault, nor a strike against a sender that had the token.
+            context.close(promise: nil)
+            return
+        }
         if let penaltyBox, let address = context.channel.remoteAddress?.ipAddress {
             _ = penaltyBox.strike(address, now: WallClock.now())
         }
@@ -171,9 +192,10 @@ public final class PenaltyBox: Sendable {
     }
     private let allowances = Mutex<[String: Allowance]>([:])
     /// Beyond this many addresses, those with a full allowance and no penalty are forgotten.
-    private let maximumAddresses = 65_536
+    private let maximumAddresses: Int
 
-    public init(rate: Double, burst: Double? = nil, penalty: Double = 60) {
+    public init(rate: Double, burst: Double? = nil, penalty: Double = 60, maximumAddresses: Int = 65_536) {
+        self.maximumAddresses = maximumAddresses
         self.rate = rate
         self.burst = max(1, burst ?? rate * 2)
         self.penalty = penalty
@@ -182,13 +204,21 @@ public final class PenaltyBox: Sendable {
     /// Counts one request without the token from `address`; nil when it may go on, else the whole
     /// seconds until the address is let out of the box.
     public func strike(_ address: String, now: Double) -> Int? {
-        allowances.withLock { allowances in
+        let address = Self.key(address)
+        return allowances.withLock { allowances in
             if allowances.count >= maximumAddresses && allowances[address] == nil {
                 let (burst, rate) = (self.burst, self.rate)
                 allowances = allowances.filter {
                     $0.value.boxedUntil > now || $0.value.tokens + (now - $0.value.updated) * rate < burst
                 }
-                if allowances.count >= maximumAddresses { allowances.removeAll() }
+                if allowances.count >= maximumAddresses {
+                    // Still full: those let out soonest go first, the boxed ones last — a flood of
+                    // new addresses must not set the ones in the box free.
+                    let kept = allowances.sorted {
+                        ($0.value.boxedUntil, -$0.value.tokens) > ($1.value.boxedUntil, -$1.value.tokens)
+                    }.prefix(maximumAddresses * 3 / 4)
+                    allowances = Dictionary(uniqueKeysWithValues: kept.map { ($0.key, $0.value) })
+                }
             }
             var allowance = allowances[address] ?? Allowance(tokens: burst, updated: now)
             defer { allowances[address] = allowance }
@@ -206,7 +236,24 @@ public final class PenaltyBox: Sendable {
 
     /// Whether `address` is in the box now.
     public func isBoxed(_ address: String, now: Double) -> Bool {
-        allowances.withLock { ($0[address]?.boxedUntil ?? 0) > now }
+        allowances.withLock { ($0[Self.key(address)]?.boxedUntil ?? 0) > now }
+    }
+
+    /// What an address is held responsible as: an IPv4 address itself, an IPv6 address by its
+    /// /64 (one host is handed a whole /64, so single addresses cost an attacker nothing).
+    static func key(_ address: String) -> String {
+        guard address.contains(":") else { return address }
+        var bytes = in6_addr()
+        guard inet_pton(AF_INET6, address, &bytes) == 1 else { return address }
+        let octets = withUnsafeBytes(of: bytes) { Array($0) }
+        // IPv4-mapped (::ffff:a.b.c.d): the IPv4 address.
+        if octets[0..<10].allSatisfy({ $0 == 0 }) && octets[10] == 0xFF && octets[11] == 0xFF {
+            return octets[12...].map(String.init).joined(separator: ".")
+        }
+        let groups = stride(from: 0, to: 8, by: 2).map {
+            String(UInt16(octets[$0]) << 8 | UInt16(octets[$0 + 1]), radix: 16)
+        }
+        return groups.joined(separator: ":") + "::/64"
     }
 }
 

@@ -45,15 +45,17 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private let deadline: RequestDeadlineHandler?
     private let penaltyBox: PenaltyBox?
+    private let connection: ConnectionState
 
     init(
         configuration: ListenerConfiguration, ingestor: Ingestor, deadline: RequestDeadlineHandler? = nil,
-        penaltyBox: PenaltyBox? = nil
+        penaltyBox: PenaltyBox? = nil, connection: ConnectionState = ConnectionState()
     ) {
         self.configuration = configuration
         self.ingestor = ingestor
         self.deadline = deadline
         self.penaltyBox = penaltyBox
+        self.connection = connection
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -351,6 +353,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func refuseEarly(context: ChannelHandlerContext, _ refusal: Refusal) {
         guard let head else { return }
         answeredEarly = true
+        connection.refusedEarly = true
         body = nil
         ingestor.rejections.count(refusal.error)
         respond(

@@ -82,12 +82,14 @@ public final class WebhookServer: Sendable {
                     try sync.addHandler(IdleStateHandler(allTimeout: configuration.idleTimeout))
                     try sync.configureHTTPServerPipeline(
                         withPipeliningAssistance: true, withErrorHandling: false)
+                    let state = ConnectionState()
                     try sync.addHandler(
-                        ProtocolErrorHandler(rejections: ingestor.rejections, penaltyBox: peerPenaltyBox))
+                        ProtocolErrorHandler(
+                            rejections: ingestor.rejections, penaltyBox: peerPenaltyBox, connection: state))
                     try sync.addHandler(
                         WebhookHandler(
                             configuration: configuration, ingestor: ingestor, deadline: deadline,
-                            penaltyBox: penaltyBox))
+                            penaltyBox: penaltyBox, connection: state))
                 }
             }
         let bound = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()

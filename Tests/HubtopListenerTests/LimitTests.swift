@@ -239,6 +239,24 @@ func jsonBody(of response: String) -> [String: JSONValue] {
         #expect(box.strike("a", now: 161) == nil, "let out after the penalty, with a full allowance")
     }
 
+    @Test func anIPv6SenderIsHeldByItsSlash64() {
+        let box = PenaltyBox(rate: 1, penalty: 60)
+        for index in 0..<3 { _ = box.strike("2001:db8:1:2::\(index + 1)", now: 100) }
+        #expect(box.isBoxed("2001:db8:1:2::ffff", now: 101), "another address of the same /64")
+        #expect(box.isBoxed("2001:0db8:0001:0002:aaaa:bbbb:cccc:dddd", now: 101))
+        #expect(!box.isBoxed("2001:db8:1:3::1", now: 101), "the next /64 is someone else")
+        #expect(PenaltyBox.key("::ffff:192.0.2.7") == "192.0.2.7", "IPv4-mapped is the IPv4 address")
+        #expect(PenaltyBox.key("192.0.2.7") == "192.0.2.7")
+    }
+
+    @Test func aFloodOfNewAddressesDoesNotSetTheBoxedOnesFree() {
+        let box = PenaltyBox(rate: 1, penalty: 60, maximumAddresses: 100)
+        for _ in 0..<3 { _ = box.strike("198.51.100.1", now: 100) }
+        #expect(box.isBoxed("198.51.100.1", now: 100))
+        for index in 0..<1_000 { _ = box.strike("10.\(index / 256).\(index % 256).1", now: 100) }
+        #expect(box.isBoxed("198.51.100.1", now: 101), "still in the box after the table filled")
+    }
+
     @Test func requestsBeyondTheRateLimitGet429WithRetryAfter() async throws {
         // One token, refilled every 100 s: the second request is refused however slow the machine is.
         try await withLimitedListener(limited { $0.rateLimit = 0.01 }) { port, ingestor in
@@ -293,6 +311,45 @@ func jsonBody(of response: String) -> [String: JSONValue] {
             }
             #expect(ingestor.store.totals.events == 1)
             #expect(ingestor.store.event(id: 1) == before)
+        }
+    }
+}
+
+@Suite struct EarlyRefusalTests {
+    /// A genuine sender whose bodies are too large: each 413 is counted once and never draws on
+    /// the address's allowance for requests without the token.
+    @Test func anEarly413IsCountedOnceAndNeverPenalisesAGenuineSender() async throws {
+        try await withLimitedListener(
+            limited {
+                $0.maxBodyBytes = 1024
+                $0.rateLimit = 1
+            }
+        ) { port, ingestor in
+            let big = String(repeating: "x", count: 8192)
+            for round in 0..<4 {
+                let client = try RawClient(port: port)
+                defer { client.close() }
+                if round % 2 == 0 {
+                    client.send(
+                        "POST /hook/\(testToken) HTTP/1.1\r\nHost: x\r\nContent-Length: \(big.utf8.count)\r\n\r\n"
+                            + big)
+                } else {
+                    // Chunked: the size is only known as the body arrives.
+                    client.send(
+                        "POST /hook/\(testToken) HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            + String(big.utf8.count, radix: 16) + "\r\n" + big + "\r\n0\r\n\r\n")
+                }
+                let answer = await client.readAll()
+                #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(200))")
+            }
+            try await waitUntil("every refusal counted") {
+                ingestor.rejections.byReason["body_too_large"] == 4
+            }
+            #expect(ingestor.rejections.total == 4, "\(ingestor.rejections.byReason)")
+            // Its allowance is whole: a health check from it is not refused with 429.
+            let health = try await HTTPPost.post(
+                url: "http://127.0.0.1:\(port)/healthz", body: [], method: "GET")
+            #expect(health.status == 200, "\(health.body)")
         }
     }
 }
