@@ -7,6 +7,9 @@ import NIOCore
 /// stores batches in order while batches further on are decoded on the others.
 public enum JournalReplay {
     static let batchSize = 256
+    /// A batch also ends past this many body bytes: a journal of large bodies (900 KB
+    /// Dockerfiles) must not queue hundreds of megabytes for the decoders.
+    static let batchBytes = 2 << 20
 
     /// Reads `path` (and `PATH.1` first) into `ingestor`'s store, each event stamped with
     /// `delivery`; refused bodies are counted as the listener counts them.
@@ -16,12 +19,15 @@ public enum JournalReplay {
     ) throws -> JournalReport {
         let pipeline = DecodePipeline(ingestor: ingestor, delivery: delivery)
         var batch: [JournalEntry] = []
+        var bytes = 0
         batch.reserveCapacity(batchSize)
         let report = try JournalReader.read(path, progress: progress) { entry in
             batch.append(entry)
-            if batch.count == batchSize {
+            bytes += entry.body.count
+            if batch.count == batchSize || bytes >= batchBytes {
                 pipeline.submit(batch)
                 batch.removeAll(keepingCapacity: true)
+                bytes = 0
             }
             return true
         }
@@ -39,6 +45,10 @@ final class DecodePipeline {
         var admissions: [Ingestor.Admission] = []
         var times: [Double] = []
         let done = DispatchSemaphore(value: 0)
+        /// The bodies' bytes: what the slot holds until it is stored, decoded or not.
+        let bytes: Int
+
+        init(bytes: Int) { self.bytes = bytes }
     }
 
     let ingestor: Ingestor
@@ -47,6 +57,9 @@ final class DecodePipeline {
     /// Batches decoded ahead of the store: enough to keep every core busy, few enough to bound
     /// what waits in memory.
     private let depth = 4 * max(1, System.coreCount)
+    /// And bounded by bytes: bodies (and what they decode to) waiting at most about this much.
+    private let maximumBytes = 16 << 20
+    private var inFlightBytes = 0
 
     init(ingestor: Ingestor, delivery: DeliveryInfo?) {
         self.ingestor = ingestor
@@ -55,7 +68,7 @@ final class DecodePipeline {
 
     func submit(_ entries: [JournalEntry]) {
         guard !entries.isEmpty else { return }
-        let slot = Slot()
+        let slot = Slot(bytes: entries.reduce(0) { $0 + $1.body.count })
         DispatchQueue.global().async { [ingestor, delivery] in
             slot.admissions.reserveCapacity(entries.count)
             slot.times.reserveCapacity(entries.count)
@@ -69,7 +82,8 @@ final class DecodePipeline {
             slot.done.signal()
         }
         inFlight.append(slot)
-        while inFlight.count > depth { storeOldest() }
+        inFlightBytes += slot.bytes
+        while inFlight.count > depth || (inFlightBytes > maximumBytes && inFlight.count > 1) { storeOldest() }
     }
 
     func finish() {
@@ -78,6 +92,7 @@ final class DecodePipeline {
 
     private func storeOldest() {
         let slot = inFlight.removeFirst()
+        inFlightBytes -= slot.bytes
         slot.done.wait()
         ingestor.store.ingest(batch: slot.admissions, receivedAt: slot.times)
     }

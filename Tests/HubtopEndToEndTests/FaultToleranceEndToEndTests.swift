@@ -146,6 +146,67 @@ private func body(repo: String, pushedAt: Double) -> [UInt8] {
         #expect(try await child.waitForExit() == 0)
     }
 
+    /// Every text field a sender fills in turn with distinct 900 KB values: the process stays
+    /// within the documented bound, taking them and replaying them from the journal at start.
+    @Test func largeValuesInEveryFieldStayWithinTheBoundLiveAndOnReplay() async throws {
+        let budget = 64
+        let journal = temporaryFile("large-fields.journal")
+        defer { try? FileManager.default.removeItem(atPath: journal) }
+        let arguments = [
+            "--headless", "--listen", "127.0.0.1:0", "--token", token, "--max-memory", "\(budget)MiB",
+            "--keep-requests", "0", "--journal", journal, "--fsync", "never",
+        ]
+        func kibibytes(_ pid: Int32, _ field: String) throws -> Int {
+            let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
+            let line = status.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
+            return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+        }
+        let fields: [(String, String)] = [
+            ("push_data", "pusher"), ("push_data", "media_type"), ("repository", "namespace"),
+            ("repository", "owner"), ("repository", "description"), ("repository", "full_description"),
+            ("repository", "dockerfile"), ("repository", "repo_url"), ("repository", "status"),
+            ("repository", "x_unknown"), ("", "callback_url"),
+        ]
+        let child = try Child(arguments)
+        let url = try await child.webhookURL()
+        let pid = child.process.processIdentifier
+        let idle = try kibibytes(pid, "VmRSS")
+        let padding = String(repeating: "p", count: 900_000)
+        var posted = 0
+        for (object, field) in fields {
+            for index in 0..<300 {
+                let value = "\(posted)-\(index)-" + padding
+                let member = #""\#(field)":"\#(value)""#
+                let push = object == "push_data" ? member + "," : ""
+                let repository = object == "repository" ? "," + member : ""
+                let callback = object.isEmpty ? member + "," : ""
+                let json =
+                    #"{\#(callback)"push_data":{\#(push)"pushed_at":\#(posted),"tag":"t"},"repository":{"repo_name":"big/r\#(index % 5)"\#(repository)}}"#
+                posted += 1
+                let response = try await HTTPPost.post(url: url, body: Array(json.utf8))
+                #expect(response.status == 200, "\(field): \(response.body)")
+            }
+        }
+        let peak = try kibibytes(pid, "VmHWM")
+        let held = try await health(url)
+        // The documented bound: the budget plus what the process holds idle plus 64 MiB.
+        let bound = budget * 1024 + idle + 64 * 1024
+        #expect(peak < bound, "live: peak \(peak) KiB, idle \(idle) KiB, bound \(bound) KiB, \(held)")
+        child.signal(SIGTERM)
+        #expect(try await child.waitForExit() == 0)
+
+        // Started again: the journal's large bodies are replayed within the same bound.
+        let again = try Child(arguments)
+        let restarted = try await again.webhookURL()
+        let replayPeak = try kibibytes(again.process.processIdentifier, "VmHWM")
+        #expect(replayPeak < bound, "replay: peak \(replayPeak) KiB, bound \(bound) KiB")
+        if case .number(let bytes)? = try await health(restarted)["store_bytes"] {
+            #expect(Int(bytes) <= budget << 20)
+        }
+        again.signal(SIGTERM)
+        #expect(try await again.waitForExit() == 0)
+    }
+
     @Test func killedAtRandomMomentsNoAcknowledgedDeliveryIsLost() async throws {
         let journal = temporaryFile("crash.ndjson")
         defer {

@@ -32,6 +32,18 @@ public enum PayloadDecoder {
     /// Unknown fields are kept as their JSON text up to this many bytes per event (paths
     /// included); the rest are dropped with a repair note.
     public static let maximumExtraBytes = 16 * 1024
+    /// The longest value kept of each text field a sender may fill at will, in UTF-8 bytes: as
+    /// long as Docker Hub could plausibly send (its names are at most 30–255 characters, a short
+    /// description 100, a full description 25,000), with room for other registries' names. A
+    /// longer value is cut, with a repair note. Dockerfiles are not cut (they are what hubtop
+    /// shows): they count against the memory budget like all stored text.
+    public static let fieldLimits: [(path: String, bytes: Int)] = [
+        ("push_data.pusher", 255), ("push_data.media_type", 255), ("callback_url", 2048),
+        ("repository.namespace", 255), ("repository.name", 255), ("repository.owner", 255),
+        ("repository.description", 4096), ("repository.full_description", 102_400),
+        ("repository.repo_url", 2048), ("repository.status", 64),
+    ]
+
     /// Repairs noted per event, beyond which one line says how many more there were.
     public static let maximumRepairs = 40
     /// Placeholder image entries seen in documentation and test payloads.
@@ -422,6 +434,7 @@ struct DecodeState {
                 throw PayloadError(.fieldOutOfRange, "\(path) is out of range")
             }
         }
+        cutLongFields()
         var info = RepositoryInfo(repoName: identity)
         info.namespace = namespace
         info.name = name
@@ -455,6 +468,19 @@ struct DecodeState {
         // The very box decoded before: the store sees the same info without comparing it.
         if let reusedInfo { payload.repositoryBox = reusedInfo }
         return payload
+    }
+
+    /// Cuts each field of `PayloadDecoder.fieldLimits` to its limit, noting each cut.
+    mutating func cutLongFields() {
+        let fields: [WritableKeyPath<DecodeState, String?>] = [
+            \.pusher, \.mediaType, \.callbackURL, \.namespace, \.name, \.owner, \.description,
+            \.fullDescription, \.repoURL, \.status,
+        ]
+        for (field, limit) in zip(fields, PayloadDecoder.fieldLimits) {
+            guard let value = self[keyPath: field], value.utf8.count > limit.bytes else { continue }
+            self[keyPath: field] = value.cutToUTF8(limit.bytes)
+            repairs.append("\(limit.path): cut to \(limit.bytes) bytes (was \(value.utf8.count))")
+        }
     }
 
     /// `repo_name`, or `namespace/name` when it is missing.
@@ -497,6 +523,13 @@ extension JSONValue {
 }
 
 extension String {
+    /// At most `limit` UTF-8 bytes, cut where a scalar starts.
+    func cutToUTF8(_ limit: Int) -> String {
+        var end = utf8.index(utf8.startIndex, offsetBy: limit)
+        while end > utf8.startIndex && UTF8.isContinuation(utf8[end]) { end = utf8.index(before: end) }
+        return String(Substring(utf8[..<end]))
+    }
+
     func trimmingASCIIWhitespace() -> Substring {
         var slice = self[...]
         while let first = slice.first, first == " " || first == "\t" || first == "\n" || first == "\r" {

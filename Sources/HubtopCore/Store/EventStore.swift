@@ -136,6 +136,7 @@ public final class EventStore: Sendable {
             } else {
                 outcomes.append(outcome)
             }
+            state.bytes += MemoryCost.outcomes(outcomes) - MemoryCost.outcomes(state.annotations[id] ?? [])
             state.annotations[id] = outcomes
             return true
         }

@@ -14,10 +14,12 @@ enum MemoryCost {
     static func event(_ event: StoredEvent) -> Int {
         let payload = event.payload
         // The callback prefix is shared through the interner unless it is too long for it.
-        let prefix = payload.callbackPrefix.map { $0.utf8.count > StringInterner.longest ? text($0) : 0 } ?? 0
+        let prefix = unshared(payload.callbackPrefix)
         var size = eventRecord + prefix + (payload.tail.bytes.isEmpty ? 0 : 32 + payload.tail.byteCount)
+        // Interned (shared) up to the interner's longest; a longer value is the event's own.
+        size += unshared(payload.pusher) + unshared(payload.tag)
         if let rare = payload.rare {
-            size += 48 + text(rare.mediaType) + (rare.dhi?.byteCount ?? 0)
+            size += 48 + unshared(rare.mediaType) + (rare.dhi?.byteCount ?? 0)
             size += rare.extras.reduce(0) { $0 + 32 + text($1.path) + text($1.json) }
             size += rare.repairs.reduce(0) { $0 + 16 + text($1) }
         }
@@ -39,6 +41,17 @@ enum MemoryCost {
     }
 
     static func repository(_ name: String) -> Int { repositoryRecord + 2 * text(name) }
+
+    /// An event's forward, notify and command outcomes (the detail shows them).
+    static func outcomes(_ outcomes: [IntegrationOutcome]) -> Int {
+        outcomes.isEmpty ? 0 : outcomes.reduce(64) { $0 + 96 + text($1.name) + text($1.detail) }
+    }
+
+    /// A string the interner shares while it is short enough; a longer one is its holder's own.
+    static func unshared(_ string: String?) -> Int {
+        guard let string, string.utf8.count > StringInterner.longest else { return 0 }
+        return text(string)
+    }
 
     /// A string's heap bytes: none up to 15 UTF-8 bytes (stored inline), else its bytes plus
     /// the allocation's header.
@@ -66,6 +79,7 @@ extension StoreState {
             }
         }
         total += images.values.reduce(0) { $0 + MemoryCost.imageFacts($1) }
+        total += annotations.values.reduce(0) { $0 + MemoryCost.outcomes($1) }
         for repository in repositories where repository.summary.events > 0 {
             total += MemoryCost.repository(repository.summary.name)
         }

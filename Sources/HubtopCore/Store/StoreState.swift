@@ -336,7 +336,9 @@ struct StoreState {
         evicted += 1
         bytes -= MemoryCost.event(event)
         releaseBox(event.payload.repositoryBox)
-        if !annotations.isEmpty { annotations[event.id] = nil }
+        if !annotations.isEmpty, let outcomes = annotations.removeValue(forKey: event.id) {
+            bytes -= MemoryCost.outcomes(outcomes)
+        }
         if let key = Self.foldHash(event.payload), foldIndex[key] == event.id { foldIndex[key] = nil }
         var repo = repositories[Int(repoIndex)]
         repositories[Int(repoIndex)].releaseTables()
