@@ -45,6 +45,8 @@ public final class Journal: Sendable {
         var lastError: String?
         /// Set while rotation fails (deliveries are still written, to the current file).
         var warning: String?
+        /// What opening the file repaired, for the header and `/healthz` until the process ends.
+        var notice: String?
     }
 
     private struct Pending {
@@ -57,17 +59,21 @@ public final class Journal: Sendable {
     private let pending = Mutex(Pending())
     private let queue: DispatchQueue
 
-    /// `validEnd`: where the file's last whole record ends, when a replay just found out
-    /// (saves reading it again); otherwise the file is read to find its torn tail.
-    public init(path: String, policy: FsyncPolicy = .interval, maxBytes: Int = 0, validEnd: Int? = nil) throws
-    {
+    /// `validEnd` and `tailHoldsRecords`: where the file's last whole record ends and whether
+    /// what follows is more than one record cut short, when a replay just found out (saves
+    /// reading it again); otherwise the file is read to find its torn tail.
+    /// Throws, touching nothing, for a file that is not a journal.
+    public init(
+        path: String, policy: FsyncPolicy = .interval, maxBytes: Int = 0, validEnd: Int? = nil,
+        tailHoldsRecords: Bool = false
+    ) throws {
         self.path = path
         self.policy = policy
         self.maxBytes = maxBytes
         self.queue = DispatchQueue(label: "hubtop.journal")
         var state = FileState()
         if let problem = Self.open(path, &state) { throw JournalError(description: problem) }
-        if let problem = Self.prepare(path, &state, validEnd: validEnd) {
+        if let problem = Self.prepare(path, &state, validEnd: validEnd, tailHoldsRecords: tailHoldsRecords) {
             if state.descriptor >= 0 { Glibc.close(state.descriptor) }
             throw JournalError(description: problem)
         }
@@ -89,8 +95,11 @@ public final class Journal: Sendable {
     /// Why the journal cannot rotate, while it cannot (it keeps appending to the current file).
     public var warning: String? { file.withLock { $0.warning } }
 
+    /// What opening the journal repaired (damaged records moved aside), if anything.
+    public var notice: String? { file.withLock { $0.notice } }
+
     /// What the dashboard header should say about the journal, if anything.
-    public var problem: String? { file.withLock { $0.lastError ?? $0.warning } }
+    public var problem: String? { file.withLock { $0.lastError ?? $0.warning ?? $0.notice } }
 
     /// One delivery as the journal writes it.
     public static func record(body: UnsafeBufferPointer<UInt8>, receivedAt: Double, source: String?)
@@ -219,9 +228,14 @@ public final class Journal: Sendable {
     }
 
     /// Opens (creating) the journal file and syncs its directory, so the new name survives a
-    /// crash. A new file starts with the format's header.
+    /// crash. A new file starts with the format's header; it is created only where nothing is
+    /// (not through a symbolic link, not over a file that appeared meanwhile).
     private static func open(_ path: String, _ state: inout FileState) -> String? {
-        let descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        var descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        if descriptor < 0 && errno == ENOENT {
+            descriptor = Glibc.open(
+                path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        }
         guard descriptor >= 0 else { return "cannot open journal \(path): \(lastErrno())" }
         var info = stat()
         fstat(descriptor, &info)
@@ -259,14 +273,29 @@ public final class Journal: Sendable {
 
     private static func isRegularFile(_ info: stat) -> Bool { (info.st_mode & S_IFMT) == S_IFREG }
 
-    /// Before anything is appended: a file in the first format is converted; a record cut short
-    /// by a crash (reported and skipped by replay) is cut off, or the next delivery would follow
-    /// the fragment and be read as part of it.
-    private static func prepare(_ path: String, _ state: inout FileState, validEnd: Int?) -> String? {
+    /// Before anything is appended: a file that is not a journal is refused; a file in the first
+    /// format is converted; a record cut short by a crash (reported and skipped by replay) is
+    /// cut off, or the next delivery would follow the fragment and be read as part of it. A
+    /// tail that holds more than one record's start is not one write cut short: it is moved to
+    /// `PATH.damaged-<time>` first, so no automatic repair destroys more than a record.
+    private static func prepare(
+        _ path: String, _ state: inout FileState, validEnd: Int?, tailHoldsRecords: Bool
+    ) -> String? {
         var info = stat()
         guard fstat(state.descriptor, &info) == 0, isRegularFile(info), info.st_size > 0 else { return nil }
+        var head = [UInt8](repeating: 0, count: JournalRecords.fileHeader.count)
+        let reading = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard reading >= 0 else { return "cannot read journal \(path): \(lastErrno())" }
+        let headCount = pread(reading, &head, head.count, 0)
+        Glibc.close(reading)
+        guard headCount >= 0 else { return "cannot read journal \(path): \(lastErrno())" }
+        switch JournalStream.kind(ofFileStartingWith: head.prefix(headCount)) {
+        case .unknown: return notAJournal(path)
+        case .lines: return convert(path, &state)
+        case .empty, .records: break
+        }
         var end = validEnd
-        var isRecords = true
+        var holdsRecords = tailHoldsRecords
         if end == nil || Int(info.st_size) < end! {
             var report = JournalReport()
             var stream = JournalStream()
@@ -278,25 +307,85 @@ public final class Journal: Sendable {
                 _ = chunk.withUnsafeBufferPointer {
                     stream.feed(UnsafeBufferPointer(rebasing: $0[0..<count]), &report) { _ in true }
                 }
-                if stream.isRecords == false { break }
             }
             fclose(reader)
-            guard let records = stream.isRecords else {
+            _ = stream.finish(&report) { _ in true }
+            guard stream.isRecords != nil else {
                 // Shorter than the header and the start of it: a crash while the file was new.
                 return rewriteHeader(path, &state)
             }
-            isRecords = records
             end = stream.validEnd
+            holdsRecords = stream.tailHoldsRecords
         }
-        guard isRecords else { return convert(path, &state) }
         let keep = max(JournalRecords.fileHeader.count, end ?? Int(info.st_size))
         guard keep < Int(info.st_size) else { return nil }
+        if holdsRecords {
+            switch moveAside(path, from: keep, to: Int(info.st_size)) {
+            case .success(let aside):
+                state.notice =
+                    "journal: \(Int(info.st_size) - keep) bytes of damaged records moved to \(aside) (not replayed)"
+            case .failure(let error):
+                return error.description
+            }
+        }
         guard ftruncate(state.descriptor, off_t(keep)) == 0 else {
             return "cannot cut the torn end off journal \(path): \(lastErrno())"
         }
         state.size = keep
         guard fsync(state.descriptor) == 0 else { return "cannot sync journal \(path): \(lastErrno())" }
         return nil
+    }
+
+    static func notAJournal(_ path: String) -> String {
+        "\(path) is not a hubtop journal (it starts with neither \"HUBTOP-JOURNAL 2\" nor a first-format "
+            + "line); refusing to touch it: give --journal a journal or a path where none exists yet"
+    }
+
+    /// Copies bytes `start..<end` of the journal to a new `PATH.damaged-<UTC time>` (synced, as
+    /// is its directory) and names it.
+    private static func moveAside(_ path: String, from start: Int, to end: Int) -> Result<
+        String, JournalError
+    > {
+        let aside = "\(path).damaged-\(utcStamp())"
+        func failure(_ reason: String) -> Result<String, JournalError> {
+            .failure(JournalError(description: "cannot move damaged records aside to \(aside): \(reason)"))
+        }
+        let input = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { return failure(lastErrno()) }
+        defer { Glibc.close(input) }
+        let output = Glibc.open(aside, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard output >= 0 else { return failure(lastErrno()) }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var offset = start
+        var problem: String?
+        while offset < end, problem == nil {
+            let count = pread(input, &chunk, min(chunk.count, end - offset), off_t(offset))
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else {
+                problem = count == 0 ? "the file ended early" : lastErrno()
+                break
+            }
+            problem = writeAll(Array(chunk[0..<count]), output)
+            offset += count
+        }
+        if problem == nil && fsync(output) != 0 { problem = lastErrno() }
+        Glibc.close(output)
+        guard problem == nil else {
+            unlink(aside)
+            return failure(problem!)
+        }
+        syncDirectory(of: aside)
+        return .success(aside)
+    }
+
+    /// Now, as `20261206T173000Z`: sorts in time order and needs no quoting.
+    static func utcStamp() -> String {
+        var now = time(nil)
+        var parts = tm()
+        gmtime_r(&now, &parts)
+        var text = [CChar](repeating: 0, count: 32)
+        let count = strftime(&text, text.count, "%Y%m%dT%H%M%SZ", &parts)
+        return String(decoding: text[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Starts the file over with just its header.
@@ -313,10 +402,13 @@ public final class Journal: Sendable {
     }
 
     /// Rewrites a journal of the first format (NDJSON lines) in the record format: every good
-    /// line, in order, to a new file synced before it replaces the old one.
+    /// line, in order, to a new file synced before it replaces the old one. The original stays
+    /// as `PATH.v1` (a second name given before the swap, so no moment lacks either).
     private static func convert(_ path: String, _ state: inout FileState) -> String? {
         let converting = path + ".converting"
-        let output = Glibc.open(converting, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        // Left by a conversion that crashed: its original is still in place.
+        unlink(converting)
+        let output = Glibc.open(converting, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard output >= 0 else { return "cannot convert journal \(path): \(lastErrno())" }
         var problem: String?
         var buffer = JournalRecords.fileHeader
@@ -337,7 +429,14 @@ public final class Journal: Sendable {
         if problem == nil { problem = writeAll(buffer, output) }
         if problem == nil && fsync(output) != 0 { problem = lastErrno() }
         Glibc.close(output)
-        if problem == nil && rename(converting, path) != 0 { problem = lastErrno() }
+        let original = path + ".v1"
+        if problem == nil && link(path, original) != 0 {
+            problem = "cannot keep the original as \(original): \(lastErrno())"
+        }
+        if problem == nil && rename(converting, path) != 0 {
+            problem = lastErrno()
+            unlink(original)
+        }
         guard problem == nil else {
             unlink(converting)
             return "cannot convert journal \(path) to the record format: \(problem!)"
@@ -396,9 +495,17 @@ public enum JournalReader {
             var lines = JournalStream()
             var chunk = [UInt8](repeating: 0, count: 1 << 20)
             var lastReport = 0
+            var first = true
             while true {
                 let count = fread(&chunk, 1, chunk.count, handleFile)
                 if count <= 0 { break }
+                if first {
+                    first = false
+                    let head = chunk[0..<min(count, JournalRecords.fileHeader.count)]
+                    if JournalStream.kind(ofFileStartingWith: head) == .unknown {
+                        throw JournalError(description: Journal.notAJournal(file))
+                    }
+                }
                 done += count
                 let going = chunk.withUnsafeBufferPointer {
                     lines.feed(UnsafeBufferPointer(rebasing: $0[0..<count]), &report, handle)
@@ -411,6 +518,7 @@ public enum JournalReader {
             }
             if !lines.finish(&report, handle) { return report }
             report.validEnd = lines.validEnd
+            report.tailHoldsRecords = lines.tailHoldsRecords
         }
         progress?(done, total)
         return report

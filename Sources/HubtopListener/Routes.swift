@@ -134,6 +134,10 @@ enum HealthResponder {
             writer.key("journal_warning")
             writer.string(detailed ? warning : "journal_cannot_rotate")
         }
+        if let notice = configuration.journal?.notice {
+            writer.key("journal_notice")
+            writer.string(detailed ? notice : "journal_damage_moved_aside")
+        }
         if let sink = configuration.sink {
             writer.key("database")
             writer.beginObject()

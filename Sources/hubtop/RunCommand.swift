@@ -360,10 +360,12 @@ struct RunCommand: AsyncParsableCommand {
             do {
                 configuration.journal = try Journal(
                     path: journal, policy: FsyncPolicy(rawValue: fsync) ?? .interval,
-                    maxBytes: journalMaxBytes, validEnd: replayed?.validEnd)
+                    maxBytes: journalMaxBytes, validEnd: replayed?.validEnd,
+                    tailHoldsRecords: replayed?.tailHoldsRecords ?? false)
             } catch {
                 throw fail("hubtop: \(error)")
             }
+            if let notice = configuration.journal?.notice { Console.error("hubtop: \(notice)") }
         }
         let team = try await TeamMode.start(self, store: store, configuration: &configuration)
         let server = WebhookServer(configuration: configuration, ingestor: ingestor)

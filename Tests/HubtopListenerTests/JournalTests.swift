@@ -167,26 +167,6 @@ let testToken = "test-token-0123456789"
         #expect(restored.store.event(id: 1)?.repoName == "svendowideit/testhook")
     }
 
-    /// Records in a file: `count` bodies `{"n":i}` at times `i`, the header first.
-    func records(_ count: Int, from start: Int = 0) -> [UInt8] {
-        var file = JournalRecords.fileHeader
-        for index in start..<start + count {
-            file += bytes(#"{"n":\#(index)}"#).withUnsafeBufferPointer {
-                Journal.record(body: $0, receivedAt: Double(index), source: "192.0.2.1")
-            }
-        }
-        return file
-    }
-
-    func times(_ path: String) throws -> (times: [Double], report: JournalReader.Report) {
-        var times: [Double] = []
-        let report = try JournalReader.read(path) {
-            times.append($0.receivedAt)
-            return true
-        }
-        return (times, report)
-    }
-
     @Test func aRecordCutShortIsATornTailAndIsCutBeforeTheNextAppend() throws {
         let path = temporaryPath("torn-records")
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -237,6 +217,7 @@ let testToken = "test-token-0123456789"
         defer {
             try? FileManager.default.removeItem(atPath: path)
             try? FileManager.default.removeItem(atPath: path + ".1")
+            try? FileManager.default.removeItem(atPath: path + ".v1")
         }
         var old: [UInt8] = []
         for index in 0..<3 {
@@ -269,6 +250,9 @@ let testToken = "test-token-0123456789"
             after.times == [0, 0, 1, 2, 5], "the rotated file, then the converted one and the new record")
         #expect(!after.report.tornTail && after.report.corrupt == 0)
         #expect(!FileManager.default.fileExists(atPath: path + ".converting"))
+        #expect(
+            FileManager.default.contents(atPath: path + ".v1").map(Array.init)
+                == old + Array(#"{"received_at":7,"bo"#.utf8), "the original is kept")
     }
 
     @Test func theRecordFormatCostsLessOnDiskThanLines() {
@@ -328,4 +312,24 @@ let testToken = "test-token-0123456789"
         let after = try times(path)
         #expect(after.times == [2] && after.report.corrupt == 0, "\(after.report)")
     }
+}
+
+/// Records in a file: `count` bodies `{"n":i}` at times `i`, the header first.
+func records(_ count: Int, from start: Int = 0) -> [UInt8] {
+    var file = JournalRecords.fileHeader
+    for index in start..<start + count {
+        file += bytes(#"{"n":\#(index)}"#).withUnsafeBufferPointer {
+            Journal.record(body: $0, receivedAt: Double(index), source: "192.0.2.1")
+        }
+    }
+    return file
+}
+
+func times(_ path: String) throws -> (times: [Double], report: JournalReader.Report) {
+    var times: [Double] = []
+    let report = try JournalReader.read(path) {
+        times.append($0.receivedAt)
+        return true
+    }
+    return (times, report)
 }

@@ -22,6 +22,9 @@ public struct JournalReport: Sendable, Equatable {
     /// In the record format: where the last file read ends after its last whole record (what
     /// a writer keeps, cutting a torn tail); nil for the line format.
     public var validEnd: Int?
+    /// In the record format: whether what follows `validEnd` holds more than one record's
+    /// start (kept aside, not cut, when the file is next opened for writing).
+    public var tailHoldsRecords = false
 
     public init(
         lines: Int = 0, replayed: Int = 0, refused: Int = 0, corrupt: Int = 0, tornTail: Bool = false,

@@ -75,6 +75,11 @@ public struct JournalRecords {
         return UInt16(truncatingIfNeeded: mixed ^ (mixed >> 16) ^ (mixed >> 32) ^ (mixed >> 48))
     }
 
+    /// Whether the bytes left after the last good record (the torn tail, cut when the file is
+    /// next opened for writing) hold more than one record's start: then they are not one write
+    /// cut short, and are kept aside rather than cut.
+    public private(set) var tailHoldsRecords = false
+
     /// Feeds the next bytes (after the file header); calls `handle` per good record. False when
     /// `handle` asked to stop.
     public mutating func feed(
@@ -82,6 +87,14 @@ public struct JournalRecords {
     ) -> Bool {
         pending.append(contentsOf: bytes)
         fed += bytes.count
+        return readPending(&report, handle)
+    }
+
+    /// Reads the whole records at the front of `pending`, skipping damage; stops at one that is
+    /// not all there yet.
+    private mutating func readPending(_ report: inout JournalReport, _ handle: (JournalEntry) -> Bool)
+        -> Bool
+    {
         var offset = 0
         var going = true
         pending.withUnsafeBytes { buffer in
@@ -92,7 +105,8 @@ public struct JournalRecords {
                 case .incomplete:
                     return
                 case .damaged:
-                    // Count one corrupt stretch, however long, then look for the next marker.
+                    // Count one corrupt stretch, however long, then look for the next marker: a
+                    // header found there is believed only once its record's checksum holds.
                     if !damaged {
                         report.lines += 1
                         report.corrupt += 1
@@ -117,13 +131,52 @@ public struct JournalRecords {
         return going
     }
 
-    /// At the end of the data: whatever is left is a record cut short.
-    public mutating func finish(_ report: inout JournalReport) {
-        if !pending.isEmpty {
+    /// At the end of the data. A record still waiting for its bytes is torn only when no whole
+    /// record follows it: otherwise its length was damaged (or a header inside a damaged body
+    /// was forged), and reading goes on at the next record whose checksum holds.
+    public mutating func finish(_ report: inout JournalReport, _ handle: (JournalEntry) -> Bool) -> Bool {
+        while !pending.isEmpty {
+            let next = pending.withUnsafeBytes { Self.nextWholeRecord(after: 0, in: $0) }
+            guard let next else {
+                report.lines += 1
+                report.tornTail = true
+                tailHoldsRecords = pending.withUnsafeBytes { Self.holdsAnotherHeader($0) }
+                break
+            }
             report.lines += 1
-            report.tornTail = true
+            report.corrupt += 1
+            pending.removeFirst(next)
+            validEnd = fed - pending.count
+            if !readPending(&report, handle) { return false }
         }
         pending = []
+        return true
+    }
+
+    /// The first place after `offset` where a record starts whose bytes are all there and whose
+    /// checksum holds.
+    static func nextWholeRecord(after offset: Int, in buffer: UnsafeRawBufferPointer) -> Int? {
+        var candidate = nextMarker(after: offset, in: buffer)
+        while let index = candidate {
+            if case .entry = record(at: index, in: buffer) { return index }
+            candidate = nextMarker(after: index, in: buffer)
+        }
+        return nil
+    }
+
+    /// Whether a header that passes its check starts anywhere but at the front.
+    static func holdsAnotherHeader(_ buffer: UnsafeRawBufferPointer) -> Bool {
+        var candidate = nextMarker(after: 0, in: buffer)
+        while let index = candidate {
+            if buffer.count - index >= headerSize,
+                UInt16(littleEndian: buffer.loadUnaligned(fromByteOffset: index + 10, as: UInt16.self))
+                    == headerCheck(buffer, at: index)
+            {
+                return true
+            }
+            candidate = nextMarker(after: index, in: buffer)
+        }
+        return false
     }
 
     enum Step {
@@ -210,6 +263,27 @@ public struct JournalStream {
 
     public init() {}
 
+    /// What a file is, by its first bytes (at least the header's length of them, or all).
+    public enum Kind: Equatable, Sendable {
+        case empty
+        /// The record format, or the start of its header (a crash while the file was new).
+        case records
+        /// hubtop's first format: NDJSON lines, each starting as the writer wrote them.
+        case lines
+        /// Anything else: not a journal, never to be rewritten.
+        case unknown
+    }
+
+    static let firstLineStart: [UInt8] = Array(#"{"received_at":"#.utf8)
+
+    public static func kind(ofFileStartingWith head: some Collection<UInt8>) -> Kind {
+        if head.isEmpty { return .empty }
+        let header = JournalRecords.fileHeader
+        if head.starts(with: header) || header.starts(with: head) { return .records }
+        if head.starts(with: firstLineStart) || firstLineStart.starts(with: head) { return .lines }
+        return .unknown
+    }
+
     /// Whether the data fed so far is in the record format (nil while it cannot tell yet).
     public var isRecords: Bool? {
         switch format {
@@ -217,6 +291,12 @@ public struct JournalStream {
         case .lines: return false
         case .records: return true
         }
+    }
+
+    /// For the record format, after `finish`: whether the torn tail is more than one record.
+    public var tailHoldsRecords: Bool {
+        if case .records(let records) = format { return records.tailHoldsRecords }
+        return false
     }
 
     /// For the record format: the offset just after the last whole record (header included).
@@ -272,9 +352,9 @@ public struct JournalStream {
         case .lines(var lines):
             return lines.finish(&report, handle)
         case .records(var records):
-            records.finish(&report)
-            format = .records(records)
-            return true
+            format = .undecided([])
+            defer { format = .records(records) }
+            return records.finish(&report, handle)
         }
     }
 }
