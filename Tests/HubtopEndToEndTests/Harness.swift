@@ -91,7 +91,7 @@ final class Child: @unchecked Sendable {
     /// The webhook URL hubtop printed at start.
     func webhookURL() async throws -> String {
         var found: String?
-        try await eventually("the webhook URL on stderr") {
+        try await eventually("the webhook URL on stderr", within: 60) {
             found =
                 stderr.split(separator: "\n").compactMap { line -> String? in
                     guard let range = line.range(of: "http://") else { return nil }

@@ -70,7 +70,7 @@ final class TmuxSession {
     /// The webhook URL hubtop printed to stderr before taking over the screen.
     func webhookURL() async throws -> String {
         var url: String?
-        try await eventually("the webhook URL") {
+        try await eventually("the webhook URL", within: 60) {
             let text = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
             url =
                 text.split(separator: "\n").compactMap { line -> String? in
