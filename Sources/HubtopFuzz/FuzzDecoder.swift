@@ -66,10 +66,14 @@ public func fuzzJournal(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-/// Which entry point libFuzzer drives: `HUBTOP_FUZZ_TARGET=journal`, else the decoder.
+/// Which entry point libFuzzer drives: `HUBTOP_FUZZ_TARGET=journal` or `journal-damage`, else
+/// the decoder.
 let fuzzTarget: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt =
-    getenv("HUBTOP_FUZZ_TARGET").map { String(cString: $0) } == "journal"
-    ? { fuzzJournal($0, $1) } : { fuzzDecoder($0, $1) }
+    switch getenv("HUBTOP_FUZZ_TARGET").map({ String(cString: $0) }) {
+    case "journal": { fuzzJournal($0, $1) }
+    case "journal-damage": { fuzzJournalDamage($0, $1) }
+    default: { fuzzDecoder($0, $1) }
+    }
 
 #if HUBTOP_FUZZ
     /// libFuzzer's driver, for a main of our own: SwiftPM renames an executable's `main`.
