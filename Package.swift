@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Pure core: payload decoding, event model, store and queries. No I/O.
@@ -27,7 +28,7 @@ let package = Package(
             name: "HubtopCore",
             dependencies: [.product(name: "DequeModule", package: "swift-collections")]
         ),
-        // The webhook HTTP listener and a minimal HTTP client (for `send`).
+        // The webhook HTTP listener and outbound HTTP (registry, forward, notify, re-send, `send`).
         .target(
             name: "HubtopListener",
             dependencies: [
@@ -39,6 +40,7 @@ let package = Package(
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // Team mode: deliveries committed to PostgreSQL in groups, dashboards following by LISTEN.

@@ -1,3 +1,4 @@
+import HubtopCore
 import Logging
 import NIOCore
 import NIOSSL
@@ -8,7 +9,7 @@ import Synchronization
 /// TLS only when the URL asks for it (`sslmode=require`, `verify-full` or `prefer`).
 public struct DatabaseURL: Sendable, CustomStringConvertible {
     public var user: String
-    public var password: String?
+    public var password: Secret?
     public var host: String
     public var port: Int
     public var database: String
@@ -21,7 +22,8 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     public init(parsing text: String) throws(Failure) {
         var rest = Substring(text)
         guard let scheme = ["postgres://", "postgresql://"].first(where: { rest.hasPrefix($0) }) else {
-            throw Failure(description: "a database URL starts with postgres://, got '\(text.prefix(20))…'")
+            // Never the text itself: it may hold a password.
+            throw Failure(description: "a database URL starts with postgres:// or postgresql://")
         }
         rest = rest.dropFirst(scheme.count)
         var query = ""
@@ -41,7 +43,7 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         }
         if let colon = userInfo.firstIndex(of: ":") {
             user = Self.decoded(String(userInfo[..<colon]))
-            password = Self.decoded(String(userInfo[userInfo.index(after: colon)...]))
+            password = Secret(Self.decoded(String(userInfo[userInfo.index(after: colon)...])))
         } else {
             user = Self.decoded(userInfo)
             password = nil
@@ -56,7 +58,7 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
             host = String(hostPart[hostPart.index(after: hostPart.startIndex)..<close])
             if after.hasPrefix(":") {
                 guard let number = Int(after.dropFirst()) else {
-                    throw Failure(description: "bad port in \(text)")
+                    throw Failure(description: "bad port in the database URL")
                 }
                 port = number
             }
@@ -122,7 +124,8 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
             tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         }
         var configuration = PostgresConnection.Configuration(
-            host: host, port: port, username: user, password: password, database: database, tls: tls)
+            host: host, port: port, username: user, password: password?.reveal(), database: database, tls: tls
+        )
         configuration.options.connectTimeout = .seconds(3)
         return configuration
     }

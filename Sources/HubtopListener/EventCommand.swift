@@ -123,22 +123,8 @@ public final class EventCommand: Sendable {
     /// This process's environment less every `HUBTOP_` variable: those hold hubtop's secrets
     /// (`HUBTOP_TOKEN`, `HUBTOP_METRICS_TOKEN`, `HUBTOP_DATABASE_URL`, `HUBTOP_REGISTRY_TOKEN`, …),
     /// and the command gets its own `HUBTOP_*` values for the event.
-    static func inheritedEnvironment(_ entries: [String]? = nil) -> [String: String] {
-        var result: [String: String] = [:]
-        var all = entries ?? []
-        if entries == nil {
-            var pointer = environ
-            while let entry = pointer.pointee {
-                all.append(String(cString: entry))
-                pointer += 1
-            }
-        }
-        for text in all {
-            if let equals = text.firstIndex(of: "="), !text.hasPrefix("HUBTOP_") {
-                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
-            }
-        }
-        return result
+    static func inheritedEnvironment(_ entries: [String] = ProcessEnvironment.entries()) -> [String: String] {
+        ProcessEnvironment.all(entries).filter { !$0.key.hasPrefix("HUBTOP_") }
     }
 
     /// Words as a POSIX shell splits them — `'…'` literal, `"…"` with `\"` and `\\`, a backslash

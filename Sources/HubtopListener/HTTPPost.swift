@@ -1,11 +1,13 @@
+import AsyncHTTPClient
+import HubtopCore
 import NIOCore
 import NIOHTTP1
-import NIOPosix
-import NIOSSL
+import Synchronization
 
-/// A minimal HTTP/1.1 client for one request (POST by default): enough for `hubtop send`,
-/// forwarding and the tests, without pulling in a full client library. `https://`
-/// goes through TLS with the system's trust roots.
+/// Every outbound request hubtop makes (registry lookups, forwarding, notifications, re-sends,
+/// `hubtop send`), through async-http-client: redirects are never followed here (the registry
+/// client follows them itself, deciding per hop which headers may go along), answers are read
+/// up to a cap, and `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` choose a proxy per request.
 public enum HTTPPost {
     /// A URL split into what a connection needs.
     public struct Target: Sendable, Equatable {
@@ -16,6 +18,25 @@ public enum HTTPPost {
 
         /// `host:port` for labels and messages (never the path, which may carry a secret).
         public var authority: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+        /// Scheme, host and port: what decides whether a credential may go along.
+        public var origin: Origin { Origin(secure: secure, host: host, port: port) }
+
+        /// The URL again, without userinfo and with the port only when it is not the default.
+        public var url: String { origin.url + path }
+    }
+
+    /// Scheme, host and port, compared exactly (never a string prefix).
+    public struct Origin: Sendable, Hashable {
+        public var secure: Bool
+        public var host: String
+        public var port: Int
+
+        public var url: String {
+            let name = host.contains(":") ? "[\(host)]" : host
+            return (secure ? "https://" : "http://")
+                + (port == (secure ? 443 : 80) ? name : "\(name):\(port)")
+        }
     }
 
     /// Splits `http://host:port/path` or `https://…` into its parts.
@@ -29,37 +50,33 @@ public enum HTTPPost {
             secure = false
             rest = url.dropFirst("http://".count)
         } else {
-            throw Failure(description: "only http:// and https:// URLs are supported (got \(url))")
+            throw Failure(description: "only http:// and https:// URLs are supported")
         }
-        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        let slash = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
         var authority = rest[..<slash]
         // user:password@ is not supported and must not end up in a Host header or a label.
         if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-        let path = slash == rest.endIndex ? "/" : String(rest[slash...])
+        var path = slash == rest.endIndex ? "/" : String(rest[slash...])
+        if path.hasPrefix("?") { path = "/" + path }
         var host = String(authority)
         var port = secure ? 443 : 80
         if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
             host = String(authority[..<colon])
             guard let parsed = Int(authority[authority.index(after: colon)...]), (1...65_535).contains(parsed)
             else {
-                throw Failure(description: "bad port in \(url)")
+                throw Failure(description: "the port is not a number from 1 to 65535")
             }
             port = parsed
         }
         if host.hasPrefix("[") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { throw Failure(description: "no host in \(url)") }
+        guard !host.isEmpty else { throw Failure(description: "the URL names no host") }
         return Target(secure: secure, host: host.lowercased(), port: port, path: path)
-    }
-
-    /// One client TLS context for the process: building it reads the system trust store.
-    static let tls: Result<NIOSSLContext, Error> = Result {
-        try NIOSSLContext(configuration: .makeClientConfiguration())
     }
 
     public struct Response: Sendable {
         public var status: Int
         public var headers: [(String, String)]
-        /// At most `maximumResponseBody` bytes of it; the rest is not kept.
+        /// At most `maxResponseBody` bytes of it; the rest is not kept.
         public var body: String
     }
 
@@ -70,121 +87,77 @@ public enum HTTPPost {
         public var description: String
     }
 
+    /// The process's proxies, read once from its environment.
+    static let processProxies = Result { () throws(ProxySettings.Failure) in
+        try ProxySettings(environment: ProcessEnvironment.all())
+    }
+
+    /// One client per proxy (nil: direct), kept for the life of the process: a client pools
+    /// its connections and owns no thread of its own (the NIO singleton group runs it).
+    private static let clients = Mutex<[ProxySettings.Server?: HTTPClient]>([:])
+
+    static func client(for proxy: ProxySettings.Server?) -> HTTPClient {
+        clients.withLock { clients in
+            if let client = clients[proxy] { return client }
+            var configuration = HTTPClient.Configuration(
+                redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5)))
+            if let proxy {
+                let authorization = proxy.user.map {
+                    HTTPClient.Authorization.basic(username: $0, password: proxy.password?.reveal() ?? "")
+                }
+                configuration.proxy = .server(
+                    host: proxy.host, port: proxy.port, authorization: authorization)
+            }
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            clients[proxy] = client
+            return client
+        }
+    }
+
+    /// One request (POST by default). `proxies` overrides the process's (tests).
     public static func post(
         url: String, body: [UInt8], contentType: String = "application/json",
         extraHeaders: [(String, String)] = [], method: String = "POST", timeout: TimeAmount = .seconds(10),
-        maxResponseBody: Int = maximumResponseBody
+        maxResponseBody: Int = maximumResponseBody, proxies: ProxySettings? = nil
     ) async throws -> Response {
         let target = try target(url)
-        let (host, port, path) = (target.host, target.port, target.path)
-        let tlsContext = try target.secure ? tls.get() : nil
-        // SNI takes names only, never address literals.
-        let serverName = host.allSatisfy({ $0.isNumber || $0 == "." || $0 == ":" }) ? nil : host
-        let group = MultiThreadedEventLoopGroup.singleton
-        let promise = group.next().makePromise(of: Response.self)
-        let bootstrap = ClientBootstrap(group: group)
-            .connectTimeout(.seconds(5))
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let tlsContext {
-                        try channel.pipeline.syncOperations.addHandler(
-                            NIOSSLClientHandler(context: tlsContext, serverHostname: serverName))
-                    }
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                    try channel.pipeline.syncOperations.addHandler(
-                        ResponseCollector(promise: promise, limit: maxResponseBody))
-                }
-            }
-        var headers = HTTPHeaders()
-        let defaultPort = target.secure ? 443 : 80
-        headers.add(name: "Host", value: port == defaultPort ? host : "\(host):\(port)")
+        let proxy = try (proxies ?? processProxies.get()).server(secure: target.secure, host: target.host)
+        var request = HTTPClientRequest(url: target.url)
+        request.method = HTTPMethod(rawValue: method)
         if !extraHeaders.contains(where: { $0.0.lowercased() == "user-agent" }) {
-            headers.add(name: "User-Agent", value: "hubtop")
+            request.headers.add(name: "User-Agent", value: "hubtop")
         }
-        headers.add(name: "Content-Type", value: contentType)
-        headers.add(name: "Content-Length", value: String(body.count))
-        headers.add(name: "Connection", value: "close")
-        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
-        let head = HTTPRequestHead(
-            version: .http1_1, method: HTTPMethod(rawValue: method), uri: path, headers: headers)
-        // The request is written by the event loop as soon as the connection is up, not when
-        // this task next gets a thread (a busy cooperative pool would delay it past a server's
-        // first-byte deadline).
-        let connected = bootstrap.connect(host: host, port: port).map {
-            channel -> (Channel, Scheduled<Void>) in
-            let timer = channel.eventLoop.scheduleTask(in: timeout) {
-                promise.fail(
-                    Failure(
-                        description:
-                            "no answer from \(host):\(port) within \(timeout.nanoseconds / 1_000_000_000) s"))
-                channel.close(promise: nil)
-            }
-            channel.write(HTTPClientRequestPart.head(head), promise: nil)
-            var buffer = channel.allocator.buffer(capacity: body.count)
-            buffer.writeBytes(body)
-            channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil)
-            channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-            return (channel, timer)
+        if !body.isEmpty || !["GET", "HEAD"].contains(method) {
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let channel: Channel
-        let timer: Scheduled<Void>
+        // One request a connection, as before: a receiver's per-address caps see what they expect.
+        request.headers.add(name: "Connection", value: "close")
+        for (name, value) in extraHeaders { request.headers.add(name: name, value: value) }
+        let seconds = timeout.nanoseconds / 1_000_000_000
         do {
-            (channel, timer) = try await connected.get()
-        } catch {
-            promise.fail(error)
-            throw Failure(description: "cannot connect to \(host):\(port): \(error)")
-        }
-        defer {
-            timer.cancel()
-            channel.close(promise: nil)
-        }
-        return try await promise.futureResult.get()
-    }
-}
-
-private final class ResponseCollector: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
-
-    private let promise: EventLoopPromise<HTTPPost.Response>
-    private let limit: Int
-    private var head: HTTPResponseHead?
-    private var body: ByteBuffer?
-
-    init(promise: EventLoopPromise<HTTPPost.Response>, limit: Int) {
-        self.promise = promise
-        self.limit = limit
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head):
-            // 100 Continue is an interim answer; the real one follows.
-            if head.status != .continue { self.head = head }
-        case .body(var chunk):
-            let room = limit - (body?.readableBytes ?? 0)
-            guard room > 0 else { return }
-            if chunk.readableBytes > room {
-                chunk = chunk.getSlice(at: chunk.readerIndex, length: room) ?? chunk
+            let response = try await client(for: proxy).execute(request, timeout: timeout)
+            var kept = ByteBuffer()
+            for try await chunk in response.body {
+                let room = maxResponseBody - kept.readableBytes
+                if room <= 0 { break }
+                kept.writeImmutableBuffer(
+                    chunk.getSlice(at: chunk.readerIndex, length: min(room, chunk.readableBytes))!)
             }
-            if body == nil { body = chunk } else { body?.writeBuffer(&chunk) }
-        case .end:
-            guard let head else { return }
-            let text = body.map { String(buffer: $0) } ?? ""
-            promise.succeed(
-                HTTPPost.Response(
-                    status: Int(head.status.code), headers: head.headers.map { ($0.name, $0.value) },
-                    body: text))
-            self.head = nil
+            return Response(
+                status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                body: String(buffer: kept))
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            throw Failure(description: "no answer from \(target.authority) within \(seconds) s")
+        } catch let error as HTTPClientError where error == .remoteConnectionClosed {
+            throw Failure(description: "\(target.authority) closed the connection before a complete answer")
+        } catch let error as HTTPClientError where error == .connectTimeout {
+            throw Failure(description: "cannot connect to \(target.authority): no connection within 5 s")
+        } catch {
+            throw Failure(
+                description:
+                    "cannot connect to \(target.authority)\(proxy == nil ? "" : " (through the proxy)"): \(error)"
+            )
         }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        promise.fail(HTTPPost.Failure(description: "the connection closed before a complete answer"))
-        context.fireChannelInactive()
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        promise.fail(error)
-        context.close(promise: nil)
     }
 }

@@ -77,7 +77,8 @@ public final class ImageService: Sendable {
             store.isNewestOfTag(id)
         else { return }
         do {
-            let digest = try await client.digest(ImageRequest.registryName(event.repoName), tag)
+            let digest = try await client.digest(
+                ImageRequest.registryName(event.repoName), tag, automatic: true)
             store.recordImage(
                 id,
                 ImageFacts(
@@ -111,7 +112,7 @@ public final class ImageService: Sendable {
         if let budget = client.budget {
             let left = budget.remaining(now: now)
             if left * 5 <= budget.perHour {
-                return "registry: \(left) of \(budget.perHour) GETs left this hour"
+                return "registry: \(left) of \(budget.perHour) requests left this hour"
             }
         }
         if let error = headState.withLock({ $0.lastError }), now - error.at < 60 {

@@ -11,8 +11,13 @@ import Synchronization
 public final class RegistryClient: Sendable {
     public let base: String
     /// `user:token` for the token endpoint (Basic), if any.
-    private let credentials: (user: String, secret: String)?
-    private let tokens = Mutex<[String: String]>([:])
+    private let credentials: (user: String, secret: Secret)?
+    /// Pull tokens by repository, the least recently used forgotten past `tokenLimit`.
+    private let tokens = Mutex(PullTokens())
+    /// The registry's origin: the only one a pull token or a challenge is accepted from.
+    let origin: HTTPPost.Origin?
+    /// Proxies for tests; nil: the process's.
+    let proxies: ProxySettings?
     /// Manifest GETs allowed per hour (what Docker Hub counts against pull limits); nil: any.
     public let budget: RequestBudget?
     let timeout: TimeAmount
@@ -26,11 +31,13 @@ public final class RegistryClient: Sendable {
     }
 
     public init(
-        base: String = "https://registry-1.docker.io", credentials: (user: String, secret: String)? = nil,
+        base: String = "https://registry-1.docker.io", credentials: (user: String, secret: Secret)? = nil,
         budget: RequestBudget? = nil, timeout: TimeAmount = .seconds(10),
-        clock: @escaping @Sendable () -> Double = WallClock.now
+        clock: @escaping @Sendable () -> Double = WallClock.now, proxies: ProxySettings? = nil
     ) {
         self.base = base.hasSuffix("/") ? String(base.dropLast()) : base
+        self.origin = try? HTTPPost.target(self.base).origin
+        self.proxies = proxies
         self.credentials = credentials
         self.budget = budget
         self.timeout = timeout
@@ -79,7 +86,7 @@ public final class RegistryClient: Sendable {
         } else {
             let top = try await get(
                 "/v2/\(repository)/manifests/\(reference)", repository, accept: Self.manifestTypes,
-                counted: true)
+                counted: .asked)
             let document = try JSONValue.parse(top.body).members
             let mediaType = top.header("content-type") ?? document["mediaType"]?.string ?? "?"
             image = RegistryImage(
@@ -116,18 +123,21 @@ public final class RegistryClient: Sendable {
             // Attestation manifests ride along in indexes as `unknown/unknown`: no config to read.
             let response = try await get(
                 "/v2/\(repository)/manifests/\(image.platforms[chosen].digest)", repository,
-                accept: Self.manifestTypes, counted: true)
+                accept: Self.manifestTypes, counted: .asked)
             image.platforms[chosen].config = try await config(
                 repository, manifestDocument: try JSONValue.parse(response.body).members)
         }
         return image
     }
 
-    /// The digest a tag points at, by HEAD: Docker Hub does not count HEADs against pull limits.
-    public func digest(_ repository: String, _ tag: String) async throws -> String {
+    /// The digest a tag points at, by HEAD: Docker Hub does not count HEADs against pull limits,
+    /// but hubtop does when it asks on its own (`automatic`), so no sender can make it ask
+    /// without end; those never take the budget's last half.
+    public func digest(_ repository: String, _ tag: String, automatic: Bool = false) async throws -> String {
         try Self.checkNames(repository, tag)
         let answer = try await get(
-            "/v2/\(repository)/manifests/\(tag)", repository, accept: Self.manifestTypes, method: "HEAD")
+            "/v2/\(repository)/manifests/\(tag)", repository, accept: Self.manifestTypes, method: "HEAD",
+            counted: automatic ? .automatic : .no)
         guard let digest = answer.header("docker-content-digest"), RegistryNames.isDigest(digest) else {
             throw Failure(description: "the registry named no digest for \(repository):\(tag)")
         }
@@ -161,33 +171,44 @@ public final class RegistryClient: Sendable {
         }
     }
 
-    /// GET with the scope's token, answering a Bearer challenge once and following redirects
-    /// (blobs live on storage hosts) a few times.
+    /// Whether a request spends the budget: a GET the user asked for, a request hubtop makes
+    /// on its own, or neither (blobs, which Docker Hub does not count).
+    enum Counted {
+        case no, asked, automatic
+    }
+
+    /// GET (or HEAD) with the scope's token, answering a Bearer challenge once and following
+    /// redirects (blobs live on storage hosts) a few times. The token goes only to the
+    /// registry's own origin, compared exactly, and never again once a redirect has left it.
     func get(
-        _ path: String, _ repository: String, accept: [String], method: String = "GET", counted: Bool = false
+        _ path: String, _ repository: String, accept: [String], method: String = "GET", counted: Counted = .no
     ) async throws -> Answer {
-        var url = base + path
+        guard let origin else { throw Failure(description: "not a registry URL: \(base)") }
+        var target = try HTTPPost.target(base + path)
+        var leftOrigin = false
         var challenged = false
         if let until = blockedUntil.withLock({ $0 }), let reset = until.reset, clock() < reset {
             throw Failure(status: 429, description: until.message)
         }
-        if counted, let budget { try budget.take(now: clock()) }
+        if counted != .no, let budget { try budget.take(now: clock(), automatic: counted == .automatic) }
         for _ in 0..<5 {
             var headers = [("Accept", accept.joined(separator: ", "))]
-            if url.hasPrefix(base), let token = tokens.withLock({ $0[repository] }) {
+            let own = !leftOrigin && target.origin == origin
+            if own, let token = tokens.withLock({ $0.token(for: repository) }) {
                 headers.append(("Authorization", "Bearer \(token)"))
             }
             let response = try await HTTPPost.post(
-                url: url, body: [], extraHeaders: headers, method: method, timeout: timeout,
-                maxResponseBody: 4 << 20)
+                url: target.url, body: [], extraHeaders: headers, method: method, timeout: timeout,
+                maxResponseBody: 4 << 20, proxies: proxies)
             let answer = Answer(status: response.status, headers: response.headers, body: response.body)
             switch response.status {
             case 200..<300: return answer
             case 301, 302, 303, 307, 308:
                 guard let location = answer.header("location") else { break }
-                url = location.hasPrefix("/") ? base + location : location
+                target = try Self.resolve(location, against: target)
+                if target.origin != origin { leftOrigin = true }
                 continue
-            case 401 where !challenged:
+            case 401 where !challenged && own:
                 challenged = true
                 try await authenticate(answer.header("www-authenticate"), repository)
                 continue
@@ -211,39 +232,59 @@ public final class RegistryClient: Sendable {
         throw Failure(description: "too many redirects for \(path)")
     }
 
-    /// `Bearer realm="…",service="…",scope="…"` → a token from the realm.
+    /// Where a `Location` points from `target`: an absolute http(s) URL, `//host/…` or `/path`.
+    static func resolve(_ location: String, against target: HTTPPost.Target) throws -> HTTPPost.Target {
+        let lowered = location.lowercased()
+        if lowered.hasPrefix("http://") || lowered.hasPrefix("https://") {
+            return try HTTPPost.target(location)
+        }
+        if location.hasPrefix("//") {
+            return try HTTPPost.target((target.secure ? "https:" : "http:") + location)
+        }
+        if location.hasPrefix("/") { return try HTTPPost.target(target.origin.url + location) }
+        throw Failure(description: "the registry redirected to a location hubtop does not follow")
+    }
+
+    /// `Bearer realm="…",service="…",scope="…"` → a token from the realm. Basic credentials go
+    /// along only over https or to loopback: never in the clear across a network.
     func authenticate(_ challenge: String?, _ repository: String) async throws {
         guard let challenge, challenge.lowercased().hasPrefix("bearer ") else {
             throw Failure(status: 401, description: "the registry wants credentials hubtop does not have")
         }
         let parameters = Self.challengeParameters(String(challenge.dropFirst(7)))
-        guard let realm = parameters["realm"] else {
-            throw Failure(status: 401, description: "no realm in the challenge")
+        guard let realmText = parameters["realm"], let realm = try? HTTPPost.target(realmText) else {
+            throw Failure(status: 401, description: "no usable realm in the challenge")
         }
         var query: [String] = []
         if let service = parameters["service"] { query.append("service=\(Self.percentEncoded(service))") }
         query.append("scope=\(Self.percentEncoded(parameters["scope"] ?? "repository:\(repository):pull"))")
         var headers: [(String, String)] = []
-        if let credentials {
+        if let credentials, realm.secure || ProxySettings.isLoopback(realm.host) {
             headers.append(
                 (
                     "Authorization",
-                    "Basic " + Base64.encode(Array("\(credentials.user):\(credentials.secret)".utf8))
+                    "Basic " + Base64.encode(Array("\(credentials.user):\(credentials.secret.reveal())".utf8))
                 ))
         }
         let response = try await HTTPPost.post(
-            url: realm + (realm.contains("?") ? "&" : "?") + query.joined(separator: "&"), body: [],
-            extraHeaders: headers, method: "GET", timeout: timeout)
+            url: realm.url + (realm.path.contains("?") ? "&" : "?") + query.joined(separator: "&"), body: [],
+            extraHeaders: headers, method: "GET", timeout: timeout, proxies: proxies)
         guard (200..<300).contains(response.status) else {
+            let plain = credentials != nil && headers.isEmpty
             throw Failure(
-                status: response.status, description: "the token endpoint answered \(response.status)")
+                status: response.status,
+                description: "the token endpoint answered \(response.status)"
+                    + (plain ? " (credentials are not sent over plain http)" : ""))
         }
         let fields = try JSONValue.parse(response.body).members
         guard let token = fields["token"]?.string ?? fields["access_token"]?.string else {
             throw Failure(description: "no token from the token endpoint")
         }
-        tokens.withLock { $0[repository] = token }
+        tokens.withLock { $0.remember(token, for: repository) }
     }
+
+    /// How many repositories' pull tokens are kept.
+    var heldTokens: Int { tokens.withLock { $0.count } }
 
     static func challengeParameters(_ text: String) -> [String: String] {
         var result: [String: String] = [:]
@@ -286,8 +327,33 @@ public final class RegistryClient: Sendable {
 
 }
 
+/// Pull tokens by repository: at most `limit`, the least recently used forgotten first (a
+/// sender naming endless repositories cannot grow it).
+struct PullTokens {
+    static let limit = 256
+    private var entries: [String: (token: String, used: UInt64)] = [:]
+    private var clock: UInt64 = 0
+
+    var count: Int { entries.count }
+
+    mutating func token(for repository: String) -> String? {
+        guard let token = entries[repository]?.token else { return nil }
+        clock += 1
+        entries[repository]?.used = clock
+        return token
+    }
+
+    mutating func remember(_ token: String, for repository: String) {
+        clock += 1
+        entries[repository] = (token, clock)
+        if entries.count > Self.limit, let oldest = entries.min(by: { $0.value.used < $1.value.used }) {
+            entries[oldest.key] = nil
+        }
+    }
+}
+
 extension StringProtocol {
-    fileprivate func trimmingCharacters(in set: String) -> String {
+    func trimmingCharacters(in set: String) -> String {
         var slice = self[...]
         while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
         while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
@@ -295,20 +361,27 @@ extension StringProtocol {
     }
 }
 
-/// Manifest GETs per hour: Docker Hub counts them against pull limits (HEADs and blob GETs it
-/// does not), so hubtop spends at most this many and says when it runs low.
+/// Registry requests per hour: manifest GETs (Docker Hub counts them against pull limits; blob
+/// GETs it does not) and the HEADs hubtop makes on its own; it spends at most this many and
+/// says when it runs low.
 public final class RequestBudget: Sendable {
     public let perHour: Int
     private let window = Mutex<(start: Double, used: Int)>((0, 0))
 
     public init(perHour: Int) { self.perHour = max(0, perHour) }
 
-    func take(now: Double) throws {
+    /// Spends one request; `automatic` ones (hubtop's own HEADs) only while more than half is left.
+    func take(now: Double, automatic: Bool = false) throws {
         try window.withLock { window in
             if now - window.start >= 3600 { window = (now, 0) }
+            if automatic, window.used * 2 >= perHour {
+                throw RegistryClient.Failure(
+                    description: "automatic lookups have spent half of the budget of \(perHour) an hour; "
+                        + "the rest is kept for lookups you ask for (--registry-budget)")
+            }
             guard window.used < perHour else {
                 throw RegistryClient.Failure(
-                    description: "the budget of \(perHour) registry GETs an hour is spent; more at "
+                    description: "the budget of \(perHour) registry requests an hour is spent; more at "
                         + Timestamp.timeOfDay(window.start + 3600) + " (--registry-budget)")
             }
             window.used += 1

@@ -24,16 +24,19 @@ enum ConfigFile {
         let kind: Kind
         /// The variable that overrides the file, if any.
         let environment: String?
+        /// Whether it holds a secret: never printed, whatever sets it.
+        let secret: Bool
         /// The effective value, for `hubtop config`.
         let value: @Sendable (RunCommand) -> String
 
         init(
-            _ key: String, _ kind: Kind, environment: String? = nil,
+            _ key: String, _ kind: Kind, environment: String? = nil, secret: Bool = false,
             _ value: @escaping @Sendable (RunCommand) -> String
         ) {
             self.key = key
             self.kind = kind
             self.environment = environment
+            self.secret = secret
             self.value = value
         }
     }
@@ -41,12 +44,15 @@ enum ConfigFile {
     static let settings: [Setting] = [
         Setting("listen", .string) { $0.listen },
         // Secrets are never printed.
-        Setting("token", .string, environment: "HUBTOP_TOKEN") {
-            $0.token == nil ? "(kept token)" : "(secret)"
+        Setting("token", .string, environment: "HUBTOP_TOKEN", secret: true) {
+            $0.token != nil ? "(secret)" : $0.tokenFile != nil ? "(from token-file)" : "(kept token)"
         },
-        Setting("metrics-token", .string, environment: "HUBTOP_METRICS_TOKEN") {
-            $0.metricsToken == nil ? "(none)" : "(secret)"
+        Setting("token-file", .string) { $0.tokenFile ?? "(none)" },
+        Setting("metrics-token", .string, environment: "HUBTOP_METRICS_TOKEN", secret: true) {
+            $0.metricsToken != nil
+                ? "(secret)" : $0.metricsTokenFile != nil ? "(from metrics-token-file)" : "(none)"
         },
+        Setting("metrics-token-file", .string) { $0.metricsTokenFile ?? "(none)" },
         Setting("max-body", .integer) { "\($0.maxBody)" },
         Setting("max-events", .integer) { "\($0.maxEvents)" },
         Setting("max-memory", .string) { $0.maxMemory },
@@ -83,9 +89,11 @@ enum ConfigFile {
         Setting("registry", .string) { $0.registry },
         Setting("enrich", .string) { $0.enrichment.rawValue },
         Setting("registry-budget", .integer) { "\($0.registryBudget)" },
-        Setting("database", .string, environment: "HUBTOP_DATABASE_URL") {
-            $0.database == nil ? "(none)" : "(secret)"
+        Setting("database", .string, environment: "HUBTOP_DATABASE_URL", secret: true) {
+            $0.database != nil
+                ? "(secret)" : $0.databaseUrlFile != nil ? "(from database-url-file)" : "(none)"
         },
+        Setting("database-url-file", .string) { $0.databaseUrlFile ?? "(none)" },
         Setting("retain", .string) { $0.retain ?? "(forever)" },
         Setting("commit-group", .integer) { "\($0.commitGroup)" },
         Setting("on-event", .strings) { "[" + $0.onEvent.map(quoted).joined(separator: ", ") + "]" },
@@ -107,6 +115,8 @@ enum ConfigFile {
         var arguments: [String] = []
         /// key → line in the file, for the keys that took effect.
         var lines: [String: Int] = [:]
+        /// Said on stderr: the file holds a secret other users may read.
+        var warning: String?
     }
 
     /// Reads `path` (a missing file sets nothing) and turns it into `run` arguments, leaving out
@@ -142,6 +152,9 @@ enum ConfigFile {
             if given || fromEnvironment { continue }
             applied.arguments += arguments
             applied.lines[setting.key] = entry.line
+        }
+        if entries.contains(where: { entry in settings.contains { $0.secret && $0.key == entry.key } }) {
+            applied.warning = SecretFile.exposure(of: path)
         }
         return applied
     }
@@ -200,6 +213,7 @@ enum ConfigFile {
         let explicitRun = arguments.first == "run"
         let given = explicitRun ? Array(arguments.dropFirst()) : arguments
         let applied = try read(StatePaths.configFile, commandLine: given)
+        if let warning = applied.warning { Console.error(warning) }
         return ["run"] + applied.arguments + given
     }
 
@@ -228,6 +242,7 @@ struct ConfigCommand: ParsableCommand {
         } catch {
             throw fail("hubtop config: \(RunCommand.message(for: error))")
         }
+        if let warning = applied.warning { Console.error(warning) }
         print("# \(path)\(access(path, F_OK) == 0 ? "" : " (not there: defaults)")")
         for setting in ConfigFile.settings {
             let source: String
@@ -238,7 +253,7 @@ struct ConfigCommand: ParsableCommand {
             } else if let variable = setting.environment, let set = Environment.value(variable), !set.isEmpty
             {
                 source = "$" + variable
-                value = setting.key.hasSuffix("token") ? "(secret)" : set
+                value = setting.secret ? "(secret)" : set
             } else if let line = applied.lines[setting.key] {
                 source = "config.toml line \(line)"
             } else {

@@ -23,9 +23,12 @@ struct ExportCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "The shared history to read instead: postgres://user:pass@host:port/db (or $HUBTOP_DATABASE_URL)."
+            "The shared history to read instead: postgres://user:pass@host:port/db (or $HUBTOP_DATABASE_URL, or --database-url-file). Visible in ps as a flag: prefer the variable or the file."
     )
-    var database: String?
+    var database: Secret?
+
+    @Option(help: "Read the --database URL from this file.")
+    var databaseUrlFile: String?
 
     @Option(
         help: "Only repositories matching: a case-insensitive substring, or a whole-name glob with * or ?.")
@@ -65,7 +68,14 @@ struct ExportCommand: AsyncParsableCommand {
     var force = false
 
     func validate() throws {
-        if journal != nil && database != nil { throw ValidationError("--journal or --database, not both") }
+        if journal != nil && (database != nil || databaseUrlFile != nil) {
+            throw ValidationError("--journal or --database, not both")
+        }
+        do {
+            _ = try SecretFile.either(database, "--database", file: databaseUrlFile, "--database-url-file")
+        } catch {
+            throw ValidationError("\(error)")
+        }
         guard format == "curl" || ExportFormat(rawValue: format) != nil else {
             throw ValidationError("--format takes ndjson, csv or curl; got '\(format)'")
         }
@@ -94,9 +104,11 @@ struct ExportCommand: AsyncParsableCommand {
         // For curl: each event's body as it was received (its first delivery).
         var bodies: [UInt64: [UInt8]] = [:]
         let keepBodies = format == "curl"
-        if let address = database ?? Environment.databaseURL, journal == nil {
+        let given = try SecretFile.either(
+            database, "--database", file: databaseUrlFile, "--database-url-file")
+        if let address = given ?? Environment.databaseURL.map({ Secret($0) }), journal == nil {
             do {
-                let url = try DatabaseURL(parsing: address)
+                let url = try DatabaseURL(parsing: address.reveal())
                 try await DatabaseHistory.read(url, since: start) { body, receivedAt, deliveries in
                     guard case .success(let change) = ingestor.ingest(body, receivedAt: receivedAt),
                         case .appended(let id) = change

@@ -23,15 +23,21 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(
         help:
-            "Secret path token for POST /hook/<token>, at least 16 characters (default: $HUBTOP_TOKEN, else the one kept in ~/.local/state/hubtop/token)."
+            "Secret path token for POST /hook/<token>, at least 16 characters (default: $HUBTOP_TOKEN, else the one kept in ~/.local/state/hubtop/token). A flag's value is visible to other users in ps: prefer $HUBTOP_TOKEN or --token-file."
     )
-    var token: String?
+    var token: Secret?
+
+    @Option(help: "Read the webhook token from this file (systemd credentials, Docker secrets).")
+    var tokenFile: String?
 
     @Option(
         help:
-            "Bearer token for GET /metrics, at least 16 characters (default: $HUBTOP_METRICS_TOKEN; without one /metrics is closed)."
+            "Bearer token for GET /metrics, at least 16 characters (default: $HUBTOP_METRICS_TOKEN; without one /metrics is closed). Visible in ps as a flag: prefer the variable or --metrics-token-file."
     )
-    var metricsToken: String?
+    var metricsToken: Secret?
+
+    @Option(help: "Read the metrics token from this file.")
+    var metricsTokenFile: String?
 
     @Option(help: "Largest accepted request body, in bytes.")
     var maxBody = 1 << 20
@@ -159,15 +165,22 @@ struct RunCommand: AsyncParsableCommand {
             """)
     var enrich: String?
 
-    @Option(help: "Registry manifest GETs allowed per hour (what Docker Hub counts against pull limits).")
+    @Option(
+        help:
+            "Registry requests allowed per hour: manifest GETs (what Docker Hub counts against pull limits) and, at most half, the HEADs of --enrich auto."
+    )
     var registryBudget = 16
 
     @Option(
         help: """
             Team mode: the shared history in PostgreSQL, postgres://user:pass@host:port/db[?sslmode=require] \
-            (or $HUBTOP_DATABASE_URL). Deliveries are committed there before they are answered.
+            (or $HUBTOP_DATABASE_URL, or --database-url-file). Deliveries are committed there before they \
+            are answered. Visible in ps as a flag: prefer the variable or the file.
             """)
-    var database: String?
+    var database: Secret?
+
+    @Option(help: "Read the --database URL from this file (systemd credentials, Docker secrets).")
+    var databaseUrlFile: String?
 
     @Option(
         help:
@@ -210,9 +223,20 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "With --notify: messages a minute at most; beyond that events are skipped.")
     var notifyRate = 20.0
 
-    /// `--database`, else `$HUBTOP_DATABASE_URL`.
-    var databaseAddress: String? {
-        database ?? Environment.databaseURL
+    /// `--database` or `--database-url-file`, else `$HUBTOP_DATABASE_URL`.
+    func databaseAddress() throws(SecretFile.Failure) -> Secret? {
+        try SecretFile.either(database, "--database", file: databaseUrlFile, "--database-url-file")
+            ?? Environment.databaseURL.map { Secret($0) }
+    }
+
+    /// `--token` or `--token-file`, if either was given.
+    func givenToken() throws(SecretFile.Failure) -> Secret? {
+        try SecretFile.either(token, "--token", file: tokenFile, "--token-file")
+    }
+
+    /// `--metrics-token` or `--metrics-token-file`, if either was given.
+    func givenMetricsToken() throws(SecretFile.Failure) -> Secret? {
+        try SecretFile.either(metricsToken, "--metrics-token", file: metricsTokenFile, "--metrics-token-file")
     }
 
     /// `--listen none`: a viewer of the shared history, with no listener of its own.
@@ -227,8 +251,10 @@ struct RunCommand: AsyncParsableCommand {
         guard !listens || ListenerConfiguration.parseListenAddress(listen) != nil else {
             throw ValidationError("--listen wants HOST:PORT (or none, with --database), got '\(listen)'")
         }
-        if let address = databaseAddress {
-            do { _ = try DatabaseURL(parsing: address) } catch {
+        let address: Secret?
+        do { address = try databaseAddress() } catch { throw ValidationError("\(error)") }
+        if let address {
+            do { _ = try DatabaseURL(parsing: address.reveal()) } catch {
                 throw ValidationError("--database: \(error)")
             }
             if journal != nil { throw ValidationError("--database keeps the history; leave out --journal") }
@@ -272,11 +298,20 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError(
                 "--group-window wants a duration such as 2m, 90s or 0; got '\(groupWindow)'")
         }
-        if let token, let problem = WebhookToken.problem(with: token, name: "--token") {
-            throw ValidationError(problem)
-        }
-        if let metricsToken, let problem = WebhookToken.problem(with: metricsToken, name: "--metrics-token") {
-            throw ValidationError(problem)
+        do {
+            if let token = try givenToken(),
+                let problem = WebhookToken.problem(with: token.reveal(), name: tokenFile ?? "--token")
+            {
+                throw ValidationError(problem)
+            }
+            if let metricsToken = try givenMetricsToken(),
+                let problem = WebhookToken.problem(
+                    with: metricsToken.reveal(), name: metricsTokenFile ?? "--metrics-token")
+            {
+                throw ValidationError(problem)
+            }
+        } catch let failure as SecretFile.Failure {
+            throw ValidationError("\(failure)")
         }
         guard let budget = ByteSize.parse(maxMemory), budget >= 1 << 20 else {
             throw ValidationError(
@@ -317,8 +352,13 @@ struct RunCommand: AsyncParsableCommand {
         // Signals end the run, dashboard or headless; caught from the very start, so none is lost.
         let signals = SignalRelay([SIGINT, SIGTERM, SIGHUP])
         defer { signals.release() }
-        let secret = try token ?? Self.secretFromEnvironment("HUBTOP_TOKEN") ?? Self.keptToken()
-        let metricsSecret = try metricsToken ?? Self.secretFromEnvironment("HUBTOP_METRICS_TOKEN")
+        for file in [tokenFile, metricsTokenFile, databaseUrlFile].compactMap({ $0 }) {
+            if let warning = SecretFile.exposure(of: file) { Console.error(warning) }
+        }
+        let secret =
+            try givenToken()?.reveal() ?? Self.secretFromEnvironment("HUBTOP_TOKEN") ?? Self.keptToken()
+        let metricsSecret =
+            try givenMetricsToken()?.reveal() ?? Self.secretFromEnvironment("HUBTOP_METRICS_TOKEN")
         if metricsSecret == secret {
             throw fail("hubtop: the metrics token must differ from the webhook token")
         }

@@ -45,7 +45,7 @@ struct SendCommand: AsyncParsableCommand {
             response = try await HTTPPost.post(url: target, body: body)
         } catch {
             Console.error("hubtop send: \(error)")
-            throw ExitCode(2)
+            throw ExitCode(1)
         }
         Console.out("\(response.status) \(response.body)")
         if !(200..<300).contains(response.status) {

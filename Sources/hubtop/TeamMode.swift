@@ -17,9 +17,11 @@ struct TeamMode {
     static func start(
         _ command: RunCommand, store: EventStore, configuration: inout ListenerConfiguration
     ) async throws -> TeamMode? {
-        guard let address = command.databaseAddress else { return nil }
         let url: DatabaseURL
-        do { url = try DatabaseURL(parsing: address) } catch { throw fail("hubtop: --database: \(error)") }
+        do {
+            guard let address = try command.databaseAddress() else { return nil }
+            url = try DatabaseURL(parsing: address.reveal())
+        } catch { throw fail("hubtop: --database: \(error)") }
         let status = DatabaseStatus()
         var committer: GroupCommitter?
         if command.listens {

@@ -8,14 +8,7 @@ import Testing
 @Suite struct DailyToolEndToEndTests {
     /// A state and config folder of this test's own.
     func folders() throws -> (environment: [String: String], config: String, root: String) {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("hubtop-daily-\(UUID())")
-            .path
-        try FileManager.default.createDirectory(
-            atPath: root + "/config/hubtop", withIntermediateDirectories: true)
-        return (
-            ["XDG_STATE_HOME": root + "/state", "XDG_CONFIG_HOME": root + "/config"],
-            root + "/config/hubtop/config.toml", root
-        )
+        try stateAndConfigFolders("daily")
     }
 
     @Test func twoStartsWithoutATokenPrintTheSameURL() async throws {

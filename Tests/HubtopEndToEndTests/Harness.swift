@@ -129,6 +129,20 @@ final class Child: @unchecked Sendable {
     }
 }
 
+/// Fresh state and config folders (the environment that points hubtop at them), the path of
+/// `config.toml` in them, and their root (to remove).
+func stateAndConfigFolders(_ name: String) throws -> (
+    environment: [String: String], config: String, root: String
+) {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("hubtop-\(name)-\(UUID())").path
+    try FileManager.default.createDirectory(
+        atPath: root + "/config/hubtop", withIntermediateDirectories: true)
+    return (
+        ["XDG_STATE_HOME": root + "/state", "XDG_CONFIG_HOME": root + "/config"],
+        root + "/config/hubtop/config.toml", root
+    )
+}
+
 /// Runs hubtop to completion (for `send`) and returns its status and output. Spawned and reaped
 /// here rather than with Foundation's Process, for the same SIGCHLD reason as `waitForExit`.
 func runHubtop(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> (

@@ -143,7 +143,8 @@ import Testing
             _ = try await client.image("acme/api", "v1-again")
             Issue.record("the budget was overdrawn")
         } catch let failure as RegistryClient.Failure {
-            #expect(failure.description.contains("budget of 2 registry GETs an hour is spent"), "\(failure)")
+            #expect(
+                failure.description.contains("budget of 2 registry requests an hour is spent"), "\(failure)")
         }
         #expect(registry.requests(for: "/v2/acme/api/manifests/v1-again").isEmpty, "refused before asking")
         clock.now += 3600

@@ -92,33 +92,31 @@ public final class RegistryFixture: @unchecked Sendable {
     }
 }
 
-/// `Tests/Fixtures/registry-gate.py` in front of a registry: Docker Hub's Bearer token flow,
-/// or a pull limit (`429`) on every request. `requests` is what reached it.
-public final class RegistryGate: @unchecked Sendable {
+/// A Python fixture from `Tests/Fixtures` that prints one line when it is up (its port), then
+/// one line per request it saw.
+public final class ReportingScript: @unchecked Sendable {
     let process = Process()
     let output = Pipe()
-    public let port: Int
-    public var base: String { "http://127.0.0.1:\(port)" }
+    /// What it printed first.
+    public let firstLine: String
     private let lock = NSLock()
     private var lines: [String] = []
 
-    public init(upstream: String, _ mode: [String]) throws {
+    public init(_ script: String, _ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments =
-            ["python3", RegistryFixture.fixtures.appendingPathComponent("registry-gate.py").path, upstream]
-            + mode
+            ["python3", RegistryFixture.fixtures.appendingPathComponent(script).path] + arguments
         process.standardOutput = output
         try process.run()
         var first = Data()
         while !first.contains(UInt8(ascii: "\n")) {
             let more = output.fileHandleForReading.availableData
-            if more.isEmpty { throw FixtureFailure(description: "the gate did not start") }
+            if more.isEmpty { break }
             first.append(more)
         }
         let text = String(decoding: first, as: UTF8.self).split(
             separator: "\n", omittingEmptySubsequences: false)
-        guard let port = Int(text[0]) else { throw FixtureFailure(description: "the gate printed \(text)") }
-        self.port = port
+        firstLine = String(text[0])
         lines = text.dropFirst().filter { !$0.isEmpty }.map(String.init)
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
@@ -129,8 +127,8 @@ public final class RegistryGate: @unchecked Sendable {
         }
     }
 
-    /// `METHOD PATH STATUS`, one per request so far.
-    public var requests: [String] { lock.withLock { lines } }
+    /// The lines after the first, so far.
+    public var reports: [String] { lock.withLock { lines } }
 
     deinit {
         output.fileHandleForReading.readabilityHandler = nil
@@ -140,6 +138,77 @@ public final class RegistryGate: @unchecked Sendable {
     }
 }
 
+/// `Tests/Fixtures/registry-gate.py` in front of a registry: Docker Hub's Bearer token flow,
+/// or a pull limit (`429`) on every request. `requests` is what reached it.
+public final class RegistryGate: Sendable {
+    let script: ReportingScript
+    public let port: Int
+    public var base: String { "http://127.0.0.1:\(port)" }
+
+    public init(upstream: String, _ mode: [String]) throws {
+        script = try ReportingScript("registry-gate.py", [upstream] + mode)
+        guard let port = Int(script.firstLine) else {
+            throw FixtureFailure(description: "the gate printed \(script.firstLine)")
+        }
+        self.port = port
+    }
+
+    /// `METHOD PATH STATUS`, one per request so far.
+    public var requests: [String] { script.reports }
+}
+
+/// `Tests/Fixtures/http-probe.py`: answers from a table of routes and reports every request.
+public final class HTTPProbe: Sendable {
+    public struct Route: Encodable, Sendable {
+        public var path: String
+        public var status: Int
+        public var headers: [String: String]
+        public var body: String
+        /// The exact `Authorization` the route answers; nil: any.
+        public var authorization: String?
+        /// The body this many times.
+        public var `repeat`: Int
+
+        public init(
+            _ path: String, _ status: Int, headers: [String: String] = [:], body: String = "",
+            authorization: String? = nil, repeat count: Int = 1
+        ) {
+            (self.path, self.status, self.headers, self.body) = (path, status, headers, body)
+            self.authorization = authorization
+            self.repeat = count
+        }
+    }
+
+    /// One request as it arrived.
+    public struct Request: Decodable, Sendable {
+        public var method: String
+        public var target: String
+        public var host: String?
+        public var authorization: String?
+    }
+
+    let script: ReportingScript
+    public let port: Int
+    public let host: String
+
+    /// On `host` (`127.0.0.1` or `::1`) and `port` (0: any); nil when that port is taken.
+    public init?(host: String = "127.0.0.1", port: Int = 0, _ routes: [Route]) throws {
+        let table = String(decoding: try JSONEncoder().encode(routes), as: UTF8.self)
+        script = try ReportingScript("http-probe.py", [host, String(port), table])
+        guard let bound = Int(script.firstLine) else { return nil }
+        self.port = bound
+        self.host = host
+    }
+
+    public var base: String { host.contains(":") ? "http://[\(host)]:\(port)" : "http://\(host):\(port)" }
+
+    public var requests: [Request] {
+        script.reports.compactMap { try? JSONDecoder().decode(Request.self, from: Data($0.utf8)) }
+    }
+}
+
 public struct FixtureFailure: Error, CustomStringConvertible {
     public var description: String
+
+    public init(description: String) { self.description = description }
 }

@@ -1,11 +1,11 @@
 /// A user and token for a registry's token endpoint (Basic), and where they came from.
 public struct RegistryCredentials: Sendable, Equatable {
     public var user: String
-    public var secret: String
+    public var secret: Secret
     /// `HUBTOP_REGISTRY_USER`, or the Docker config file: said at start, the secret never is.
     public var origin: String
 
-    public init(user: String, secret: String, origin: String) {
+    public init(user: String, secret: Secret, origin: String) {
         self.user = user
         self.secret = secret
         self.origin = origin
@@ -22,7 +22,7 @@ public struct RegistryCredentials: Sendable, Equatable {
         guard let user = environment["HUBTOP_REGISTRY_USER"], !user.isEmpty,
             let token = environment["HUBTOP_REGISTRY_TOKEN"], !token.isEmpty
         else { return nil }
-        return RegistryCredentials(user: user, secret: token, origin: "HUBTOP_REGISTRY_USER/TOKEN")
+        return RegistryCredentials(user: user, secret: Secret(token), origin: "HUBTOP_REGISTRY_USER/TOKEN")
     }
 
     /// From the text of `~/.docker/config.json`: the `auths` entry for `registry` (a base URL;
@@ -45,7 +45,7 @@ public struct RegistryCredentials: Sendable, Equatable {
                 let user = String(decoding: bytes[..<colon], as: UTF8.self)
                 let secret = String(decoding: bytes[(colon + 1)...], as: UTF8.self)
                 if !user.isEmpty, !secret.isEmpty {
-                    return (RegistryCredentials(user: user, secret: secret, origin: path), nil)
+                    return (RegistryCredentials(user: user, secret: Secret(secret), origin: path), nil)
                 }
             }
         }

@@ -1,0 +1,131 @@
+import HubtopCore
+
+/// Which proxy an outbound request goes through, read from the environment as curl and Go read
+/// it: `HTTPS_PROXY` for https:// targets, `HTTP_PROXY` for http:// ones (the lowercase names
+/// win), none for a host `NO_PROXY` names (`*` for every host; `example.com` and `.example.com`
+/// also cover its subdomains) and none for loopback, ever.
+public struct ProxySettings: Sendable, Equatable {
+    /// A proxy server; `user`/`password` from the URL's userinfo go to the proxy only.
+    public struct Server: Sendable, Hashable {
+        public var host: String
+        public var port: Int
+        public var user: String?
+        public var password: Secret?
+    }
+
+    public var http: Server?
+    public var https: Server?
+    /// `NO_PROXY`'s entries, lowercased, without a leading dot or a port.
+    public var bypass: [String] = []
+
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var description: String
+    }
+
+    public init(http: Server? = nil, https: Server? = nil, bypass: [String] = []) {
+        self.http = http
+        self.https = https
+        self.bypass = bypass
+    }
+
+    /// From an environment (the process's, or a test's). A value that is not an http:// proxy
+    /// URL is an error naming the variable — never echoing the value, which may hold a password.
+    public init(environment: [String: String]) throws(Failure) {
+        func value(_ name: String) -> (name: String, text: String)? {
+            for key in [name.lowercased(), name] {
+                if let text = environment[key], !text.isEmpty { return (key, text) }
+            }
+            return nil
+        }
+        if let (name, text) = value("HTTP_PROXY") { http = try Self.server(text, variable: name) }
+        if let (name, text) = value("HTTPS_PROXY") { https = try Self.server(text, variable: name) }
+        if let (_, text) = value("NO_PROXY") {
+            bypass = text.split(separator: ",").compactMap { entry in
+                var item = entry.trimmingCharacters(in: " \t").lowercased()
+                if item.hasPrefix(".") { item.removeFirst() }
+                if !item.hasPrefix("["), let colon = item.lastIndex(of: ":"),
+                    item.firstIndex(of: ":") == colon
+                {
+                    item = String(item[..<colon])
+                }
+                return item.isEmpty ? nil : item
+            }
+        }
+    }
+
+    /// The proxy for a request to `host` (`secure`: https), if any.
+    public func server(secure: Bool, host: String) -> Server? {
+        guard let server = secure ? https : http else { return nil }
+        let host = host.lowercased()
+        if Self.isLoopback(host) { return nil }
+        for entry in bypass where entry == "*" || host == entry || host.hasSuffix("." + entry) {
+            return nil
+        }
+        return server
+    }
+
+    /// localhost, 127.0.0.0/8 and ::1: never through a proxy, and safe for plain-http credentials.
+    public static func isLoopback(_ host: String) -> Bool {
+        let host = host.lowercased()
+        return host == "localhost" || host.hasSuffix(".localhost") || host == "::1"
+            || host == "0:0:0:0:0:0:0:1"
+            || (host.hasPrefix("127.") && host.split(separator: ".").count == 4
+                && host.allSatisfy { $0.isNumber || $0 == "." })
+    }
+
+    /// `http://[user:password@]host[:port][/]` or a bare `host:port`, as the variables are set.
+    static func server(_ text: String, variable: String) throws(Failure) -> Server {
+        var rest = Substring(text)
+        if let scheme = rest.firstRange(of: "://") {
+            guard rest[..<scheme.lowerBound].lowercased() == "http" else {
+                throw Failure(description: "\(variable): only http:// proxies are supported")
+            }
+            rest = rest[scheme.upperBound...]
+        }
+        if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }
+        var user: String?
+        var password: Secret?
+        if let at = rest.lastIndex(of: "@") {
+            let userinfo = rest[..<at]
+            if let colon = userinfo.firstIndex(of: ":") {
+                user = percentDecoded(userinfo[..<colon])
+                password = Secret(percentDecoded(userinfo[userinfo.index(after: colon)...]))
+            } else {
+                user = percentDecoded(userinfo)
+            }
+            rest = rest[rest.index(after: at)...]
+        }
+        var host = String(rest)
+        var port = 80
+        if let colon = rest.lastIndex(of: ":"), !rest.hasSuffix("]") {
+            guard let parsed = Int(rest[rest.index(after: colon)...]), (1...65_535).contains(parsed) else {
+                throw Failure(description: "\(variable): the proxy's port is not a number from 1 to 65535")
+            }
+            host = String(rest[..<colon])
+            port = parsed
+        }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw Failure(description: "\(variable): the proxy URL names no host") }
+        return Server(host: host.lowercased(), port: port, user: user, password: password)
+    }
+
+    static func percentDecoded(_ text: Substring) -> String {
+        var bytes: [UInt8] = []
+        var index = text.utf8.startIndex
+        let utf8 = text.utf8
+        while index < utf8.endIndex {
+            let byte = utf8[index]
+            if byte == UInt8(ascii: "%"), let high = utf8.index(index, offsetBy: 1, limitedBy: utf8.endIndex),
+                let low = utf8.index(index, offsetBy: 2, limitedBy: utf8.endIndex), low < utf8.endIndex,
+                let value = UInt8(String(decoding: [utf8[high], utf8[low]], as: UTF8.self), radix: 16)
+            {
+                bytes.append(value)
+                index = utf8.index(after: low)
+            } else {
+                bytes.append(byte)
+                index = utf8.index(after: index)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
