@@ -30,16 +30,25 @@ public final class DatabaseFollower: Sendable {
 
     private let progress = Mutex(Progress())
     private let task = Mutex<Task<Void, Never>?>(nil)
+    /// Told of each row once the local store holds it: (database id, local id).
+    let applied: (@Sendable (Int64, UInt64) -> Void)?
 
     public init(
         url: DatabaseURL, store: EventStore, status: DatabaseStatus, initialLimit: Int,
-        clock: @escaping @Sendable () -> Double = WallClock.now
+        clock: @escaping @Sendable () -> Double = WallClock.now,
+        applied: (@Sendable (Int64, UInt64) -> Void)? = nil
     ) {
         self.url = url
         self.store = store
         self.status = status
         self.initialLimit = initialLimit
         self.clock = clock
+        self.applied = applied
+    }
+
+    /// The local store's id of shared row `id`, once it has been read.
+    public func localID(of id: Int64) -> UInt64? {
+        progress.withLock { $0.local[id] }
     }
 
     public func start() {
@@ -218,6 +227,7 @@ public final class DatabaseFollower: Sendable {
         if let local = progress.withLock({ $0.local[id] }) {
             if store.event(id: local) != nil {
                 store.setDeliveries(local, Int(deliveries), lastDeliveredAt: lastDeliveredAt)
+                applied?(id, local)
             }
             return false
         }
@@ -242,6 +252,7 @@ public final class DatabaseFollower: Sendable {
                 progress.local = progress.local.filter { $0.value > oldest }
             }
         }
+        applied?(id, localID)
         return true
     }
 }

@@ -10,11 +10,11 @@ import Synchronization
 /// acknowledges many deliveries. Each is answered only after its transaction commits.
 /// Redeliveries fold in the database by the store's rule (a unique fold key), whichever
 /// receiver they reach. A `pg_notify` in the same transaction wakes the viewers on commit.
-public final class GroupCommitter: DeliverySink, Sendable {
+public final class GroupCommitter: Durability, Sendable {
     struct Waiting: Sendable {
-        let delivery: SinkDelivery
+        let delivery: AdmittedDelivery
         let key: String
-        let completion: @Sendable (SinkOutcome) -> Void
+        let completion: @Sendable (Persisted) -> Void
     }
 
     public let url: DatabaseURL
@@ -58,7 +58,7 @@ public final class GroupCommitter: DeliverySink, Sendable {
         await task.withLock { $0 }?.value
     }
 
-    public func commit(_ delivery: SinkDelivery, completion: @escaping @Sendable (SinkOutcome) -> Void) {
+    public func persist(_ delivery: AdmittedDelivery, completion: @escaping @Sendable (Persisted) -> Void) {
         // A delivery that cannot fold gets a key of its own.
         let key =
             delivery.payload.foldKey ?? "u " + String(UInt64.random(in: 0...UInt64.max), radix: 16)
@@ -70,14 +70,20 @@ public final class GroupCommitter: DeliverySink, Sendable {
             return (true, queue.waiter)
         }
         guard accepted else {
-            return completion(.failed("the database is not keeping up: \(backlogLimit) deliveries waiting"))
+            return completion(
+                .failed(
+                    code: "database_unavailable",
+                    reason: "the database is not keeping up: \(backlogLimit) deliveries waiting"))
         }
         status.update { $0.backlog += 1 }
         waiter?.resume()
     }
 
     public func health(_ writer: inout JSONWriter, detailed: Bool) {
+        writer.key("database")
+        writer.beginObject()
         status.health(&writer, detailed: detailed)
+        writer.endObject()
     }
 
     public var unavailableReason: String? { status.writerFailing ? "database_unavailable" : nil }
@@ -148,14 +154,17 @@ public final class GroupCommitter: DeliverySink, Sendable {
                     let result = results[waiting.key]
                     waiting.completion(
                         result.map { .committed(id: $0.id, deliveries: $0.deliveries) }
-                            ?? .failed("the database did not return the row"))
+                            ?? .failed(
+                                code: "database_unavailable", reason: "the database did not return the row"))
                 }
             } catch {
                 status.failed(error, now: clock(), follower: false)
                 try? await connection?.close()
                 connection = nil
                 let reason = "the database could not be written: " + DatabaseError.describe(error)
-                for waiting in batch { waiting.completion(.failed(reason)) }
+                for waiting in batch {
+                    waiting.completion(.failed(code: "database_unavailable", reason: reason))
+                }
             }
         }
         try? await connection?.close()
@@ -167,7 +176,7 @@ public final class GroupCommitter: DeliverySink, Sendable {
         id: Int64, deliveries: Int
     )] {
         var order: [String] = []
-        var merged: [String: (first: SinkDelivery, count: Int32, last: Double)] = [:]
+        var merged: [String: (first: AdmittedDelivery, count: Int32, last: Double)] = [:]
         for waiting in batch {
             if let existing = merged[waiting.key] {
                 merged[waiting.key] = (
@@ -190,7 +199,7 @@ public final class GroupCommitter: DeliverySink, Sendable {
             received.append(row.first.receivedAt)
             last.append(row.last)
             counts.append(row.count)
-            bodies.append(ByteBuffer(bytes: row.first.body))
+            bodies.append(row.first.body)
             deliveries.append(DeliveryRecord.text(row.first.delivery))
         }
         return try await connection.withTransaction(logger: quietLogger) { connection in

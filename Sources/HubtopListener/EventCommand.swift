@@ -17,6 +17,9 @@ public final class EventCommand: Sendable {
     let store: EventStore
     let timeout: Double
     let queueLimit: Int
+    /// Team mode: only for events whose first delivery this receiver committed, so that each
+    /// runs once whichever receiver took it.
+    let ownDeliveriesOnly: Bool
     private let queue = DispatchQueue(label: "hubtop.on-event")
     private let waiting = Mutex(0)
     private let dropped = Mutex(0)
@@ -26,7 +29,8 @@ public final class EventCommand: Sendable {
     }
 
     public init(
-        _ command: String, filter: String?, store: EventStore, timeout: Double = 30, queueLimit: Int = 100
+        _ command: String, filter: String?, store: EventStore, timeout: Double = 30, queueLimit: Int = 100,
+        ownDeliveriesOnly: Bool = false
     ) throws(Failure) {
         arguments = try Self.words(command)
         guard !arguments.isEmpty else { throw Failure(description: "--on-event: an empty command") }
@@ -34,6 +38,7 @@ public final class EventCommand: Sendable {
         self.store = store
         self.timeout = timeout
         self.queueLimit = queueLimit
+        self.ownDeliveriesOnly = ownDeliveriesOnly
     }
 
     /// Runs the command for the store's new events from now on (for as long as the store
@@ -54,6 +59,7 @@ public final class EventCommand: Sendable {
     func enqueue(_ id: UInt64) {
         guard let event = store.event(id: id) else { return }
         if let filter, !filter.matches(event.repoName) { return }
+        if ownDeliveriesOnly, !DeliveryIDs.isOwn(event.delivery?.deliveryID) { return }
         let now = WallClock.now()
         let admitted = waiting.withLock { count -> Bool in
             guard count < queueLimit else { return false }

@@ -1,12 +1,14 @@
 import DequeModule
 import HubtopCore
+import NIOCore
 import Synchronization
 
 /// `--forward URL`: relays each accepted delivery to downstream services, in the background.
 ///
 /// Each target has its own bounded queue and one worker that sends in order, retrying with
 /// exponential backoff. Enqueuing never blocks the listener: a full queue drops the delivery
-/// (counted and shown on the event). Outcomes are recorded on the event in the store.
+/// (counted and shown on the event). Outcomes are recorded on the event (`Outcomes`). It relays
+/// what it is given: `follow(_:)` feeds it the stream of accepted deliveries.
 public final class Forwarder: Sendable {
     public struct Policy: Sendable {
         /// Deliveries waiting per target; beyond this new ones are dropped.
@@ -26,10 +28,21 @@ public final class Forwarder: Sendable {
 
     /// One delivery to relay.
     public struct Delivery: Sendable {
-        public var eventID: UInt64
+        public var event: EventReference
         public var deliveryID: String
         public var body: [UInt8]
         public var contentType: String
+
+        public init(event: EventReference, deliveryID: String, body: [UInt8], contentType: String) {
+            self.event = event
+            self.deliveryID = deliveryID
+            self.body = body
+            self.contentType = contentType
+        }
+
+        public init(eventID: UInt64, deliveryID: String, body: [UInt8], contentType: String) {
+            self.init(event: .local(eventID), deliveryID: deliveryID, body: body, contentType: contentType)
+        }
     }
 
     final class Target: Sendable {
@@ -51,7 +64,7 @@ public final class Forwarder: Sendable {
     /// `forward`, or `notify` for chat messages: the outcomes' names say which.
     let kind: String
     let policy: Policy
-    let store: EventStore
+    let outcomes: Outcomes
     let metrics: ListenerMetrics?
     /// The listener's `X-Hubtop-Origin`, sent along so that a target that is this hubtop
     /// refuses instead of looping; nil sends none (chat messages).
@@ -61,7 +74,7 @@ public final class Forwarder: Sendable {
     /// Throws when a URL is not http(s).
     public init(
         urls: [String], policy: Policy = Policy(), store: EventStore, metrics: ListenerMetrics?,
-        kind: String = "forward", origin: String? = nil
+        kind: String = "forward", origin: String? = nil, outcomes: Outcomes? = nil
     ) throws {
         self.kind = kind
         self.origin = origin
@@ -72,8 +85,19 @@ public final class Forwarder: Sendable {
         }
         self.targets = targets
         self.policy = policy
-        self.store = store
+        self.outcomes = outcomes ?? Outcomes(store: store)
         self.metrics = metrics
+    }
+
+    /// Relays every delivery `accepted` carries from now on.
+    public func follow(_ accepted: AcceptedDeliveries) {
+        accepted.observe { delivery in
+            self.enqueue(
+                Delivery(
+                    event: delivery.event, deliveryID: delivery.deliveryID,
+                    body: Array(delivery.body.readableBytesView), contentType: delivery.contentType),
+                now: delivery.receivedAt)
+        }
     }
 
     /// Starts one worker per target.
@@ -132,8 +156,8 @@ public final class Forwarder: Sendable {
         _ delivery: Delivery, _ target: Target, _ state: IntegrationOutcome.State, attempts: Int,
         status: Int? = nil, detail: String? = nil, now: Double
     ) {
-        store.annotate(
-            delivery.eventID,
+        outcomes.record(
+            delivery.event,
             IntegrationOutcome(
                 name: outcomeName(target.name), state: state, attempts: attempts, status: status,
                 detail: detail,

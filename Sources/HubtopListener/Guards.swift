@@ -13,7 +13,7 @@ enum RawResponse {
         _ allocator: ByteBufferAllocator, status: Int, reason: String, error: String, detail: String,
         extra: [(String, String)] = []
     ) -> ByteBuffer {
-        let body = WebhookHandler.errorJSON(error, detail)
+        let body = AnswerBody.error(error, detail)
         var head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: application/json\r\n"
         head += "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n"
         for (name, value) in extra { head += "\(name): \(value)\r\n" }
@@ -160,7 +160,7 @@ final class ProtocolErrorHandler: ChannelInboundHandler {
             (status, code, detail) = (.badRequest, "malformed_http", "malformed HTTP: \(parserError)")
         }
         rejections.count(code)
-        let body = WebhookHandler.errorJSON(code, detail)
+        let body = AnswerBody.error(code, detail)
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Content-Length", value: String(body.utf8.count))

@@ -10,11 +10,11 @@ public struct ListenerConfiguration: Sendable {
     /// Connections with no traffic for this long are closed.
     public var idleTimeout: TimeAmount
     public var eventLoopThreads: Int
-    /// Accepted deliveries are appended here before they are acknowledged.
-    public var journal: Journal?
-    /// Team mode: accepted deliveries are committed here (not to the local store) before they
-    /// are acknowledged.
-    public var sink: (any DeliverySink)?
+    /// How an admitted delivery is made durable before it is acknowledged: the journal, the
+    /// shared database (team mode); nil keeps it in the local store only.
+    public var durability: (any Durability)?
+    /// The deliveries this listener made durable: forwarding and metrics follow it.
+    public var accepted = AcceptedDeliveries()
     /// A request must arrive whole within this time from its first byte (else `408`).
     public var requestTimeout: TimeAmount = .seconds(10)
     /// A new connection must send its first byte within this time (else it is closed).

@@ -11,6 +11,8 @@ public final class Notifier: Sendable {
     let filter: NamePattern?
     let store: EventStore
     let perMinute: Double
+    /// Team mode: only for events whose first delivery this receiver committed.
+    let ownDeliveriesOnly: Bool
     private let bucket: Mutex<(tokens: Double, at: Double)>
     private let skipped = Mutex(0)
 
@@ -18,7 +20,7 @@ public final class Notifier: Sendable {
     public init(
         urls: [String], format: ChatMessage.Format?, template: String?, filter: String?,
         perMinute: Double = 20,
-        store: EventStore, metrics: ListenerMetrics?
+        store: EventStore, metrics: ListenerMetrics?, ownDeliveriesOnly: Bool = false
     ) throws {
         var policy = Forwarder.Policy()
         policy.queueLimit = 100
@@ -32,6 +34,7 @@ public final class Notifier: Sendable {
         self.filter = filter.map(NamePattern.init)
         self.store = store
         self.perMinute = perMinute
+        self.ownDeliveriesOnly = ownDeliveriesOnly
         bucket = Mutex((perMinute, 0))
     }
 
@@ -52,6 +55,7 @@ public final class Notifier: Sendable {
     func notify(_ id: UInt64, now: Double) {
         guard let event = store.event(id: id) else { return }
         if let filter, !filter.matches(event.repoName) { return }
+        if ownDeliveriesOnly, !DeliveryIDs.isOwn(event.delivery?.deliveryID) { return }
         let allowed = bucket.withLock { bucket -> Bool in
             bucket.tokens = min(perMinute, bucket.tokens + (now - bucket.at) * perMinute / 60)
             bucket.at = now

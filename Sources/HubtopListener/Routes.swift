@@ -89,9 +89,7 @@ struct Router {
 enum HealthResponder {
     /// Why deliveries cannot be made durable now, as a reason code; nil while they can.
     static func degradedReason(_ configuration: ListenerConfiguration) -> String? {
-        if let sink = configuration.sink { return sink.unavailableReason }
-        if configuration.journal?.lastError != nil { return "journal_unavailable" }
-        return nil
+        configuration.durability?.unavailableReason
     }
 
     static func json(ingestor: Ingestor, configuration: ListenerConfiguration, detailed: Bool) -> String {
@@ -125,25 +123,7 @@ enum HealthResponder {
             writer.key("output_dropped")
             writer.integer(output.dropped)
         }
-        // Without the metrics token a problem is named by its code: its text names paths.
-        if let problem = configuration.journal?.lastError {
-            writer.key("journal_error")
-            writer.string(detailed ? problem : "journal_unavailable")
-        }
-        if let warning = configuration.journal?.warning {
-            writer.key("journal_warning")
-            writer.string(detailed ? warning : "journal_cannot_rotate")
-        }
-        if let notice = configuration.journal?.notice {
-            writer.key("journal_notice")
-            writer.string(detailed ? notice : "journal_damage_moved_aside")
-        }
-        if let sink = configuration.sink {
-            writer.key("database")
-            writer.beginObject()
-            sink.health(&writer, detailed: detailed)
-            writer.endObject()
-        }
+        configuration.durability?.health(&writer, detailed: detailed)
         writer.key("rejections")
         writer.beginObject()
         for (reason, count) in rejections.sorted(by: { $0.key < $1.key }) {
@@ -165,7 +145,7 @@ enum MetricsResponder {
             configuration.metrics?.render(
                 store: ingestor.store, rejections: ingestor.rejections,
                 forwardQueued: configuration.forwarder?.queued ?? [:]) ?? []
-        for gauge in configuration.sink?.gauges() ?? [] {
+        for gauge in configuration.durability?.gauges() ?? [] {
             text += Array(
                 "# HELP hubtop_\(gauge.name) \(gauge.help)\n# TYPE hubtop_\(gauge.name) gauge\nhubtop_\(gauge.name) \(gauge.value)\n"
                     .utf8)

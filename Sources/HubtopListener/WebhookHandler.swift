@@ -17,12 +17,18 @@ struct CapturedRequest: RequestCapture {
 }
 
 /// Ids for deliveries: a random prefix per process and a sequence number.
-enum DeliveryIDs {
+public enum DeliveryIDs {
     static let prefix = String(WebhookToken.random().prefix(8))
     static let sequence = Atomic<UInt64>(0)
 
     static func next() -> String {
         "\(prefix)-\(sequence.wrappingAdd(1, ordering: .relaxed).newValue)"
+    }
+
+    /// Whether this process took the delivery (team mode: the receiver that committed it is
+    /// the one that reacts to it).
+    public static func isOwn(_ id: String?) -> Bool {
+        id?.hasPrefix(prefix + "-") == true
     }
 }
 
@@ -34,6 +40,8 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private let configuration: ListenerConfiguration
     private let ingestor: Ingestor
+    /// The in-memory store when nothing else was configured.
+    private let durability: any Durability
     private var route: Route?
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
@@ -53,6 +61,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     ) {
         self.configuration = configuration
         self.ingestor = ingestor
+        self.durability = configuration.durability ?? MemoryDurability(ingestor)
         self.deadline = deadline
         self.penaltyBox = penaltyBox
         self.connection = connection
@@ -106,7 +115,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .refuse(let status, let reason, let detail, let headers):
             ingestor.rejections.count(reason)
             respond(
-                context: context, head: head, status: status, json: Self.errorJSON(reason, detail),
+                context: context, head: head, status: status, json: AnswerBody.error(reason, detail),
                 extra: headers)
         case .hook:
             return receive(head: head, context: context)
@@ -115,8 +124,9 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         self.head = nil
     }
 
-    /// A delivery with the right token: decoded on the event loop, journalled off it (when there
-    /// is a journal), stored once the journal has it, and only then answered.
+    /// A delivery with the right token: admitted (decoded and checked) on the event loop, made
+    /// durable as the listener is configured, and only then answered; what was made durable is
+    /// published for the reactions that follow it.
     private func receive(head: HTTPRequestHead, context: ChannelHandlerContext) {
         let received = WallClock.now()
         let source = context.channel.remoteAddress?.ipAddress
@@ -127,152 +137,108 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         let body = self.body ?? context.channel.allocator.buffer(capacity: 0)
         self.body = nil
         guard body.readableBytes > 0 else {
-            ingestor.rejections.count(PayloadError.Kind.invalidJSON.rawValue)
-            return answer(.refused(PayloadError(.invalidJSON, "empty body")), head: head, context: context)
+            return refuse(PayloadError(.invalidJSON, "empty body"), head: head, context: context)
         }
         let admitted = body.withUnsafeReadableBytes { raw in
             ingestor.admit(raw.bindMemory(to: UInt8.self), delivery: delivery)
         }
         let admission: Ingestor.Admission
         switch admitted {
-        case .failure(let error): return answer(.refused(error), head: head, context: context)
+        case .failure(let error): return refuse(error, head: head, context: context, counted: true)
         case .success(let admitted): admission = admitted
         }
-        let delivered = Delivered(
+        var admittedDelivery = AdmittedDelivery(
             admission: admission, body: body, contentType: head.headers.first(name: "content-type"),
-            received: received)
-        if let sink = configuration.sink {
-            return commit(delivered, to: sink, head: head, context: context)
-        }
-        guard let journal = configuration.journal else {
-            return answer(store(delivered, head: head), head: head, context: context)
-        }
-        let line = body.withUnsafeReadableBytes { raw in
-            Journal.record(body: raw.bindMemory(to: UInt8.self), receivedAt: received, source: source)
-        }
+            receivedAt: received, source: source)
+        admittedDelivery.request = receivedRequest(head, admittedDelivery)
+        let delivered = admittedDelivery
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let eventLoop = context.eventLoop
-        journal.enqueue(line) { error in
-            eventLoop.execute {
+        durability.persist(delivered) { persisted in
+            // In memory it is done at once, on this loop: no hop.
+            if eventLoop.inEventLoop {
                 let (handler, context) = loopBound.value
-                if let error {
-                    handler.ingestor.rejections.count("journal_unavailable")
-                    handler.configuration.metrics?.journalError()
-                    handler.answer(
-                        .notPersisted("journal_unavailable", error.description), head: head, context: context)
-                } else {
-                    handler.answer(handler.store(delivered, head: head), head: head, context: context)
+                handler.answer(persisted, delivered, head: head, context: context)
+            } else {
+                eventLoop.execute {
+                    let (handler, context) = loopBound.value
+                    handler.answer(persisted, delivered, head: head, context: context)
                 }
             }
         }
     }
 
-    /// Team mode: the shared database has it before it is answered; the local store learns of it
-    /// from the database, like every other process's.
-    private func commit(
-        _ delivered: Delivered, to sink: any DeliverySink, head: HTTPRequestHead,
+    /// Answers what became of a delivery and, when it was made durable, publishes it.
+    private func answer(
+        _ persisted: Persisted, _ delivered: AdmittedDelivery, head: HTTPRequestHead,
         context: ChannelHandlerContext
     ) {
-        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let eventLoop = context.eventLoop
-        let delivery = SinkDelivery(
-            body: Array(delivered.body.readableBytesView), payload: delivered.admission.payload,
-            delivery: delivered.admission.delivery, receivedAt: delivered.received)
-        sink.commit(delivery) { outcome in
-            eventLoop.execute {
-                let (handler, context) = loopBound.value
-                switch outcome {
-                case .committed(let id, let deliveries):
-                    handler.configuration.metrics?.accepted(
-                        repository: delivered.admission.payload.repository.repoName)
-                    handler.respond(
-                        context: context, head: head, status: .ok,
-                        json: deliveries > 1
-                            ? "{\"ok\":true,\"id\":\(id),\"deliveries\":\(deliveries)}"
-                            : "{\"ok\":true,\"id\":\(id)}")
-                    handler.route = nil
-                    handler.head = nil
-                case .failed(let reason):
-                    handler.ingestor.rejections.count("database_unavailable")
-                    handler.answer(
-                        .notPersisted("database_unavailable", reason), head: head, context: context)
-                }
-            }
-        }
-    }
-
-    /// What a delivery needs after the journal has it.
-    private struct Delivered {
-        let admission: Ingestor.Admission
-        let body: ByteBuffer
-        let contentType: String?
-        let received: Double
-    }
-
-    private enum Answer {
-        case stored(StoreChange)
-        case refused(PayloadError)
-        /// Not made durable: the error code and why.
-        case notPersisted(String, String)
-    }
-
-    private func store(_ delivered: Delivered, head: HTTPRequestHead) -> Answer {
-        let change = ingestor.store(
-            delivered.admission, receivedAt: delivered.received, request: receivedRequest(head, delivered))
-        afterStoring(change, delivered)
-        return .stored(change)
-    }
-
-    private func answer(_ outcome: Answer, head: HTTPRequestHead, context: ChannelHandlerContext) {
-        switch outcome {
-        case .stored(let change):
-            // `.annotated` is not an outcome of ingesting; the others answer what they did.
-            if let json = change.answerJSON { respond(context: context, head: head, status: .ok, json: json) }
-        case .refused(let error):
-            respond(
-                context: context, head: head,
-                status: error.kind == .repositoryNotAllowed ? .forbidden : .badRequest,
-                json: Self.errorJSON(error.kind.rawValue, error.detail))
-        case .notPersisted(let code, let reason):
+        let event: EventReference
+        let deliveries: Int
+        switch persisted {
+        case .stored(.appended(let id)): (event, deliveries) = (.local(id), 1)
+        case .stored(.folded(let id, let count)): (event, deliveries) = (.local(id), count)
+        case .committed(let id, let count): (event, deliveries) = (.shared(id), count)
+        case .stored(.annotated):
+            preconditionFailure("storing a delivery never only annotates")
+        case .failed(let code, let reason):
+            ingestor.rejections.count(code)
+            if code == "journal_unavailable" { configuration.metrics?.journalError() }
             // Not acknowledged: Docker Hub (or any sender) should retry later.
             respond(
                 context: context, head: head, status: .serviceUnavailable,
-                json: Self.errorJSON(code, reason), extra: [("Retry-After", "30")])
+                json: AnswerBody.error(code, reason),
+                extra: [("Retry-After", "30")])
+            return done()
         }
-        self.route = nil
-        self.head = nil
+        switch event {
+        case .local(let id):
+            respond(
+                context: context, head: head, status: .ok,
+                json: AnswerBody.accepted(id: id, deliveries: deliveries))
+        case .shared(let id):
+            respond(
+                context: context, head: head, status: .ok,
+                json: AnswerBody.accepted(id: id, deliveries: deliveries))
+        }
+        done()
+        configuration.accepted.publish(
+            AcceptedDeliveries.Accepted(
+                event: event, deliveryID: delivered.delivery?.deliveryID ?? DeliveryIDs.next(),
+                body: delivered.body, contentType: delivered.contentType ?? "application/json",
+                repository: delivered.payload.repository.repoName, receivedAt: delivered.receivedAt,
+                deliveries: deliveries))
+    }
+
+    /// A body that was not admitted: `403` for a repository the allowlist leaves out, else `400`.
+    private func refuse(
+        _ error: PayloadError, head: HTTPRequestHead, context: ChannelHandlerContext, counted: Bool = false
+    ) {
+        if !counted { ingestor.rejections.count(error.kind.rawValue) }
+        respond(
+            context: context, head: head,
+            status: error.kind == .repositoryNotAllowed ? .forbidden : .badRequest,
+            json: AnswerBody.error(error.kind.rawValue, error.detail))
+        done()
+    }
+
+    /// The request is answered: the next one on the connection starts afresh.
+    private func done() {
+        route = nil
+        head = nil
     }
 
     /// The request as it arrived, for the inspector (when the store keeps them); the store adds
     /// the answer under the same lock as the event, so keeping it costs no second trip.
-    private func receivedRequest(_ head: HTTPRequestHead, _ delivered: Delivered) -> ReceivedRequest? {
+    private func receivedRequest(_ head: HTTPRequestHead, _ delivered: AdmittedDelivery) -> ReceivedRequest? {
         guard ingestor.store.keepsRequests else { return nil }
         var request = ReceivedRequest(
-            deliveryID: delivered.admission.delivery?.deliveryID ?? "",
-            receivedAt: delivered.received, method: head.method.rawValue,
+            deliveryID: delivered.delivery?.deliveryID ?? "",
+            receivedAt: delivered.receivedAt, method: head.method.rawValue,
             path: Router.maskedPath(head.uri), version: "HTTP/\(head.version.major).\(head.version.minor)",
             capture: CapturedRequest(headers: head.headers, body: delivered.body))
         request.duration = Double((NIODeadline.now() - headArrived).nanoseconds) / 1e9
         return request
-    }
-
-    /// Metrics and forwarding: both off the response's path.
-    private func afterStoring(_ change: StoreChange, _ delivered: Delivered) {
-        let id: UInt64
-        switch change {
-        case .appended(let appended): id = appended
-        case .folded(let folded, _): id = folded
-        case .annotated: return
-        }
-        configuration.metrics?.accepted(repository: delivered.admission.payload.repository.repoName)
-        if let forwarder = configuration.forwarder {
-            forwarder.enqueue(
-                Forwarder.Delivery(
-                    eventID: id, deliveryID: delivered.admission.delivery?.deliveryID ?? DeliveryIDs.next(),
-                    body: Array(delivered.body.readableBytesView),
-                    contentType: delivered.contentType ?? "application/json"),
-                now: delivered.received)
-        }
     }
 
     private struct Refusal {
@@ -358,7 +324,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         ingestor.rejections.count(refusal.error)
         respond(
             context: context, head: head, status: refusal.status,
-            json: Self.errorJSON(refusal.error, refusal.detail),
+            json: AnswerBody.error(refusal.error, refusal.detail),
             extra: refusal.headers, forceClose: true)
     }
 
@@ -369,17 +335,6 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     static func capped(_ value: String?) -> String? {
         guard let value, value.utf8.count > keptHeaderLength else { return value }
         return String(value.prefix(keptHeaderLength - 1)) + "…"
-    }
-
-    static func errorJSON(_ error: String, _ detail: String) -> String {
-        var writer = JSONWriter()
-        writer.beginObject()
-        writer.key("error")
-        writer.string(error)
-        writer.key("detail")
-        writer.string(detail)
-        writer.endObject()
-        return writer.text
     }
 
     private func respond(

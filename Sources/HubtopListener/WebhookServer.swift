@@ -23,6 +23,11 @@ public final class WebhookServer: Sendable {
             maximumPerAddress: configuration.trustProxy ? nil : configuration.maxConnectionsPerAddress)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
         self.quiescing = Mutex(ServerQuiescingHelper(group: group))
+        // The reactions to what this listener makes durable: they follow the one stream.
+        if let metrics = configuration.metrics {
+            configuration.accepted.observe { metrics.accepted(repository: $0.repository) }
+        }
+        configuration.forwarder?.follow(configuration.accepted)
     }
 
     /// Binds and starts serving; returns the bound port (useful with port 0).
@@ -110,7 +115,7 @@ public final class WebhookServer: Sendable {
         }
         quiescing.withLock { $0 = nil }
         try? await group.shutdownGracefully()
-        configuration.journal?.syncIfDirty()
+        configuration.durability?.finish()
     }
 }
 

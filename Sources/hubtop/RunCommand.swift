@@ -259,7 +259,6 @@ struct RunCommand: AsyncParsableCommand {
             }
             if journal != nil { throw ValidationError("--database keeps the history; leave out --journal") }
             if demo { throw ValidationError("--demo feeds the local store only; leave out --database") }
-            if !forwardURLs.isEmpty { throw ValidationError("--forward does not work with --database yet") }
         } else {
             if !listens { throw ValidationError("--listen none watches a shared history: give --database") }
             if retain != nil { throw ValidationError("--retain goes with --database") }
@@ -382,6 +381,7 @@ struct RunCommand: AsyncParsableCommand {
         configuration.trustProxy = trustProxy
         configuration.metrics = metrics
         configuration.metricsPublic = metricsPublic
+        let outcomes = Outcomes(store: store)
         var forwardPolicy = Forwarder.Policy()
         forwardPolicy.queueLimit = forwardQueue
         forwardPolicy.maxAttempts = forwardAttempts
@@ -391,23 +391,26 @@ struct RunCommand: AsyncParsableCommand {
             ? nil
             : try Forwarder(
                 urls: forwardURLs, policy: forwardPolicy, store: store, metrics: metrics,
-                origin: configuration.origin)
+                origin: configuration.origin, outcomes: outcomes)
         configuration.forwarder = forwarder
         let output = headless ? LineQueue(descriptor: STDOUT_FILENO) : nil
         configuration.output = output
+        var openJournal: Journal?
         if let journal {
             let replayed = try JournalRestore.replay(journal, into: ingestor)
             do {
-                configuration.journal = try Journal(
+                openJournal = try Journal(
                     path: journal, policy: FsyncPolicy(rawValue: fsync) ?? .interval,
                     maxBytes: journalMaxBytes, validEnd: replayed?.validEnd,
                     tailHoldsRecords: replayed?.tailHoldsRecords ?? false)
             } catch {
                 throw fail("hubtop: \(error)")
             }
-            if let notice = configuration.journal?.notice { Console.error("hubtop: \(notice)") }
+            if let notice = openJournal?.notice { Console.error("hubtop: \(notice)") }
+            configuration.durability = openJournal.map { JournalDurability($0, ingestor) }
         }
-        let team = try await TeamMode.start(self, store: store, configuration: &configuration)
+        let team = try await TeamMode.start(
+            self, store: store, outcomes: outcomes, configuration: &configuration)
         let server = WebhookServer(configuration: configuration, ingestor: ingestor)
         var port = 0
         if listens {
@@ -423,7 +426,9 @@ struct RunCommand: AsyncParsableCommand {
         let webhookURL = "http://\(hostForURL):\(port)/hook/\(secret)"
         let images = enrichment == .off ? nil : imageService(store: store)
         let commands = try onEvent.map { command in
-            try EventCommand(command, filter: onEventFilter, store: store, timeout: onEventTimeout)
+            try EventCommand(
+                command, filter: onEventFilter, store: store, timeout: onEventTimeout,
+                ownDeliveriesOnly: team != nil)
         }
         for command in commands { command.start() }
         let notifier =
@@ -432,7 +437,7 @@ struct RunCommand: AsyncParsableCommand {
             : try Notifier(
                 urls: notifyURLs, format: notifyFormat.flatMap(ChatMessage.Format.init(rawValue:)),
                 template: notifyTemplate, filter: notifyFilter, perMinute: notifyRate, store: store,
-                metrics: metrics)
+                metrics: metrics, ownDeliveriesOnly: team != nil)
         notifier?.start()
         let demoTask = demo ? DemoRunner.start(ingestor: ingestor, rate: demoRate) : nil
         forwarder?.start()
@@ -466,7 +471,7 @@ struct RunCommand: AsyncParsableCommand {
             dashboard.staleAfter = stale.flatMap(DurationText.seconds)
             dashboard.bell = bell
             // Why deliveries are being refused, in the header, while it lasts.
-            let journal = configuration.journal
+            let journal = openJournal
             let status = team?.status
             dashboard.problem = {
                 journal?.problem ?? status?.problem(now: WallClock.now()) ?? images?.notice()

@@ -15,7 +15,8 @@ struct TeamMode {
     /// Starts team mode when `--database` (or `$HUBTOP_DATABASE_URL`) is given; nil otherwise.
     /// A receiver that cannot reach or migrate the database does not start.
     static func start(
-        _ command: RunCommand, store: EventStore, configuration: inout ListenerConfiguration
+        _ command: RunCommand, store: EventStore, outcomes: Outcomes,
+        configuration: inout ListenerConfiguration
     ) async throws -> TeamMode? {
         let url: DatabaseURL
         do {
@@ -31,11 +32,14 @@ struct TeamMode {
             } catch {
                 throw fail("hubtop: cannot use the database \(url): \(DatabaseStatus.describe(error))")
             }
-            configuration.sink = writer
+            configuration.durability = writer
             committer = writer
         }
+        // Outcomes of forwarding a delivery committed here land once its row is read back.
         let follower = DatabaseFollower(
-            url: url, store: store, status: status, initialLimit: command.maxEvents)
+            url: url, store: store, status: status, initialLimit: command.maxEvents,
+            applied: { outcomes.arrived(row: $0, local: $1) })
+        outcomes.locateShared { follower.localID(of: $0) }
         follower.start()
         let retention = command.retain.flatMap(DurationText.seconds).map { seconds in
             let pruning = Retention(url: url, seconds: seconds, status: status)

@@ -9,7 +9,7 @@ PORT 0 picks one. ROUTES_JSON is a list of {"path": prefix, "status": N, "header
 header the route wants}; the first route whose prefix starts the request target (and whose
 authorization matches) answers, else 404. A CONNECT whose route answers 200 opens a tunnel:
 the request that comes through it is answered from the same table (other CONNECTs get 502). Prints its port (or "busy") on the first line, then one JSON object per
-request: method, target, host, authorization."""
+request: method, target, host, authorization, delivery (X-Hubtop-Delivery)."""
 import http.server, json, socket, sys
 
 host, port, routes = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3])
@@ -26,7 +26,8 @@ class Probe(http.server.BaseHTTPRequestHandler):
         if length:
             self.rfile.read(length)
         print(json.dumps({"method": self.command, "target": self.path, "host": self.headers.get("Host"),
-                          "authorization": self.headers.get("Authorization")}), flush=True)
+                          "authorization": self.headers.get("Authorization"),
+                          "delivery": self.headers.get("X-Hubtop-Delivery")}), flush=True)
         route = next((r for r in routes if self.path.startswith(r["path"])
                       and r.get("authorization", self.headers.get("Authorization"))
                       == self.headers.get("Authorization")), None)

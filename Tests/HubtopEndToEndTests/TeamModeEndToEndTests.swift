@@ -117,6 +117,43 @@ struct TeamModeEndToEndTests {
         #expect(batch > 1, "group commit: \(health.body)")
     }
 
+    @Test func aDeliveryIsForwardedAndRunsItsCommandOnceByTheReceiverThatCommittedIt() async throws {
+        let database = try PostgresFixture()
+        let downstream = try #require(try HTTPProbe([HTTPProbe.Route("/downstream", 200)]))
+        let ran = FileManager.default.temporaryDirectory.appendingPathComponent("hubtop-ran-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: ran) }
+        let extra = [
+            "--forward", downstream.base + "/downstream", "--on-event",
+            "sh -c 'echo \"$HUBTOP_TAG\" >> \(ran)'",
+        ]
+        let (first, firstURL) = try await Self.receiver(database, extra: extra)
+        let (second, secondURL) = try await Self.receiver(database, extra: extra)
+        defer {
+            first.signal(SIGKILL)
+            second.signal(SIGKILL)
+        }
+        for index in 0..<6 {
+            let answer = try await HTTPPost.post(
+                url: index.isMultiple(of: 2) ? firstURL : secondURL, body: Self.delivery(index))
+            #expect(answer.status == 200, "\(answer.body)")
+        }
+        // A redelivery of the first push, to the other receiver: forwarded (it is a delivery),
+        // but no command runs (no new event).
+        let again = try await HTTPPost.post(url: secondURL, body: Self.delivery(0))
+        #expect(again.body.contains("\"deliveries\":2"), "\(again.body)")
+        let lines = { (try? String(contentsOfFile: ran, encoding: .utf8))?.split(separator: "\n") ?? [] }
+        try await eventually("every delivery forwarded and every command run", within: 30) {
+            downstream.requests.count >= 7 && lines().count >= 6
+                && Self.pushTimes(first.stdout).count == 6 && Self.pushTimes(second.stdout).count == 6
+        }
+        // Both receivers now hold all six events: a duplicate would come from one of them
+        // reacting to the other's delivery, which it has read by now. Give it a moment to show.
+        try await Task.sleep(for: .seconds(1))
+        #expect(downstream.requests.count == 7, "\(downstream.requests.map(\.delivery))")
+        #expect(Set(downstream.requests.compactMap(\.delivery)).count == 7, "one forward per delivery")
+        #expect(lines().count == 6 && Set(lines()).count == 6, "one command per event: \(lines())")
+    }
+
     @Test func aViewerCutOffCatchesUpWithoutGapsAndTheDatabaseGoingAwayMeans503() async throws {
         let team = try await Team()
         defer { withExtendedLifetime(team) {} }

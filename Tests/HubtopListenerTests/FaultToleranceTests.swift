@@ -123,9 +123,9 @@ import Testing
         let path = directory + "/journal.ndjson"
         // Rotates every three deliveries (about 1.7 KB a line).
         let journal = try Journal(path: path, policy: .always, maxBytes: 6000)
-        let configuration = limited { $0.journal = journal }
+        let configuration = limited { _ in }
         var answered: [Double: Int] = [:]
-        try await withLimitedListener(configuration) { port, ingestor in
+        try await withLimitedListener(configuration, journal: journal) { port, ingestor in
             let url = "http://127.0.0.1:\(port)/hook/\(testToken)"
             func post(_ pushedAt: Double) async throws {
                 let response = try await HTTPPost.post(url: url, body: try examplePayload(pushedAt: pushedAt))
@@ -253,7 +253,7 @@ import Testing
         // `PATH.1` is a directory that is not empty: renaming the journal onto it fails.
         try FileManager.default.createDirectory(atPath: path + ".1/x", withIntermediateDirectories: true)
         let journal = try Journal(path: path, policy: .always, maxBytes: 2000)
-        try await withLimitedListener(limited { $0.journal = journal }) { port, _ in
+        try await withLimitedListener(limited { _ in }, journal: journal) { port, _ in
             for time in 1...4 {
                 let response = try await HTTPPost.post(
                     url: "http://127.0.0.1:\(port)/hook/\(testToken)",

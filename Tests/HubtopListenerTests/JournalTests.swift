@@ -98,7 +98,8 @@ let testToken = "test-token-0123456789"
     @Test func deliveriesThatCannotBeJournaledGet503AndAreNotStored() async throws {
         let ingestor = Ingestor(store: EventStore())
         var configuration = ListenerConfiguration(port: 0, token: testToken, eventLoopThreads: 1)
-        configuration.journal = try Journal(path: "/dev/full", policy: .always)
+        configuration.durability = JournalDurability(
+            try Journal(path: "/dev/full", policy: .always), ingestor)
         let server = WebhookServer(configuration: configuration, ingestor: ingestor)
         let port = try await server.start()
         defer { Task { await server.shutdown() } }
@@ -118,7 +119,8 @@ let testToken = "test-token-0123456789"
     @Test func healthIsDegradedWhileTheJournalCannotBeWrittenAndHidesItsPath() async throws {
         let ingestor = Ingestor(store: EventStore())
         var configuration = ListenerConfiguration(port: 0, token: testToken, eventLoopThreads: 1)
-        configuration.journal = try Journal(path: "/dev/full", policy: .always)
+        configuration.durability = JournalDurability(
+            try Journal(path: "/dev/full", policy: .always), ingestor)
         configuration.metricsToken = "metrics-token-0123456789"
         let server = WebhookServer(configuration: configuration, ingestor: ingestor)
         let port = try await server.start()
@@ -145,7 +147,7 @@ let testToken = "test-token-0123456789"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let ingestor = Ingestor(store: EventStore())
         var configuration = ListenerConfiguration(port: 0, token: testToken, eventLoopThreads: 1)
-        configuration.journal = try Journal(path: path, policy: .always)
+        configuration.durability = JournalDurability(try Journal(path: path, policy: .always), ingestor)
         let server = WebhookServer(configuration: configuration, ingestor: ingestor)
         let port = try await server.start()
         let response = try await HTTPPost.post(

@@ -77,9 +77,12 @@ func limited(_ adjust: (inout ListenerConfiguration) -> Void = { _ in }) -> List
 }
 
 func withLimitedListener(
-    _ configuration: ListenerConfiguration, _ body: (Int, Ingestor) async throws -> Void
+    _ configuration: ListenerConfiguration, journal: Journal? = nil,
+    _ body: (Int, Ingestor) async throws -> Void
 ) async throws {
     let ingestor = Ingestor(store: EventStore())
+    var configuration = configuration
+    if let journal { configuration.durability = JournalDurability(journal, ingestor) }
     let server = WebhookServer(configuration: configuration, ingestor: ingestor)
     let port = try await server.start()
     do {

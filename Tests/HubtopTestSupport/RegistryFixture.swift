@@ -185,6 +185,8 @@ public final class HTTPProbe: Sendable {
         public var target: String
         public var host: String?
         public var authorization: String?
+        /// `X-Hubtop-Delivery`, as forwarding sends it.
+        public var delivery: String?
     }
 
     let script: ReportingScript

@@ -68,11 +68,13 @@ public final class Ingestor: Sendable {
     }
 
     /// Stores what `admit` let through, and the request it came in (for the inspector).
-    public func store(_ admission: Admission, receivedAt: Double, request: ReceivedRequest? = nil)
-        -> StoreChange
-    {
+    public func store(
+        _ admission: Admission, receivedAt: Double, request: ReceivedRequest? = nil,
+        answer: (StoreChange) -> String? = { _ in nil }
+    ) -> StoreChange {
         store.ingest(
-            admission.payload, receivedAt: receivedAt, delivery: admission.delivery, request: request)
+            admission.payload, receivedAt: receivedAt, delivery: admission.delivery, request: request,
+            answer: answer)
     }
 
     public func ingest(

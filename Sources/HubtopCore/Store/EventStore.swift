@@ -42,12 +42,12 @@ public final class EventStore: Sendable {
     }
 
     /// Stores a decoded delivery, or folds it into the event it redelivers.
+    /// `request`: the raw request it came in, kept for the inspector with what it was
+    /// answered (`answer`, given the change: the server knows the words).
     @discardableResult
-    /// `request`: the raw request it came in, kept for the inspector with the answer the
-    /// change makes (`StoreChange.answerJSON`).
     public func ingest(
         _ payload: WebhookPayload, receivedAt: Double, delivery: DeliveryInfo? = nil,
-        request: ReceivedRequest? = nil
+        request: ReceivedRequest? = nil, answer: (StoreChange) -> String? = { _ in nil }
     ) -> StoreChange {
         let cost = request?.cost
         // Requests over the budget leave the lock here and are freed after it (usually one).
@@ -55,9 +55,9 @@ public final class EventStore: Sendable {
         var more: [ReceivedRequest] = []
         let change = state.withLock { state in
             let change = state.ingest(payload, receivedAt: receivedAt, delivery: delivery, capacity: capacity)
-            if var request, keepsRequests, let id = change.eventID, let answer = change.answerJSON {
+            if var request, keepsRequests, let id = change.eventID, let text = answer(change) {
                 request.status = 200
-                request.answer = answer
+                request.answer = text
                 state.requests.record(request, for: id, cost: cost)
                 while let old = state.requests.popOverBudget() {
                     if released == nil { released = old } else { more.append(old) }

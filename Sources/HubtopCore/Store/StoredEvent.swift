@@ -34,15 +34,6 @@ public enum StoreChange: Sendable, Equatable {
         }
     }
 
-    /// What the webhook listener answers for it: `{"ok":true,"id":N}`, with the deliveries
-    /// when it folded; nil for `.annotated` (not an outcome of ingesting).
-    public var answerJSON: String? {
-        switch self {
-        case .appended(let id): return "{\"ok\":true,\"id\":\(id)}"
-        case .folded(let id, let deliveries): return "{\"ok\":true,\"id\":\(id),\"deliveries\":\(deliveries)}"
-        case .annotated: return nil
-        }
-    }
 }
 
 /// Per-repository aggregate, kept up to date as events arrive and are evicted.

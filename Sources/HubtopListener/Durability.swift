@@ -1,0 +1,128 @@
+import HubtopCore
+import NIOCore
+
+/// How an admitted delivery becomes durable before it is answered: kept in this process's
+/// store only, appended to the journal first, or committed to the shared database. The
+/// webhook handler collects the body, admits it, hands it here and answers the outcome.
+public protocol Durability: Sendable {
+    /// Makes `delivery` durable; `completion` runs once, on any thread.
+    func persist(_ delivery: AdmittedDelivery, completion: @escaping @Sendable (Persisted) -> Void)
+    /// Members of `/healthz`'s object, written by the implementation; file paths and driver
+    /// messages only when `detailed` (the request bore the metrics token).
+    func health(_ writer: inout JSONWriter, detailed: Bool)
+    /// A reason code while deliveries cannot be made durable (`/healthz` then answers `503`).
+    var unavailableReason: String? { get }
+    /// Gauges for `/metrics` (`hubtop_` is prefixed to each name).
+    func gauges() -> [(name: String, help: String, value: Double)]
+    /// The listener has stopped: make what was written durable now.
+    func finish()
+}
+
+extension Durability {
+    public func health(_ writer: inout JSONWriter, detailed: Bool) {}
+    public var unavailableReason: String? { nil }
+    public func gauges() -> [(name: String, help: String, value: Double)] { [] }
+    public func finish() {}
+}
+
+/// A delivery the handler admitted: the body as received, what was decoded from it, and the
+/// request for the inspector (kept only by a local store).
+public struct AdmittedDelivery: Sendable {
+    public var admission: Ingestor.Admission
+    public var body: ByteBuffer
+    public var contentType: String?
+    public var receivedAt: Double
+    /// The sender's address, as the journal records it.
+    public var source: String?
+    public var request: ReceivedRequest?
+
+    public var payload: WebhookPayload { admission.payload }
+    public var delivery: DeliveryInfo? { admission.delivery }
+
+    public init(
+        admission: Ingestor.Admission, body: ByteBuffer, contentType: String? = nil, receivedAt: Double,
+        source: String? = nil, request: ReceivedRequest? = nil
+    ) {
+        self.admission = admission
+        self.body = body
+        self.contentType = contentType
+        self.receivedAt = receivedAt
+        self.source = source
+        self.request = request
+    }
+}
+
+/// What became of a delivery handed to a `Durability`.
+public enum Persisted: Sendable, Equatable {
+    /// In this process's store: appended, or folded into the event it redelivers.
+    case stored(StoreChange)
+    /// In the shared history as event `id`, which has now had `deliveries` deliveries.
+    case committed(id: Int64, deliveries: Int)
+    /// Not durable: a reason code and why (not acknowledged: the sender retries).
+    case failed(code: String, reason: String)
+}
+
+/// In memory only: durable as long as the process runs.
+public struct MemoryDurability: Durability {
+    let ingestor: Ingestor
+
+    public init(_ ingestor: Ingestor) { self.ingestor = ingestor }
+
+    public func persist(_ delivery: AdmittedDelivery, completion: @escaping @Sendable (Persisted) -> Void) {
+        completion(
+            .stored(
+                ingestor.store(
+                    delivery.admission, receivedAt: delivery.receivedAt, request: delivery.request,
+                    answer: AnswerBody.stored)))
+    }
+}
+
+/// The journal first, then the store: acknowledged once the journal has it as its policy asks.
+public struct JournalDurability: Durability {
+    let journal: Journal
+    let ingestor: Ingestor
+
+    public init(_ journal: Journal, _ ingestor: Ingestor) {
+        self.journal = journal
+        self.ingestor = ingestor
+    }
+
+    public func persist(_ delivery: AdmittedDelivery, completion: @escaping @Sendable (Persisted) -> Void) {
+        let record = delivery.body.withUnsafeReadableBytes { raw in
+            Journal.record(
+                body: raw.bindMemory(to: UInt8.self), receivedAt: delivery.receivedAt, source: delivery.source
+            )
+        }
+        journal.enqueue(record) { error in
+            if let error {
+                completion(.failed(code: "journal_unavailable", reason: error.description))
+            } else {
+                completion(
+                    .stored(
+                        ingestor.store(
+                            delivery.admission, receivedAt: delivery.receivedAt, request: delivery.request,
+                            answer: AnswerBody.stored)))
+            }
+        }
+    }
+
+    public func health(_ writer: inout JSONWriter, detailed: Bool) {
+        // Without the metrics token a problem is named by its code: its text names paths.
+        if let problem = journal.lastError {
+            writer.key("journal_error")
+            writer.string(detailed ? problem : "journal_unavailable")
+        }
+        if let warning = journal.warning {
+            writer.key("journal_warning")
+            writer.string(detailed ? warning : "journal_cannot_rotate")
+        }
+        if let notice = journal.notice {
+            writer.key("journal_notice")
+            writer.string(detailed ? notice : "journal_damage_moved_aside")
+        }
+    }
+
+    public var unavailableReason: String? { journal.lastError == nil ? nil : "journal_unavailable" }
+
+    public func finish() { journal.syncIfDirty() }
+}
