@@ -229,14 +229,14 @@ struct Fixture {
     @Test func aHelpLongerThanTheScreenScrolls() {
         var fixture = Fixture(width: 80, height: 24)
         fixture.send(.key(.character("?")))
-        #expect(fixture.screen.contains("Keys 1-19/24"))
+        #expect(fixture.screen.contains("Keys 1-19/35"))
         #expect(!fixture.screen.contains("q / Ctrl-C"), "the last keys are below the fold at first")
         fixture.send(.key(.character("G")))
-        #expect(fixture.screen.contains("q / Ctrl-C") && fixture.screen.contains("Keys 6-24/24"))
+        #expect(fixture.screen.contains("q / Ctrl-C") && fixture.screen.contains("Keys 17-35/35"))
         fixture.send(.key(.up))
-        #expect(fixture.screen.contains("Keys 5-23/24"))
+        #expect(fixture.screen.contains("Keys 16-34/35"))
         fixture.send(.key(.escape), .key(.character("?")))
-        #expect(fixture.screen.contains("Keys 1-19/24"), "it opens at the top again")
+        #expect(fixture.screen.contains("Keys 1-19/35"), "it opens at the top again")
     }
 
     @Test func layoutsFitTheTerminal() {
@@ -439,5 +439,30 @@ struct Fixture {
         #expect(fixture.screen.contains("fixes only"))
         fixture.send(.key(.character("a")), .key(.character("c")))
         #expect(fixture.state.data.history.map(\.event.id) == [3, 2, 1])
+    }
+}
+
+@Suite struct DockerfileSidewaysTests {
+    static let longLine =
+        "RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl git"
+        + " build-essential pkg-config libssl-dev && rm -rf /var/lib/apt/lists/* # END-OF-LINE"
+
+    @Test func aLineWiderThanTheViewerScrollsSidewaysAndSaysWhereItGoesOn() {
+        var fixture = Fixture(width: 80, height: 24)
+        fixture.post("acme/api", at: 1000, dockerfile: "FROM alpine\n" + Self.longLine + "\n")
+        fixture.send(.tick(now: 1010), .key(.character("4")), .key(.character("d")))
+        #expect(fixture.screen.contains("RUN apt-get update"))
+        #expect(!fixture.screen.contains("END-OF-LINE"), "cut at first")
+        #expect(fixture.screen.contains("›"), "a mark where the line goes on")
+        for _ in 0..<12 { fixture.send(.key(.right)) }
+        #expect(fixture.screen.contains("END-OF-LINE"), "its end can be read:\n\(fixture.screen)")
+        #expect(fixture.screen.contains("‹"))
+        #expect(fixture.state.dockerfile != nil)
+        let scrolled = fixture.state.dockerfile?.left ?? 0
+        #expect(scrolled > 0)
+        for _ in 0..<12 where (fixture.state.dockerfile?.left ?? 0) > 0 { fixture.send(.key(.left)) }
+        #expect(fixture.state.dockerfile?.left == 0 && fixture.screen.contains("RUN apt-get update"))
+        fixture.send(.key(.left))
+        #expect(fixture.state.dockerfile == nil, "at the left edge, ← is back, as elsewhere")
     }
 }

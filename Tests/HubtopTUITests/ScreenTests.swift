@@ -106,4 +106,52 @@ enum ScreenExpectation {
         screen.send(.key(.enter), .key(.character("?")))
         ScreenExpectation.check(View.render(screen.state), "help-\(size)")
     }
+
+    /// At 100×30 the events pane is too narrow for the longest name beside the pusher: the name
+    /// is cut, the pusher column stays.
+    @Test func aLongNameIsCutBeforeThePusherColumnGoes() {
+        let screen = fixture(width: 100, height: 30)
+        let buffer = View.render(screen.state)
+        ScreenExpectation.check(buffer, "dashboard-100x30")
+        let rows = (0..<buffer.height).map { buffer.row($0) }
+        #expect(
+            rows.contains {
+                $0.contains("antoineaumjaud/api-synology-") && $0.contains("antoine") && $0.hasSuffix("│")
+            })
+        #expect(
+            rows.contains { $0.contains("acme/api:v2") && $0.contains(" bob ") },
+            "\(rows.joined(separator: "\n"))")
+    }
+}
+
+@Suite struct HelpOverlayTests {
+    /// The help box's text column, row by row, read off the screen while scrolling it through.
+    func helpText(width: Int, height: Int) -> [String] {
+        var fixture = Fixture(width: width, height: height)
+        fixture.send(.key(.character("?")))
+        let count = HelpOverlay.rows(screenWidth: width).count
+        let boxWidth = HelpOverlay.boxWidth(screenWidth: width)
+        let boxHeight = min(height - 2, count + 4)
+        let (left, top) = ((width - boxWidth) / 2, (height - boxHeight) / 2)
+        let shown = HelpOverlay.shownLines(height: height, count: count)
+        var rows = [String](repeating: "", count: count)
+        for first in 0...HelpOverlay.lastTop(height: height, count: count) {
+            fixture.state.helpTop = first
+            let buffer = View.render(fixture.state)
+            for index in 0..<shown where first + index < count {
+                let line = Array(buffer.row(top + 2 + index))
+                let text = line[(left + 2 + HelpOverlay.keyColumns)..<(left + boxWidth - 1)]
+                rows[first + index] = String(text).trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return rows
+    }
+
+    @Test(arguments: [(80, 24), (120, 40), (60, 16)])
+    func everyHelpLineIsShownWhole(width: Int, height: Int) {
+        let shown = helpText(width: width, height: height).joined(separator: " ")
+        for (key, text) in HelpOverlay.keys {
+            #expect(shown.contains(text), "\(key): '\(text)' is cut at \(width)x\(height)")
+        }
+    }
 }

@@ -27,6 +27,8 @@ public struct DockerfileViewer: Equatable, Sendable {
     public var matchLine: Int?
     /// `D`: a unified diff against the previous different Dockerfile of the repository.
     public var showDiff = false
+    /// Display columns scrolled off to the left (`→` / `←`), for lines wider than the viewer.
+    public var left = 0
 }
 
 public struct DetailView: Equatable, Sendable {

@@ -70,9 +70,11 @@ public struct DashboardModel: Sendable {
         case .help?:
             if key == .escape || key == .character("?") || key == .character("q") { state.overlay = nil }
             if let motion = Motion(key) {
-                let shown = HelpOverlay.shownLines(height: state.height)
+                let count = HelpOverlay.rows(screenWidth: state.width).count
+                let shown = HelpOverlay.shownLines(height: state.height, count: count)
                 state.helpTop = motion.scroll(
-                    state.helpTop, page: max(1, shown - 1), lastTop: max(0, HelpOverlay.keys.count - shown))
+                    state.helpTop, page: max(1, shown - 1),
+                    lastTop: HelpOverlay.lastTop(height: state.height, count: count))
             }
             return
         case .prompt?: return answerPrompt(key, &state)
@@ -449,9 +451,19 @@ public struct DashboardModel: Sendable {
         case .enter: return true
         case _ where Motion(key) != nil:
             viewer.top = Motion(key)!.scroll(viewer.top, page: page, lastTop: lastTop)
+        // Sideways, while a line is wider than the viewer; at the left edge `←` is back, as elsewhere.
+        case .right, .character("l"):
+            let widest = lines.map { DisplayWidth.of($0) }.max() ?? 0
+            let room = DockerfilePane.textWidth(state, lineCount: lines.count)
+            guard widest > room + viewer.left else { return viewer.left > 0 }
+            viewer.left = min(viewer.left + max(8, room / 2), widest - room)
+        case .left where viewer.left > 0, .character("h") where viewer.left > 0:
+            let room = DockerfilePane.textWidth(state, lineCount: lines.count)
+            viewer.left = max(0, viewer.left - max(8, room / 2))
         case .character("D"):
             viewer.showDiff.toggle()
             viewer.top = 0
+            viewer.left = 0
             viewer.matchLine = nil
             state.dockerfile = viewer
             state.want(.full)

@@ -242,9 +242,18 @@ enum ListPanes {
                 rows.map { DisplayWidth.of(TerminalSanitizer.line($0.event.pusher ?? "?")) }.max() ?? 1
             // Leading space, time, space, gutter; then the name, the pusher and the small columns.
             let available = width - (1 + time + 1 + 2) - (burst + images + redeliveries + repairs + marks)
-            name = max(8, min(nameWidth, available))
-            let left = available - name - 1
-            pusher = left >= 4 ? min(pushers, 14, left) : 0
+            let pusherWidth = min(pushers, 14)
+            if available - nameWidth - 1 >= min(pusherWidth, 4) {
+                // Everything on screen fits.
+                pusher = min(pusherWidth, available - nameWidth - 1)
+            } else {
+                // It does not: the pusher column stays while three rows in four keep their whole
+                // name (a cut one shows whole in the border when selected); past that it goes.
+                let widths = names.map { DisplayWidth.of($0) }.sorted()
+                let most = widths[max(0, (widths.count * 3 + 3) / 4 - 1)]
+                let left = available - max(8, most) - 1
+                pusher = left >= min(pusherWidth, 6) ? min(pusherWidth, left) : 0
+            }
             // What nobody needs goes to the name column, so the small columns stay at the right edge.
             name = max(8, available - (pusher > 0 ? pusher + 1 : 0))
         }

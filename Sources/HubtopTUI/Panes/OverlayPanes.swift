@@ -53,11 +53,15 @@ enum DockerfilePane {
                 DisplayWidth.fit(String(index + 1), to: gutter, alignRight: true) + " ", x: inner.x, y: y,
                 style: Style(.lineNumber))
             var x = inner.x + gutter + 1
-            for span in highlighted[index] {
+            for span in Self.spans(highlighted[index], from: viewer.left) {
                 x += buffer.write(span.text, x: x, y: y, maxWidth: inner.maxX - x, style: Style(span.role))
                 if x >= inner.maxX { break }
             }
-            if !viewer.search.isEmpty, lines[index].lowercased().contains(viewer.search.lowercased()) {
+            markCut(
+                lines[index], left: viewer.left, from: inner.x + gutter + 1, to: inner.maxX, y: y, &buffer)
+            if viewer.left == 0, !viewer.search.isEmpty,
+                lines[index].lowercased().contains(viewer.search.lowercased())
+            {
                 markMatches(
                     of: viewer.search, in: lines[index], x: inner.x + gutter + 1, y: y, limit: inner.maxX,
                     &buffer)
@@ -72,6 +76,40 @@ enum DockerfilePane {
                 position, x: rect.maxX - DisplayWidth.of(position) - 2, y: rect.maxY - 1,
                 style: Style(.titleFocused))
         }
+    }
+
+    /// Columns for a line's text on this screen (the gutter takes the rest).
+    static func textWidth(_ state: DashboardState, lineCount: Int) -> Int {
+        max(1, state.layout.overlay.width - 2 - (String(lineCount).count + 2))
+    }
+
+    /// A line's spans from display column `left` on.
+    static func spans(_ spans: [DockerfileContent.Span], from left: Int) -> [DockerfileContent.Span] {
+        guard left > 0 else { return spans }
+        var skip = left
+        var kept: [DockerfileContent.Span] = []
+        for span in spans {
+            if skip <= 0 {
+                kept.append(span)
+                continue
+            }
+            var text = Substring(span.text)
+            while skip > 0, let first = text.first {
+                skip -= DisplayWidth.of(String(first))
+                text = text.dropFirst()
+            }
+            if !text.isEmpty { kept.append(DockerfileContent.Span(text: String(text), role: span.role)) }
+        }
+        return kept
+    }
+
+    /// `‹` where a line goes on to the left of the view, `›` where it goes on to the right.
+    static func markCut(
+        _ line: String, left: Int, from start: Int, to end: Int, y: Int, _ buffer: inout CellBuffer
+    ) {
+        let width = DisplayWidth.of(line)
+        if left > 0, width > 0 { buffer.write("‹", x: start, y: y, style: Style(.muted)) }
+        if width - left > end - start { buffer.write("›", x: end - 1, y: y, style: Style(.muted)) }
     }
 
     static func drawDiff(
@@ -120,8 +158,12 @@ enum DockerfilePane {
                 case .added: ("+ ", .diffAdded)
                 case .removed: ("- ", .diffRemoved)
                 }
+            let shown = spans([DockerfileContent.Span(text: line.text, role: role)], from: viewer.left)
             buffer.write(
-                marker + line.text, x: inner.x, y: inner.y + row, maxWidth: inner.width, style: Style(role))
+                marker + (shown.first?.text ?? ""), x: inner.x, y: inner.y + row, maxWidth: inner.width,
+                style: Style(role))
+            markCut(
+                line.text, left: viewer.left, from: inner.x + 2, to: inner.maxX, y: inner.y + row, &buffer)
         }
     }
 

@@ -245,6 +245,7 @@ enum HelpOverlay {
         ("i", "raw request of an event (in it: [ ] delivery, Esc back)"),
         ("y / Y / r", "in the detail or raw request: copy body; copy as curl; re-send"),
         ("d", "show / hide the Dockerfile viewer"),
+        ("→ ← / l h", "in the viewer: scroll a wide line sideways (› ‹ mark where it goes on)"),
         ("D / P", "diff with the previous Dockerfile; next platform"),
         ("/", "filter repositories (in the viewer: search; n N next/prev)"),
         ("c", "clear all filters"),
@@ -261,26 +262,56 @@ enum HelpOverlay {
         ("same  +sig", "history: a re-push; artifacts folded under it"),
     ]
 
-    /// Key lines that fit a screen `height` rows high.
-    static func shownLines(height: Int) -> Int { max(1, min(height - 2, keys.count + 4) - 3) }
+    /// Columns for the keys, before each description.
+    static let keyColumns = 19
+
+    /// The box's width on a screen `screenWidth` wide: as wide as the longest line needs, at
+    /// most the screen less a margin.
+    static func boxWidth(screenWidth: Int) -> Int {
+        let longest = keys.map { DisplayWidth.of($0.1) }.max() ?? 0
+        return max(20, min(screenWidth - 4, keyColumns + longest + 4))
+    }
+
+    /// The rows on a screen `screenWidth` wide: every description whole, wrapped at word
+    /// boundaries onto rows without a key when the box cannot hold it on one.
+    static func rows(screenWidth: Int) -> [(key: String, text: String)] {
+        let textWidth = max(8, boxWidth(screenWidth: screenWidth) - keyColumns - 4)
+        return keys.flatMap { key, text in
+            DetailContent.wrap(text, width: textWidth).enumerated().map {
+                ($0.offset == 0 ? key : "", $0.element)
+            }
+        }
+    }
+
+    /// Rows that fit a screen `height` rows high, of `count`.
+    static func shownLines(height: Int, count: Int) -> Int { max(1, min(height - 2, count + 4) - 3) }
+
+    /// The first row shown when `top` is asked for: the last page at most.
+    static func lastTop(height: Int, count: Int) -> Int {
+        max(0, count - shownLines(height: height, count: count))
+    }
 
     static func draw(_ screen: Rect, top: Int = 0, _ buffer: inout CellBuffer) {
-        let width = min(screen.width - 4, 76)
-        let height = min(screen.height - 2, keys.count + 4)
+        let rows = rows(screenWidth: screen.width)
+        let width = boxWidth(screenWidth: screen.width)
+        let height = min(screen.height - 2, rows.count + 4)
         let rect = Rect(
             x: (screen.width - width) / 2, y: (screen.height - height) / 2, width: width, height: height)
         buffer.fill(rect, style: Style(.text))
-        let shown = shownLines(height: screen.height)
-        let top = max(0, min(top, keys.count - shown))
+        let shown = shownLines(height: screen.height, count: rows.count)
+        let top = max(0, min(top, rows.count - shown))
         // Longer than the screen: it scrolls, and the border says so.
         let title =
-            shown < keys.count
-            ? "Keys \(top + 1)-\(top + shown)/\(keys.count) ↑↓ — Esc closes" : "Keys — Esc closes"
+            shown < rows.count
+            ? "Keys \(top + 1)-\(top + shown)/\(rows.count) ↑↓ — Esc closes" : "Keys — Esc closes"
         buffer.box(rect, style: Style(.borderFocused), title: title, titleStyle: Style(.titleFocused))
-        for (index, entry) in keys.dropFirst(top).prefix(shown).enumerated() {
+        for (index, row) in rows.dropFirst(top).prefix(shown).enumerated() {
             let y = rect.y + 2 + index
-            buffer.write(DisplayWidth.fit(entry.0, to: 18), x: rect.x + 2, y: y, style: Style(.key))
-            buffer.write(entry.1, x: rect.x + 21, y: y, maxWidth: rect.width - 23, style: Style(.text))
+            buffer.write(
+                DisplayWidth.fit(row.key, to: keyColumns - 1), x: rect.x + 2, y: y, style: Style(.key))
+            buffer.write(
+                row.text, x: rect.x + 2 + keyColumns, y: y, maxWidth: rect.width - keyColumns - 4,
+                style: Style(.text))
         }
     }
 }
