@@ -214,7 +214,7 @@ struct Fixture {
         var fixture = populated()
         fixture.send(.key(.character("?")))
         let screen = fixture.screen
-        for key in ["Tab / Shift-Tab", "PgUp / PgDn", "g G / Home End", "p / Space", "q / Ctrl-C", "/"] {
+        for key in ["Tab Shift-Tab", "PgUp PgDn", "g G Home End", "p Space", "q Ctrl-C", "/"] {
             #expect(screen.contains(key), "missing \(key)")
         }
         fixture.send(.key(.character("q")))
@@ -229,14 +229,14 @@ struct Fixture {
     @Test func aHelpLongerThanTheScreenScrolls() {
         var fixture = Fixture(width: 80, height: 24)
         fixture.send(.key(.character("?")))
-        #expect(fixture.screen.contains("Keys 1-19/35"))
-        #expect(!fixture.screen.contains("q / Ctrl-C"), "the last keys are below the fold at first")
+        #expect(fixture.screen.contains("Keys 1-19/37"))
+        #expect(!fixture.screen.contains("q Ctrl-C"), "the last keys are below the fold at first")
         fixture.send(.key(.character("G")))
-        #expect(fixture.screen.contains("q / Ctrl-C") && fixture.screen.contains("Keys 17-35/35"))
+        #expect(fixture.screen.contains("q Ctrl-C") && fixture.screen.contains("Keys 19-37/37"))
         fixture.send(.key(.up))
-        #expect(fixture.screen.contains("Keys 16-34/35"))
+        #expect(fixture.screen.contains("Keys 18-36/37"))
         fixture.send(.key(.escape), .key(.character("?")))
-        #expect(fixture.screen.contains("Keys 1-19/35"), "it opens at the top again")
+        #expect(fixture.screen.contains("Keys 1-19/37"), "it opens at the top again")
     }
 
     @Test func layoutsFitTheTerminal() {

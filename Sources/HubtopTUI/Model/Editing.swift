@@ -26,7 +26,7 @@ enum LineEditor {
 }
 
 /// The moving keys, the same in every list and scrolled view (htop's `Panel_onKey`).
-enum Motion: Equatable {
+enum Motion: Equatable, Sendable {
     case by(Int)
     case pages(Int)
     case first

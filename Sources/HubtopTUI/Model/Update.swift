@@ -86,65 +86,67 @@ public struct DashboardModel: Sendable {
         case nil: break
         }
 
-        switch key {
-        case .character("q"): state.quit = true
-        case .character("?"): state.showHelp = true
-        case .tab: focus(PaneID(rawValue: (state.focus.rawValue + 1) % 4)!, &state)
-        case .backTab: focus(PaneID(rawValue: (state.focus.rawValue + 3) % 4)!, &state)
-        case .character("1"): focus(.repositories, &state)
-        case .character("2"): focus(.tags, &state)
-        case .character("3"): focus(.pushers, &state)
-        case .character("4"): focus(.events, &state)
-        case _ where Motion(key) != nil:
-            switch Motion(key)! {
+        guard let action = KeyMap.paneAction(for: key) else { return }
+        perform(action, &state)
+    }
+
+    /// What a key does on the panes (`KeyMap` says which key does what).
+    func perform(_ action: KeyMap.PaneAction, _ state: inout DashboardState) {
+        switch action {
+        case .quit: state.quit = true
+        case .help: state.showHelp = true
+        case .nextPane: focus(PaneID(rawValue: (state.focus.rawValue + 1) % 4)!, &state)
+        case .previousPane: focus(PaneID(rawValue: (state.focus.rawValue + 3) % 4)!, &state)
+        case .focus(let pane): focus(pane, &state)
+        case .move(let motion):
+            switch motion {
             case .by(let rows): move(by: rows, &state)
             case .pages(let pages): move(by: pages * max(1, state.layout.rows(state.focus) - 1), &state)
             case .first: move(to: 0, &state)
             case .last: move(to: Int.max, &state)
             }
-        case .enter, .right, .character("l"): choose(&state)
-        case .escape, .left, .character("h"):
+        case .choose: choose(&state)
+        case .back:
             if !collapseSelectedBurst(&state) { back(&state) }
-        case .character("/"):
+        case .filter:
             state.editingFilter = true
-        case .character("c"):
+        case .clearFilters:
             state.filterText = ""
             state.narrowedRepository = nil
             state.narrowedTag = nil
             state.narrowedPusher = nil
             state.onlyVulnerabilityFixes = false
             state.want(.full)
-        case .character("p"), .character(" "): togglePause(&state)
-        case .character("d"): toggleDockerfile(&state)
-        case .character("i"):
+        case .pause: togglePause(&state)
+        case .dockerfile: toggleDockerfile(&state)
+        case .inspector:
             guard state.focus == .events, let event = state.selectedEvent else { return }
             state.inspector = InspectorView(eventID: event.id)
             state.want(.full)
-        case .character("D"):
+        case .diff:
             toggleDockerfile(&state)
             state.dockerfile?.showDiff = true
             state.want(.full)
-        case .character("a"):
+        case .artifacts:
             state.hideArtifacts.toggle()
             state.cursors[.events] = ListCursor()
             state.flash =
                 state.hideArtifacts ? "signatures, attestations and SBOMs hidden" : "artifacts shown"
             state.want(.full)
-        case .character("f"):
+        case .vulnerabilityFixes:
             state.onlyVulnerabilityFixes.toggle()
             state.cursors[.events] = ListCursor()
             state.flash = state.onlyVulnerabilityFixes ? "only pushes that fix vulnerabilities" : "all pushes"
             state.want(.full)
-        case .character("b"):
+        case .bell:
             state.bell.toggle()
             state.bellSeenID = state.data.totals.newestID
             state.flash = state.bell ? "bell on: new matching events ring" : "bell off"
-        case .character("e"):
+        case .export:
             state.prompt = Prompt(kind: .exportPath, text: Self.defaultExportPath(now: state.now))
-        case .character("T"):
+        case .theme:
             state.themeIndex = (state.themeIndex + 1) % max(1, state.themeNames.count)
             state.flash = "theme: \(state.themeNames[state.themeIndex])"
-        default: break
         }
     }
 

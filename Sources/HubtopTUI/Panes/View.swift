@@ -234,33 +234,8 @@ enum FooterView {
 }
 
 enum HelpOverlay {
-    static let keys: [(String, String)] = [
-        ("Tab / Shift-Tab", "next / previous pane"),
-        ("1 2 3 4", "jump to Repositories, Tags, Pushers, Events"),
-        ("↑ ↓ / j k", "move"),
-        ("PgUp / PgDn", "page up / down"),
-        ("g G / Home End", "first / last"),
-        ("Enter / →", "event detail; on a burst ▸ ×N: open it; on a repository, tag, pusher: narrow"),
-        ("Esc / ←", "back: close a burst or view, or undo the last narrowing"),
-        ("i", "raw request of an event (in it: [ ] delivery, Esc back)"),
-        ("y / Y / r", "in the detail or raw request: copy body; copy as curl; re-send"),
-        ("d", "show / hide the Dockerfile viewer"),
-        ("→ ← / l h", "in the viewer: scroll a wide line sideways (› ‹ mark where it goes on)"),
-        ("D / P", "diff with the previous Dockerfile; next platform"),
-        ("/", "filter repositories (in the viewer: search; n N next/prev)"),
-        ("c", "clear all filters"),
-        ("p / Space", "pause / resume live following"),
-        ("e", "export the filtered history (NDJSON, or CSV for a .csv path)"),
-        ("b", "bell on new events matching the filter, on / off"),
-        ("a", "signature, attestation and SBOM pushes in the history, shown / hidden"),
-        ("f", "only pushes that fix vulnerabilities (hardened images), on / off"),
-        ("T", "next colour theme"),
-        ("?", "this help"),
-        ("q / Ctrl-C", "quit"),
-        ("mouse", "click focuses and selects; wheel scrolls"),
-        ("×N  ↻N", "history: a burst of N deliveries; one push delivered N times"),
-        ("same  +sig", "history: a re-push; artifacts folded under it"),
-    ]
+    /// Every key with what it does (from the one key map), then what the history's marks mean.
+    static let keys: [(String, String)] = KeyMap.bindings.map { ($0.label, $0.help) } + KeyMap.legend
 
     /// Columns for the keys, before each description.
     static let keyColumns = 19

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+
+@testable import HubtopTUI
+
+/// The key map is the one description of the keys: the help overlay lists it, dispatch follows
+/// it, and the documented key table says the same keys.
+@Suite struct KeyMapTests {
+    /// The keys in the first column of `docs/dashboard.md`'s key table (its backticked names).
+    static func documentedKeys() throws -> Set<String> {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/dashboard.md").path
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let section = text.components(separatedBy: "## Keys").dropFirst().first ?? ""
+        var keys = Set<String>()
+        for line in section.split(separator: "\n") where line.hasPrefix("| `") {
+            let cell = line.dropFirst(2).prefix { $0 != "|" }
+            for (index, piece) in cell.split(separator: "`", omittingEmptySubsequences: false).enumerated()
+            where index % 2 == 1 {
+                keys.insert(String(piece))
+            }
+        }
+        return keys
+    }
+
+    @Test func theDocumentedKeysAreTheKeyMapsKeys() throws {
+        let documented = try Self.documentedKeys()
+        let mapped = Set(KeyMap.bindings.flatMap { $0.keys.map(KeyMap.name) })
+        #expect(documented.count > 30, "the table was read: \(documented.sorted())")
+        #expect(
+            documented.subtracting(mapped).isEmpty,
+            "documented, not in the key map: \(documented.subtracting(mapped))")
+        #expect(
+            mapped.subtracting(documented).isEmpty,
+            "in the key map, not documented: \(mapped.subtracting(documented))")
+    }
+
+    @Test func theHelpListsEveryBindingAndDispatchFollowsTheMap() {
+        let listed = HelpOverlay.keys.map(\.0)
+        for binding in KeyMap.bindings {
+            #expect(listed.contains(binding.label), "\(binding.label) is not in the help")
+            for key in binding.keys {
+                #expect(KeyMap.bindings.filter { $0.keys.contains(key) }.first?.label != nil)
+            }
+        }
+        #expect(KeyMap.paneAction(for: .character("4")) == .focus(.events))
+        #expect(KeyMap.paneAction(for: .control("c")) == .quit)
+        #expect(KeyMap.paneAction(for: .character("x")) == nil)
+        // A key bound twice would do what the first binding says: each key is bound once on the panes.
+        var seen: [String: String] = [:]
+        for binding in KeyMap.bindings {
+            for key in binding.keys where binding.action(key) != nil {
+                #expect(seen[KeyMap.name(key)] == nil, "\(KeyMap.name(key)) bound twice")
+                seen[KeyMap.name(key)] = binding.help
+            }
+        }
+    }
+}
