@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "HubtopDatabase",
             dependencies: [
-                "HubtopCore", "HubtopListener",
+                "HubtopCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,5 +1,4 @@
 import HubtopCore
-import HubtopListener
 import Logging
 import NIOCore
 import PostgresNIO

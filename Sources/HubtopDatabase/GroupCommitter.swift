@@ -1,5 +1,4 @@
 import HubtopCore
-import HubtopListener
 import Logging
 import NIOCore
 import PostgresNIO
@@ -10,11 +9,32 @@ import Synchronization
 /// acknowledges many deliveries. Each is answered only after its transaction commits.
 /// Redeliveries fold in the database by the store's rule (a unique fold key), whichever
 /// receiver they reach. A `pg_notify` in the same transaction wakes the viewers on commit.
-public final class GroupCommitter: Durability, Sendable {
+public final class GroupCommitter: Sendable {
+    /// A delivery to commit: the body as received, what was decoded from it, when it came.
+    public struct Delivery: Sendable {
+        public var body: ByteBuffer
+        public var payload: WebhookPayload
+        public var delivery: DeliveryInfo?
+        public var receivedAt: Double
+
+        public init(body: ByteBuffer, payload: WebhookPayload, delivery: DeliveryInfo?, receivedAt: Double) {
+            self.body = body
+            self.payload = payload
+            self.delivery = delivery
+            self.receivedAt = receivedAt
+        }
+    }
+
+    public enum Outcome: Sendable, Equatable {
+        /// Committed as row `id` of the shared history, which has now had `deliveries` deliveries.
+        case committed(id: Int64, deliveries: Int)
+        case failed(String)
+    }
+
     struct Waiting: Sendable {
-        let delivery: AdmittedDelivery
+        let delivery: Delivery
         let key: String
-        let completion: @Sendable (Persisted) -> Void
+        let completion: @Sendable (Outcome) -> Void
     }
 
     public let url: DatabaseURL
@@ -58,7 +78,8 @@ public final class GroupCommitter: Durability, Sendable {
         await task.withLock { $0 }?.value
     }
 
-    public func persist(_ delivery: AdmittedDelivery, completion: @escaping @Sendable (Persisted) -> Void) {
+    /// Queues `delivery` for the next transaction; `completion` runs once it committed or failed.
+    public func commit(_ delivery: Delivery, completion: @escaping @Sendable (Outcome) -> Void) {
         // A delivery that cannot fold gets a key of its own.
         let key =
             delivery.payload.foldKey ?? "u " + String(UInt64.random(in: 0...UInt64.max), radix: 16)
@@ -70,10 +91,7 @@ public final class GroupCommitter: Durability, Sendable {
             return (true, queue.waiter)
         }
         guard accepted else {
-            return completion(
-                .failed(
-                    code: "database_unavailable",
-                    reason: "the database is not keeping up: \(backlogLimit) deliveries waiting"))
+            return completion(.failed("the database is not keeping up: \(backlogLimit) deliveries waiting"))
         }
         status.update { $0.backlog += 1 }
         waiter?.resume()
@@ -154,8 +172,7 @@ public final class GroupCommitter: Durability, Sendable {
                     let result = results[waiting.key]
                     waiting.completion(
                         result.map { .committed(id: $0.id, deliveries: $0.deliveries) }
-                            ?? .failed(
-                                code: "database_unavailable", reason: "the database did not return the row"))
+                            ?? .failed("the database did not return the row"))
                 }
             } catch {
                 status.failed(error, now: clock(), follower: false)
@@ -163,7 +180,7 @@ public final class GroupCommitter: Durability, Sendable {
                 connection = nil
                 let reason = "the database could not be written: " + DatabaseError.describe(error)
                 for waiting in batch {
-                    waiting.completion(.failed(code: "database_unavailable", reason: reason))
+                    waiting.completion(.failed(reason))
                 }
             }
         }
@@ -176,7 +193,7 @@ public final class GroupCommitter: Durability, Sendable {
         id: Int64, deliveries: Int
     )] {
         var order: [String] = []
-        var merged: [String: (first: AdmittedDelivery, count: Int32, last: Double)] = [:]
+        var merged: [String: (first: Delivery, count: Int32, last: Double)] = [:]
         for waiting in batch {
             if let existing = merged[waiting.key] {
                 merged[waiting.key] = (

@@ -1,4 +1,4 @@
-import HubtopListener
+import HubtopCore
 import Logging
 import PostgresNIO
 

@@ -32,7 +32,7 @@ struct TeamMode {
             } catch {
                 throw fail("hubtop: cannot use the database \(url): \(DatabaseStatus.describe(error))")
             }
-            configuration.durability = writer
+            configuration.durability = DatabaseDurability(committer: writer)
             committer = writer
         }
         // Outcomes of forwarding a delivery committed here land once its row is read back.
@@ -54,4 +54,27 @@ struct TeamMode {
         await committer?.stop()
         await follower.stop()
     }
+}
+
+/// The shared database as the listener's durability: a delivery is answered once its
+/// transaction committed. (The database module knows nothing of the listener; this is where
+/// the two meet.)
+struct DatabaseDurability: Durability {
+    let committer: GroupCommitter
+
+    func persist(_ delivery: AdmittedDelivery, completion: @escaping @Sendable (Persisted) -> Void) {
+        let shared = GroupCommitter.Delivery(
+            body: delivery.body, payload: delivery.payload, delivery: delivery.delivery,
+            receivedAt: delivery.receivedAt)
+        committer.commit(shared) { outcome in
+            switch outcome {
+            case .committed(let id, let deliveries): completion(.committed(id: id, deliveries: deliveries))
+            case .failed(let reason): completion(.failed(code: "database_unavailable", reason: reason))
+            }
+        }
+    }
+
+    func health(_ writer: inout JSONWriter, detailed: Bool) { committer.health(&writer, detailed: detailed) }
+    var unavailableReason: String? { committer.unavailableReason }
+    func gauges() -> [(name: String, help: String, value: Double)] { committer.gauges() }
 }
