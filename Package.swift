@@ -55,12 +55,15 @@ let package = Package(
         ),
         // ncursesw plus static inline wrappers for the macros and globals Swift cannot import.
         .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW"),
+        // What the dashboard and the executable share with the operating system: files written
+        // privately (exports, the clipboard file), signals, threads of their own.
+        .target(name: "HubtopSystem", dependencies: ["HubtopCore"]),
         // Dashboard: cell buffer, panes, layout, keymap, update loop, curses backend.
-        .target(name: "HubtopTUI", dependencies: ["HubtopCore", "CNCursesW"]),
+        .target(name: "HubtopTUI", dependencies: ["HubtopCore", "HubtopSystem", "CNCursesW"]),
         .executableTarget(
             name: "hubtop",
             dependencies: [
-                "HubtopCore", "HubtopListener", "HubtopTUI", "HubtopDatabase",
+                "HubtopCore", "HubtopListener", "HubtopTUI", "HubtopDatabase", "HubtopSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -85,7 +88,8 @@ let package = Package(
         ),
         .testTarget(name: "HubtopDatabaseTests", dependencies: ["HubtopCore", "HubtopDatabase"]),
         // Screens/ holds the recorded screens of ScreenTests, read by path.
-        .testTarget(name: "HubtopTUITests", dependencies: ["HubtopCore", "HubtopTUI"], exclude: ["Screens"]),
+        .testTarget(
+            name: "HubtopTUITests", dependencies: ["HubtopCore", "HubtopSystem", "HubtopTUI"], exclude: ["Screens"]),
         // Drives the real binary: headless over HTTP, and the dashboard inside tmux.
         .testTarget(
             name: "HubtopEndToEndTests",

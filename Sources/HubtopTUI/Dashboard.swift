@@ -1,4 +1,5 @@
 import HubtopCore
+import HubtopSystem
 import Synchronization
 
 #if canImport(Glibc)

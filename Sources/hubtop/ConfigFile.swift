@@ -1,6 +1,5 @@
 import ArgumentParser
 import HubtopCore
-import HubtopTUI
 
 #if canImport(Glibc)
     import Glibc

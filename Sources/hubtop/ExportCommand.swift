@@ -2,7 +2,7 @@ import ArgumentParser
 import HubtopCore
 import HubtopDatabase
 import HubtopListener
-import HubtopTUI
+import HubtopSystem
 
 #if canImport(Glibc)
     import Glibc

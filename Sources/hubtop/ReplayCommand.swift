@@ -1,6 +1,7 @@
 import ArgumentParser
 import HubtopCore
 import HubtopListener
+import HubtopSystem
 import HubtopTUI
 
 #if canImport(Glibc)

@@ -3,6 +3,7 @@ import Dispatch
 import HubtopCore
 import HubtopDatabase
 import HubtopListener
+import HubtopSystem
 import HubtopTUI
 
 #if canImport(Glibc)

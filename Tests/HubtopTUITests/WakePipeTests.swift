@@ -1,4 +1,5 @@
 import Foundation
+import HubtopSystem
 import Synchronization
 import Testing
 

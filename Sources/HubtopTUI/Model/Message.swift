@@ -1,4 +1,5 @@
 import HubtopCore
+import HubtopSystem
 
 /// A key as the dashboard understands it, independent of curses.
 public enum Key: Equatable, Sendable {
@@ -58,11 +59,4 @@ public enum Message: Equatable, Sendable {
     case imageLookup(ImageRequest, ImageLookup)
     /// Something the loop did (a copy, a re-send) reports back in the footer.
     case notice(String)
-}
-
-public enum ExportOutcome: Equatable, Sendable {
-    case written(path: String, events: Int)
-    /// The file exists and overwriting was not confirmed.
-    case exists(path: String)
-    case failed(path: String, reason: String)
 }

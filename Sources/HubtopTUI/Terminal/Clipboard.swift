@@ -1,4 +1,5 @@
 import HubtopCore
+import HubtopSystem
 
 #if canImport(Glibc)
     import Glibc

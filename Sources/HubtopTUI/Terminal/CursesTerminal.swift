@@ -1,5 +1,6 @@
 import CNCursesW
 import HubtopCore
+import HubtopSystem
 
 #if canImport(Glibc)
     import Glibc

@@ -1,3 +1,5 @@
+import HubtopCore
+
 /// A problem found in a theme file, with where it is.
 public struct ThemeDiagnostic: Equatable, Sendable, CustomStringConvertible {
     public enum Severity: String, Sendable {

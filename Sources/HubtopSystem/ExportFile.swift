@@ -23,7 +23,9 @@ public enum ExportFile {
 
     /// Writes a file readable by the owner only, as `write` describes (no symlink followed; an
     /// overwrite goes to a new file renamed over the name); nil, or the `errno` that stopped it.
-    static func privately(to path: String, overwrite: Bool, _ fill: (inout ChunkedWriter) -> Void) -> Int32? {
+    public static func privately(to path: String, overwrite: Bool, _ fill: (inout ChunkedWriter) -> Void)
+        -> Int32?
+    {
         let target = overwrite ? path + ".hubtop-\(UInt32.random(in: 0...UInt32.max)).tmp" : path
         let fd = open(target, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return errno }
@@ -82,4 +84,12 @@ public struct ChunkedWriter {
         }
         buffer.removeAll(keepingCapacity: true)
     }
+}
+
+/// How writing an export went.
+public enum ExportOutcome: Equatable, Sendable {
+    case written(path: String, events: Int)
+    /// The file exists and overwriting was not confirmed.
+    case exists(path: String)
+    case failed(path: String, reason: String)
 }
