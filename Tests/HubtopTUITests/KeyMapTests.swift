@@ -55,4 +55,21 @@ import Testing
             }
         }
     }
+
+    @Test func theFooterOnThePanesShowsTheKeyMapsHintsForTheFocusedPane() {
+        var fixture = Fixture(width: 140, height: 30)
+        fixture.post("acme/api", at: 1000)
+        fixture.send(.tick(now: 1010), .key(.character("4")))
+        let footer = fixture.screen.split(separator: "\n").last.map(String.init) ?? ""
+        let hints = KeyMap.paneHints(fixture.state)
+        #expect(hints.map(\.1).contains("raw request") && hints.map(\.1).contains("export"))
+        for (key, word) in hints {
+            #expect(footer.contains("\(key) \(word)"), "\(key) \(word) not in: \(footer)")
+        }
+        fixture.send(.key(.character("3")))
+        #expect(
+            !KeyMap.paneHints(fixture.state).contains { $0.1 == "Dockerfile" }, "no Dockerfile for a pusher")
+        fixture.send(.key(.character("p")))
+        #expect(KeyMap.paneHints(fixture.state).contains { $0 == ("p", "resume") })
+    }
 }

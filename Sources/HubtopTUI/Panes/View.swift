@@ -215,21 +215,7 @@ enum FooterView {
                 ("D", state.dockerfile?.showDiff == true ? "plain" : "diff"),
             ] + (platforms ? [("P", "platform")] : []) + [("d/Esc", "close"), ("q", "quit")]
         }
-        let common = [
-            ("/", "filter"), ("p", state.paused ? "resume" : "pause"), ("?", "help"), ("q", "quit"),
-        ]
-        switch state.focus {
-        case .repositories: return [("Tab", "pane"), ("Enter", "narrow"), ("d", "Dockerfile")] + common
-        case .tags: return [("Tab", "pane"), ("Enter", "narrow to tag"), ("d", "Dockerfile")] + common
-        case .pushers: return [("Tab", "pane"), ("Enter", "narrow to pusher")] + common
-        case .events:
-            let enter =
-                state.selectedRow.map { !$0.isMember && $0.size > 1 } == true ? "open burst" : "detail"
-            return [
-                ("Tab", "pane"), ("Enter", enter), ("i", "raw request"), ("d", "Dockerfile"), ("e", "export"),
-                ("c", "clear"),
-            ] + common
-        }
+        return KeyMap.paneHints(state)
     }
 }
 
