@@ -114,15 +114,17 @@ public enum Dashboard {
                 defer { inbox = [] }
                 return inbox
             }) {
-                model.update(&state, message)
+                model.receive(&state, message)
                 dirty = true
             }
             if dirty && now - lastFrame >= frameInterval {
                 let cpuBefore = threadCPUTime()
                 if storeChanged {
                     storeChanged = false
-                    model.update(&state, .storeChanged)
+                    model.receive(&state, .storeChanged)
                 }
+                // The frame's one read of the store, whatever arrived since the last.
+                model.readStore(&state)
                 perform(&state.effects, store: store, terminal: terminal, options: options) {
                     message in
                     inbox.withLock { $0.append(message) }
@@ -159,18 +161,21 @@ public enum Dashboard {
             }
             // Always read: a resize shows up as a key.
             while let message = terminal.readInput() {
-                if storeChanged {
-                    // Keys act on what is on the store now, as the frame will show it.
-                    storeChanged = false
-                    model.update(&state, .storeChanged)
-                }
-                model.update(&state, message)
+                // Keys act on what is on screen; what they ask of the store waits for the frame.
+                model.receive(&state, message)
                 dirty = true
                 if state.quit { break }
             }
             let after = wallClock()
             if after >= nextTick {
-                model.update(&state, .tick(now: after))
+                // A tick's read is the frame's: the clock face needs the rates to tell whether
+                // anything on screen moved; a frame drawn after it finds nothing left to read.
+                if storeChanged {
+                    storeChanged = false
+                    model.receive(&state, .storeChanged)
+                }
+                model.receive(&state, .tick(now: after))
+                model.readStore(&state)
                 nextTick = after + 1
                 if !dirty && state.effects.isEmpty && drawnFace == ClockFace(state) { continue }
                 dirty = true

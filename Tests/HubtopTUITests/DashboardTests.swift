@@ -466,3 +466,27 @@ struct Fixture {
         #expect(fixture.state.dockerfile == nil, "at the left edge, ← is back, as elsewhere")
     }
 }
+
+@Suite struct OneReadPerFrameTests {
+    @Test func aBurstOfKeysTicksAndDeliveriesBetweenTwoFramesCostsOneRead() {
+        var fixture = Fixture(width: 120, height: 40)
+        fixture.post("acme/api", at: 999_000)
+        fixture.send(.tick(now: 1_000_000))
+        let model = fixture.model
+        let before = fixture.store.snapshotCount
+        for index in 0..<40 {
+            fixture.post("acme/burst-\(index % 7)", tag: "v\(index)", at: 999_100 + Double(index))
+            model.receive(&fixture.state, .storeChanged)
+            model.receive(&fixture.state, .key(index.isMultiple(of: 2) ? .down : .tab))
+            model.receive(&fixture.state, .tick(now: 1_000_001 + Double(index)))
+            model.receive(&fixture.state, .key(.character("c")))
+        }
+        #expect(fixture.store.snapshotCount == before, "nothing is read between frames")
+        model.readStore(&fixture.state)
+        #expect(fixture.store.snapshotCount == before + 1, "the frame reads once")
+        #expect(fixture.state.data.totals.events == 41, "and that read has everything that arrived")
+        #expect(View.render(fixture.state).text.contains("acme/burst-"))
+        model.readStore(&fixture.state)
+        #expect(fixture.store.snapshotCount == before + 1, "nothing more asked: no second read")
+    }
+}

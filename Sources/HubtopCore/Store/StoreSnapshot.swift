@@ -118,8 +118,12 @@ public struct StoreSnapshot: Equatable, Sendable {
 extension EventStore {
     /// One frame's data, under one lock.
     public func snapshot(for query: SnapshotQuery) -> StoreSnapshot {
-        state.withLock { $0.snapshot(for: query) }
+        snapshotsTaken.add(1, ordering: .relaxed)
+        return state.withLock { $0.snapshot(for: query) }
     }
+
+    /// Snapshots taken so far (the dashboard takes at most one a frame).
+    public var snapshotCount: Int { snapshotsTaken.load(ordering: .relaxed) }
 }
 
 extension StoreState {

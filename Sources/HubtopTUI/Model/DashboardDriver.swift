@@ -19,9 +19,20 @@ public struct DashboardDriver: Sendable {
         self.problem = problem
     }
 
-    /// `update`, then the snapshot it asked for, if any.
+    /// `update`, then the snapshot it asked for, if any (tests; the run loop reads once a frame).
     public func update(_ state: inout DashboardState, _ message: Message) {
         model.update(&state, message)
+        answer(&state)
+    }
+
+    /// `update` alone: what it asks of the store waits for the frame (`readStore`), so a burst
+    /// of keys, ticks and deliveries between two frames costs one read.
+    public func receive(_ state: inout DashboardState, _ message: Message) {
+        model.update(&state, message)
+    }
+
+    /// The frame's one read: the snapshot everything received since the last asked for, if anything did.
+    public func readStore(_ state: inout DashboardState) {
         answer(&state)
     }
 
@@ -31,7 +42,7 @@ public struct DashboardDriver: Sendable {
         answer(&state)
     }
 
-    func answer(_ state: inout DashboardState) {
+    private func answer(_ state: inout DashboardState) {
         guard state.wants != nil else { return }
         model.update(&state, .status(rejections: rejections.byReason, problem: problem()))
         model.update(&state, .snapshot(store.snapshot(for: model.query(state))))
