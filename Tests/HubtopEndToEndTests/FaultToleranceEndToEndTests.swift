@@ -1,6 +1,7 @@
 import Foundation
 import HubtopCore
 import HubtopListener
+import HubtopTestSupport
 import Synchronization
 import Testing
 

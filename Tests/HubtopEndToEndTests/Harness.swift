@@ -31,24 +31,6 @@ enum TestEnvironment {
     }
 }
 
-struct Timeout: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// Polls `condition` until it holds or `seconds` pass.
-func eventually(
-    _ what: String, within seconds: Double = 20, _ condition: () throws -> Bool
-) async throws {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if try condition() { return }
-        // An async sleep: blocking here would starve the other tests of the cooperative pool.
-        try await Task.sleep(nanoseconds: 20_000_000)
-    }
-    if try condition() { return }
-    throw Timeout(description: "timed out after \(seconds) s waiting for: \(what)")
-}
-
 /// A child process whose output is collected as it arrives.
 final class Child: @unchecked Sendable {
     let process = Process()

@@ -1,6 +1,7 @@
 import Foundation
 import HubtopCore
 import HubtopListener
+import HubtopTestSupport
 import Testing
 
 /// Bursts, sparklines, export and the bell in the real binary: tmux types, reads the screen,

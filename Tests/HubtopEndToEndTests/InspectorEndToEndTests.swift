@@ -18,11 +18,7 @@ import Testing
     static func waitForHealth(
         _ webhookURL: String, _ what: String, _ condition: ([String: JSONValue]) -> Bool
     ) async throws {
-        for _ in 0..<500 {
-            if condition(try await health(webhookURL)) { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw Timeout(description: "timed out waiting for \(what): \(try await health(webhookURL))")
+        try await eventually(what, within: 10) { condition(try await health(webhookURL)) }
     }
 
     @Test func theInspectorShowsTheRequestCopiesItAndRReSendsIt() async throws {

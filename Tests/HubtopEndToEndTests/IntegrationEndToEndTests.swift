@@ -1,6 +1,7 @@
 import Foundation
 import HubtopCore
 import HubtopListener
+import HubtopTestSupport
 import Testing
 
 /// The integration flags wired in the real binary: one hubtop forwards to another.
@@ -39,11 +40,10 @@ import Testing
         #expect(metrics.contains("hubtop_events_accepted_total{repository=\"acme/api\"} 1"))
         #expect(metrics.contains("hubtop_rejections_total{reason=\"repository_not_allowed\"} 1"))
         // The forward's outcome is recorded just after the downstream answers.
-        for _ in 0..<100 where !metrics.contains("outcome=\"delivered\"} 1") {
-            try await Task.sleep(for: .milliseconds(20))
+        try await eventually("the forward's outcome in /metrics") {
             metrics = try await scrape()
+            return metrics.contains("outcome=\"delivered\"} 1")
         }
-        #expect(metrics.contains("outcome=\"delivered\"} 1"), "\(metrics)")
         for child in [upstream, downstream] {
             child.signal(SIGTERM)
             #expect(try await child.waitForExit() == 0)

@@ -288,12 +288,14 @@ extension TeamModeEndToEndTests {
 
     /// Posts until the answer is 200 (a receiver whose database comes back), for 30 s at most.
     static func postUntilTaken(_ url: String, _ body: [UInt8]) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline {
-            if (try? await HTTPPost.post(url: url, body: body))?.status == 200 { return true }
-            try await Task.sleep(for: .milliseconds(100))
+        do {
+            try await eventually("a receiver to take the delivery", within: 30, every: .milliseconds(100)) {
+                (try? await HTTPPost.post(url: url, body: body))?.status == 200
+            }
+            return true
+        } catch is Timeout {
+            return false
         }
-        return false
     }
 }
 

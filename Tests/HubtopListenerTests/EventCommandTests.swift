@@ -1,5 +1,6 @@
 import Foundation
 import HubtopCore
+import HubtopTestSupport
 import Testing
 
 @testable import HubtopListener
@@ -36,7 +37,7 @@ import Testing
             WebhookPayload(
                 pushedAt: 2, pusher: "x", tag: "t", repository: RepositoryInfo(repoName: "other/x")),
             receivedAt: 2)
-        try await waitUntil("the command ran") {
+        try await eventually("the command ran") {
             store.outcomes(of: 1).first?.state == .delivered
         }
         let environment = try String(contentsOfFile: folder + "/env", encoding: .utf8)
@@ -74,7 +75,7 @@ import Testing
         store.ingest(
             WebhookPayload(pushedAt: 1, tag: "v1", repository: RepositoryInfo(repoName: "a/b")), receivedAt: 1
         )
-        try await waitUntil("both finished") {
+        try await eventually("both finished") {
             store.outcomes(of: 1).allSatisfy { $0.state == .failed } && store.outcomes(of: 1).count == 2
         }
         let outcomes = store.outcomes(of: 1)

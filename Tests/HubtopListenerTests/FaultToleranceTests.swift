@@ -1,5 +1,6 @@
 import Foundation
 import HubtopCore
+import HubtopTestSupport
 import Testing
 
 @testable import HubtopListener
@@ -76,7 +77,7 @@ import Testing
             let started = Date()
             #expect(await client.readAll().isEmpty)
             #expect(Date().timeIntervalSince(started) < 10, "closed by the server, not by the read timeout")
-            try await waitUntil("the count") { ingestor.rejections.byReason["first_byte_timeout"] == 1 }
+            try await eventually("the count") { ingestor.rejections.byReason["first_byte_timeout"] == 1 }
         }
     }
 

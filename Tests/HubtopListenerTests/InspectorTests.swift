@@ -1,4 +1,5 @@
 import HubtopCore
+import HubtopTestSupport
 import Synchronization
 import Testing
 
@@ -91,7 +92,7 @@ import Testing
 
             let said = resender.resend(eventID: 1, request: request, to: nil)
             #expect(said.contains("127.0.0.1:\(forwardPort)"), "\(said)")
-            try await waitUntil("the re-send") {
+            try await eventually("the re-send") {
                 store.outcomes(of: 1).contains {
                     $0.name == "re-send → 127.0.0.1:\(forwardPort)" && $0.state == .delivered
                 }
@@ -108,7 +109,7 @@ import Testing
             #expect(delivered.detail?.hasPrefix("HTTP 200 in ") == true, "\(delivered.detail ?? "")")
 
             _ = resender.resend(eventID: 1, request: request, to: "http://127.0.0.1:\(typedPort)/typed")
-            try await waitUntil("the typed URL's answer") {
+            try await eventually("the typed URL's answer") {
                 store.outcomes(of: 1).contains {
                     $0.name == "re-send → 127.0.0.1:\(typedPort)" && $0.state == .failed
                 }

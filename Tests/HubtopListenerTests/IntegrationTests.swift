@@ -1,4 +1,5 @@
 import HubtopCore
+import HubtopTestSupport
 import Testing
 
 @testable import HubtopListener
@@ -27,18 +28,6 @@ func withConfiguredListener(
         throw error
     }
     await server.shutdown()
-}
-
-/// Polls `condition` every 20 ms until it holds or `seconds` pass.
-func waitUntil(_ what: String, within seconds: Double = 30, _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(seconds)
-    while !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("timed out waiting for \(what)")
-            return
-        }
-        try await Task.sleep(for: .milliseconds(20))
-    }
 }
 
 func examplePayload(
@@ -82,8 +71,8 @@ func examplePayload(
                 url: base + "/hook/secret-token-0123456789", body: body,
                 contentType: "application/json; charset=utf-8")
             #expect(response.status == 200)
-            try await waitUntil("three attempts") { receiver.received.count == 3 }
-            try await waitUntil("the outcome") { ingestor.store.outcomes(of: 1).first?.state == .delivered }
+            try await eventually("three attempts") { receiver.received.count == 3 }
+            try await eventually("the outcome") { ingestor.store.outcomes(of: 1).first?.state == .delivered }
             let requests = receiver.received
             #expect(requests.allSatisfy { $0.body == body }, "the body is relayed byte for byte")
             #expect(requests.allSatisfy { $0.uri == "/downstream/path?x=1" && $0.method == "POST" })
@@ -129,7 +118,7 @@ func examplePayload(
             // The first is being retried, two wait, two did not fit.
             let states = (1...5).map { ingestor.store.outcomes(of: UInt64($0)).first?.state }
             #expect(states.filter { $0 == .dropped }.count == 2, "\(states)")
-            try await waitUntil("the first to give up", within: 30) {
+            try await eventually("the first to give up", within: 30) {
                 ingestor.store.outcomes(of: 1).first?.state == .failed
             }
             let failed = try #require(ingestor.store.outcomes(of: 1).first)
@@ -293,7 +282,7 @@ func examplePayload(
             let body = try examplePayload(callback: "http://127.0.0.1:\(callbackPort)/cb")
             let response = try await HTTPPost.post(url: base + "/hook/secret-token-0123456789", body: body)
             #expect(response.status == 200)
-            try await waitUntil("the forward") { ingestor.store.outcomes(of: 1).first?.state == .delivered }
+            try await eventually("the forward") { ingestor.store.outcomes(of: 1).first?.state == .delivered }
             #expect(ingestor.store.event(id: 1)?.payload.callbackURL == "http://127.0.0.1:\(callbackPort)/cb")
         }
         #expect(forwards.received.count == 1)

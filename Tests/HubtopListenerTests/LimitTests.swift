@@ -1,5 +1,6 @@
 import Foundation
 import HubtopCore
+import HubtopTestSupport
 import NIOCore
 import Testing
 
@@ -107,7 +108,7 @@ func expectThirdConnectionRefused(_ configuration: ListenerConfiguration) async 
         // Both answered: both counted (under load the first can be counted after the second).
         first.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
         second.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-        try await waitUntil("two connections counted") { first.canRead() && second.canRead() }
+        try await eventually("two connections counted") { first.canRead() && second.canRead() }
         let third = try RawClient(port: port)
         defer { third.close() }
         let response = await third.readAll()
@@ -345,7 +346,7 @@ func jsonBody(of response: String) -> [String: JSONValue] {
                 let answer = await client.readAll()
                 #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer.prefix(200))")
             }
-            try await waitUntil("every refusal counted") {
+            try await eventually("every refusal counted") {
                 ingestor.rejections.byReason["body_too_large"] == 4
             }
             #expect(ingestor.rejections.total == 4, "\(ingestor.rejections.byReason)")

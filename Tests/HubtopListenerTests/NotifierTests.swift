@@ -1,4 +1,5 @@
 import HubtopCore
+import HubtopTestSupport
 import Testing
 
 @testable import HubtopListener
@@ -40,7 +41,7 @@ import Testing
         }
         Self.event(store, repo: "acme/api", tag: "v1\u{1B}[2J$(reboot)", at: 1)
         Self.event(store, repo: "other/tool", tag: "edge", at: 2)
-        try await waitUntil("both receivers have their messages") {
+        try await eventually("both receivers have their messages") {
             chat.received.count == 1 && topic.received.count == 3
         }
         let message = try JSONValue.parse(String(decoding: chat.received[0].body, as: UTF8.self)).members[
@@ -52,7 +53,7 @@ import Testing
         let texts = topic.received.map { String(decoding: $0.body, as: UTF8.self) }
         #expect(texts.contains("other/tool edge by ci-bot"))
         #expect(topic.received[0].header("content-type") == "text/plain; charset=utf-8")
-        try await waitUntil("the outcome is recorded") {
+        try await eventually("the outcome is recorded") {
             store.outcomes(of: 1).contains {
                 $0.name.hasPrefix("notify → 127.0.0.1") && $0.state == .delivered
             }
@@ -70,7 +71,7 @@ import Testing
         notifier.start()
         defer { notifier.stop() }
         for index in 0..<5 { Self.event(store, repo: "acme/api", tag: "v\(index)", at: Double(index)) }
-        try await waitUntil("three sent") { chat.received.count == 3 }
+        try await eventually("three sent") { chat.received.count == 3 }
         #expect(notifier.skippedCount == 2)
         #expect(store.outcomes(of: 5).first?.state == .dropped)
         let body = try JSONValue.parse(String(decoding: chat.received[0].body, as: UTF8.self)).members
@@ -102,7 +103,7 @@ import Testing
             WebhookPayload(
                 pushedAt: 1, pusher: "eve <!channel>", tag: "<https://evil.example|click> & more",
                 repository: RepositoryInfo(repoName: "acme/api")), receivedAt: 1)
-        try await waitUntil("the message arrives") { chat.received.count == 1 }
+        try await eventually("the message arrives") { chat.received.count == 1 }
         let text = try JSONValue.parse(String(decoding: chat.received[0].body, as: UTF8.self)).members[
             "text"]?
             .string

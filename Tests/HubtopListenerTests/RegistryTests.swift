@@ -165,7 +165,7 @@ import Testing
                     #"{"push_data":{"tag":"v1","pushed_at":\#(time)},"repository":{"repo_name":"acme/api"}}"#),
                 receivedAt: time)
         }
-        try await waitUntil("v1 HEADed") { store.image(of: 2)?.digest == index }
+        try await eventually("v1 HEADed") { store.image(of: 2)?.digest == index }
         #expect(store.image(of: 1)?.digest == nil, "by the time it was HEADed, v1 had a newer push")
         let heads = registry.requests(for: "/v2/acme/api/manifests/v1")
         #expect(!heads.isEmpty && heads.allSatisfy { $0.contains("http.request.method=HEAD") }, "\(heads)")

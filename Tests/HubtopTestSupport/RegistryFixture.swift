@@ -49,14 +49,9 @@ public final class RegistryFixture: @unchecked Sendable {
 
     /// Waits until the registry answers `/v2/`.
     public func ready() async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
-        while ContinuousClock.now < deadline {
-            if (try? await HTTPPost.post(url: base + "/v2/", body: [], method: "GET"))?.status == 200 {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        try await eventually("the registry to answer /v2/", within: 20, every: .milliseconds(50)) {
+            (try? await HTTPPost.post(url: base + "/v2/", body: [], method: "GET"))?.status == 200
         }
-        throw FixtureFailure(description: "the registry did not start")
     }
 
     /// Pushes the test images; returns what the script printed (the digests).
