@@ -42,10 +42,10 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
             rest = rest[rest.index(after: at)...]
         }
         if let colon = userInfo.firstIndex(of: ":") {
-            user = Self.decoded(String(userInfo[..<colon]))
-            password = Secret(Self.decoded(String(userInfo[userInfo.index(after: colon)...])))
+            user = PercentEncoding.decoded(String(userInfo[..<colon]))
+            password = Secret(PercentEncoding.decoded(String(userInfo[userInfo.index(after: colon)...])))
         } else {
-            user = Self.decoded(userInfo)
+            user = PercentEncoding.decoded(userInfo)
             password = nil
         }
         if user.isEmpty { user = "postgres" }
@@ -73,7 +73,7 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
             host = hostPart
         }
         if host.isEmpty { host = "127.0.0.1" }
-        database = path.isEmpty ? user : Self.decoded(path)
+        database = path.isEmpty ? user : PercentEncoding.decoded(path)
         sslMode = "disable"
         for pair in query.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
@@ -92,21 +92,6 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     }
 
     /// `%40` → `@`.
-    static func decoded(_ text: String) -> String {
-        var bytes: [UInt8] = []
-        var iterator = Array(text.utf8).makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%"), let high = iterator.next(), let low = iterator.next(),
-                let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
-            {
-                bytes.append(value)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
     func configuration() throws -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS
         switch sslMode {

@@ -8,6 +8,14 @@ public enum AnswerBody {
             ? "{\"ok\":true,\"id\":\(id),\"deliveries\":\(deliveries)}" : "{\"ok\":true,\"id\":\(id)}"
     }
 
+    /// For an event of this process's store or a row of the shared history.
+    public static func accepted(_ event: EventReference, deliveries: Int) -> String {
+        switch event {
+        case .local(let id): return accepted(id: id, deliveries: deliveries)
+        case .shared(let id): return accepted(id: id, deliveries: deliveries)
+        }
+    }
+
     /// For a change of this process's store; nil for `.annotated` (not an outcome of ingesting).
     public static func stored(_ change: StoreChange) -> String? {
         switch change {

@@ -88,44 +88,18 @@ public struct ProxySettings: Sendable, Equatable {
         if let at = rest.lastIndex(of: "@") {
             let userinfo = rest[..<at]
             if let colon = userinfo.firstIndex(of: ":") {
-                user = percentDecoded(userinfo[..<colon])
-                password = Secret(percentDecoded(userinfo[userinfo.index(after: colon)...]))
+                user = PercentEncoding.decoded(userinfo[..<colon])
+                password = Secret(PercentEncoding.decoded(userinfo[userinfo.index(after: colon)...]))
             } else {
-                user = percentDecoded(userinfo)
+                user = PercentEncoding.decoded(userinfo)
             }
             rest = rest[rest.index(after: at)...]
         }
-        var host = String(rest)
-        var port = 80
-        if let colon = rest.lastIndex(of: ":"), !rest.hasSuffix("]") {
-            guard let parsed = Int(rest[rest.index(after: colon)...]), (1...65_535).contains(parsed) else {
-                throw Failure(description: "\(variable): the proxy's port is not a number from 1 to 65535")
-            }
-            host = String(rest[..<colon])
-            port = parsed
+        // Host and port as every other URL is read.
+        guard !rest.isEmpty, let target = try? HTTPPost.target("http://" + rest) else {
+            throw Failure(
+                description: "\(variable): the proxy URL names no host, or a port that is not 1 to 65535")
         }
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { throw Failure(description: "\(variable): the proxy URL names no host") }
-        return Server(host: host.lowercased(), port: port, user: user, password: password)
-    }
-
-    static func percentDecoded(_ text: Substring) -> String {
-        var bytes: [UInt8] = []
-        var index = text.utf8.startIndex
-        let utf8 = text.utf8
-        while index < utf8.endIndex {
-            let byte = utf8[index]
-            if byte == UInt8(ascii: "%"), let high = utf8.index(index, offsetBy: 1, limitedBy: utf8.endIndex),
-                let low = utf8.index(index, offsetBy: 2, limitedBy: utf8.endIndex), low < utf8.endIndex,
-                let value = UInt8(String(decoding: [utf8[high], utf8[low]], as: UTF8.self), radix: 16)
-            {
-                bytes.append(value)
-                index = utf8.index(after: low)
-            } else {
-                bytes.append(byte)
-                index = utf8.index(after: index)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        return Server(host: target.host, port: target.port, user: user, password: password)
     }
 }

@@ -191,16 +191,9 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
                 extra: [("Retry-After", "30")])
             return done()
         }
-        switch event {
-        case .local(let id):
-            respond(
-                context: context, head: head, status: .ok,
-                json: AnswerBody.accepted(id: id, deliveries: deliveries))
-        case .shared(let id):
-            respond(
-                context: context, head: head, status: .ok,
-                json: AnswerBody.accepted(id: id, deliveries: deliveries))
-        }
+        respond(
+            context: context, head: head, status: .ok,
+            json: AnswerBody.accepted(event, deliveries: deliveries))
         done()
         configuration.accepted.publish(
             AcceptedDeliveries.Accepted(
