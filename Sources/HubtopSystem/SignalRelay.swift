@@ -16,7 +16,7 @@ public final class SignalRelay: Sendable {
     private let signals: [Int32]
     private struct Waiting {
         var received: [Int32] = []
-        var waiter: CheckedContinuation<Int32, Never>?
+        var waiter: CheckedContinuation<Int32?, Never>?
         var reading = false
     }
     private let waiting = Mutex(Waiting())
@@ -36,18 +36,30 @@ public final class SignalRelay: Sendable {
         return numbers
     }
 
-    /// Waits for the next signal (one received before the call counts).
-    public func next() async -> Int32 {
+    /// Waits for the next signal (one received before the call counts); nil when the waiting
+    /// task is cancelled first (a run that ends for another reason).
+    public func next() async -> Int32? {
         if let first = waiting.withLock({ $0.received.isEmpty ? nil : $0.received.removeFirst() }) {
             return first
         }
-        return await withCheckedContinuation { continuation in
-            let start = waiting.withLock { waiting -> Bool in
-                waiting.waiter = continuation
-                defer { waiting.reading = true }
-                return !waiting.reading
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let start = waiting.withLock { waiting -> Bool? in
+                    // Cancelled before the waiter was in place: the handler found nothing to resume.
+                    if Task.isCancelled { return nil }
+                    waiting.waiter = continuation
+                    defer { waiting.reading = true }
+                    return !waiting.reading
+                }
+                guard let start else { return continuation.resume(returning: nil) }
+                if start { Self.readInBackground(self) }
             }
-            if start { Self.readInBackground(self) }
+        } onCancel: {
+            let waiter = waiting.withLock { waiting in
+                defer { waiting.waiter = nil }
+                return waiting.waiter
+            }
+            waiter?.resume(returning: nil)
         }
     }
 
@@ -59,7 +71,7 @@ public final class SignalRelay: Sendable {
                 _ = poll(&fd, 1, -1)
                 let numbers = relay.drain()
                 guard !numbers.isEmpty else { continue }
-                let waiter = relay.waiting.withLock { waiting -> CheckedContinuation<Int32, Never>? in
+                let waiter = relay.waiting.withLock { waiting -> CheckedContinuation<Int32?, Never>? in
                     waiting.received += numbers
                     guard let waiter = waiting.waiter else { return nil }
                     waiting.waiter = nil

@@ -41,68 +41,71 @@ enum ConfigFile {
     }
 
     static let settings: [Setting] = [
-        Setting("listen", .string) { $0.listen },
+        Setting("listen", .string) { $0.listener.listen },
         // Secrets are never printed.
         Setting("token", .string, environment: "HUBTOP_TOKEN", secret: true) {
-            $0.token != nil ? "(secret)" : $0.tokenFile != nil ? "(from token-file)" : "(kept token)"
+            $0.listener.token != nil
+                ? "(secret)" : $0.listener.tokenFile != nil ? "(from token-file)" : "(kept token)"
         },
-        Setting("token-file", .string) { $0.tokenFile ?? "(none)" },
+        Setting("token-file", .string) { $0.listener.tokenFile ?? "(none)" },
         Setting("metrics-token", .string, environment: "HUBTOP_METRICS_TOKEN", secret: true) {
-            $0.metricsToken != nil
-                ? "(secret)" : $0.metricsTokenFile != nil ? "(from metrics-token-file)" : "(none)"
+            $0.listener.metricsToken != nil
+                ? "(secret)" : $0.listener.metricsTokenFile != nil ? "(from metrics-token-file)" : "(none)"
         },
-        Setting("metrics-token-file", .string) { $0.metricsTokenFile ?? "(none)" },
-        Setting("max-body", .integer) { "\($0.maxBody)" },
-        Setting("max-events", .integer) { "\($0.maxEvents)" },
-        Setting("max-memory", .string) { $0.maxMemory },
-        Setting("keep-requests", .string) { $0.keepRequests },
-        Setting("copy-token", .bool) { "\($0.copyToken)" },
-        Setting("idle-timeout", .integer) { "\($0.idleTimeout)" },
-        Setting("request-timeout", .integer) { "\($0.requestTimeout)" },
-        Setting("first-byte-timeout", .integer) { "\($0.firstByteTimeout)" },
-        Setting("max-connections", .integer) { "\($0.maxConnections)" },
-        Setting("max-connections-per-address", .integer) { "\($0.maxConnectionsPerAddress)" },
-        Setting("rate-limit", .number) { "\($0.rateLimit)" },
-        Setting("headless", .bool) { "\($0.headless)" },
-        Setting("json", .bool) { "\($0.json)" },
-        Setting("demo", .bool) { "\($0.demo)" },
-        Setting("demo-rate", .number) { "\($0.demoRate)" },
-        Setting("repo", .string) { $0.repo ?? "(none)" },
-        Setting("theme", .string, environment: "HUBTOP_THEME") { $0.theme ?? "default" },
-        Setting("no-color", .bool) { "\($0.noColor)" },
-        Setting("journal", .string) { $0.journal ?? "(none)" },
-        Setting("fsync", .string) { $0.fsync },
-        Setting("journal-max-bytes", .integer) { "\($0.journalMaxBytes)" },
-        Setting("group-window", .string) { $0.groupWindow },
-        Setting("stale", .string) { $0.stale ?? "(off)" },
-        Setting("bell", .bool) { "\($0.bell)" },
-        Setting("forward", .strings) { "[" + $0.forwardURLs.map(quoted).joined(separator: ", ") + "]" },
-        Setting("forward-queue", .integer) { "\($0.forwardQueue)" },
-        Setting("forward-queue-bytes", .string) { $0.forwardQueueBytes },
-        Setting("forward-attempts", .integer) { "\($0.forwardAttempts)" },
+        Setting("metrics-token-file", .string) { $0.listener.metricsTokenFile ?? "(none)" },
+        Setting("max-body", .integer) { "\($0.listener.maxBody)" },
+        Setting("max-events", .integer) { "\($0.store.maxEvents)" },
+        Setting("max-memory", .string) { $0.store.maxMemory },
+        Setting("keep-requests", .string) { $0.store.keepRequests },
+        Setting("copy-token", .bool) { "\($0.display.copyToken)" },
+        Setting("idle-timeout", .integer) { "\($0.listener.idleTimeout)" },
+        Setting("request-timeout", .integer) { "\($0.listener.requestTimeout)" },
+        Setting("first-byte-timeout", .integer) { "\($0.listener.firstByteTimeout)" },
+        Setting("max-connections", .integer) { "\($0.listener.maxConnections)" },
+        Setting("max-connections-per-address", .integer) { "\($0.listener.maxConnectionsPerAddress)" },
+        Setting("rate-limit", .number) { "\($0.listener.rateLimit)" },
+        Setting("headless", .bool) { "\($0.display.headless)" },
+        Setting("json", .bool) { "\($0.display.json)" },
+        Setting("demo", .bool) { "\($0.display.demo)" },
+        Setting("demo-rate", .number) { "\($0.display.demoRate)" },
+        Setting("repo", .string) { $0.display.repo ?? "(none)" },
+        Setting("theme", .string, environment: "HUBTOP_THEME") { $0.display.theme ?? "default" },
+        Setting("no-color", .bool) { "\($0.display.noColor)" },
+        Setting("journal", .string) { $0.store.journal ?? "(none)" },
+        Setting("fsync", .string) { $0.store.fsync },
+        Setting("journal-max-bytes", .integer) { "\($0.store.journalMaxBytes)" },
+        Setting("group-window", .string) { $0.store.groupWindow },
+        Setting("stale", .string) { $0.display.stale ?? "(off)" },
+        Setting("bell", .bool) { "\($0.display.bell)" },
+        Setting("forward", .strings) {
+            "[" + $0.forward.forwardURLs.map(quoted).joined(separator: ", ") + "]"
+        },
+        Setting("forward-queue", .integer) { "\($0.forward.forwardQueue)" },
+        Setting("forward-queue-bytes", .string) { $0.forward.forwardQueueBytes },
+        Setting("forward-attempts", .integer) { "\($0.forward.forwardAttempts)" },
         Setting("allow-repo", .strings) {
-            "[" + $0.allowedRepositories.map(quoted).joined(separator: ", ") + "]"
+            "[" + $0.listener.allowedRepositories.map(quoted).joined(separator: ", ") + "]"
         },
-        Setting("trust-proxy", .bool) { "\($0.trustProxy)" },
-        Setting("metrics-public", .bool) { "\($0.metricsPublic)" },
-        Setting("registry", .string) { $0.registry },
-        Setting("enrich", .string) { $0.enrichment.rawValue },
-        Setting("registry-budget", .integer) { "\($0.registryBudget)" },
+        Setting("trust-proxy", .bool) { "\($0.listener.trustProxy)" },
+        Setting("metrics-public", .bool) { "\($0.listener.metricsPublic)" },
+        Setting("registry", .string) { $0.registry.registry },
+        Setting("enrich", .string) { $0.registry.enrichment(demo: $0.display.demo).rawValue },
+        Setting("registry-budget", .integer) { "\($0.registry.registryBudget)" },
         Setting("database", .string, environment: "HUBTOP_DATABASE_URL", secret: true) {
-            $0.database != nil
-                ? "(secret)" : $0.databaseUrlFile != nil ? "(from database-url-file)" : "(none)"
+            $0.database.database != nil
+                ? "(secret)" : $0.database.databaseUrlFile != nil ? "(from database-url-file)" : "(none)"
         },
-        Setting("database-url-file", .string) { $0.databaseUrlFile ?? "(none)" },
-        Setting("retain", .string) { $0.retain ?? "(forever)" },
-        Setting("commit-group", .integer) { "\($0.commitGroup)" },
-        Setting("on-event", .strings) { "[" + $0.onEvent.map(quoted).joined(separator: ", ") + "]" },
-        Setting("on-event-filter", .string) { $0.onEventFilter ?? "(all)" },
-        Setting("on-event-timeout", .number) { "\($0.onEventTimeout)" },
-        Setting("notify", .strings) { "[" + $0.notifyURLs.map(quoted).joined(separator: ", ") + "]" },
-        Setting("notify-format", .string) { $0.notifyFormat ?? "(from the host)" },
-        Setting("notify-template", .string) { $0.notifyTemplate ?? ChatMessage.defaultTemplate },
-        Setting("notify-filter", .string) { $0.notifyFilter ?? "(all)" },
-        Setting("notify-rate", .number) { "\($0.notifyRate)" },
+        Setting("database-url-file", .string) { $0.database.databaseUrlFile ?? "(none)" },
+        Setting("retain", .string) { $0.database.retain ?? "(forever)" },
+        Setting("commit-group", .integer) { "\($0.database.commitGroup)" },
+        Setting("on-event", .strings) { "[" + $0.onEvent.onEvent.map(quoted).joined(separator: ", ") + "]" },
+        Setting("on-event-filter", .string) { $0.onEvent.onEventFilter ?? "(all)" },
+        Setting("on-event-timeout", .number) { "\($0.onEvent.onEventTimeout)" },
+        Setting("notify", .strings) { "[" + $0.notify.notifyURLs.map(quoted).joined(separator: ", ") + "]" },
+        Setting("notify-format", .string) { $0.notify.notifyFormat ?? "(from the host)" },
+        Setting("notify-template", .string) { $0.notify.notifyTemplate ?? ChatMessage.defaultTemplate },
+        Setting("notify-filter", .string) { $0.notify.notifyFilter ?? "(all)" },
+        Setting("notify-rate", .number) { "\($0.notify.notifyRate)" },
     ]
 
     struct Failure: Error, CustomStringConvertible {

@@ -40,6 +40,8 @@ enum TokenStore {
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
+        /// The kept token is there but unusable (too weak): a run must not quietly use another.
+        var unusable = false
     }
 
     /// The kept token, or nil when there is none yet.
@@ -53,7 +55,7 @@ enum TokenStore {
         }
         let token = String(text.filter { !$0.isWhitespace })
         if let problem = WebhookToken.problem(with: token, name: "the token in \(path)") {
-            throw Failure(description: problem + " (hubtop token --rotate makes a new one)")
+            throw Failure(description: problem + " (hubtop token --rotate makes a new one)", unusable: true)
         }
         return token
     }

@@ -98,29 +98,6 @@ struct HeadlessPrinter: Sendable {
 let demoOrigin = DeliveryInfo(origin: .demo)
 let journalOrigin = DeliveryInfo(origin: .journal)
 
-/// Drives `DemoFeed` through the same ingest path the listener uses.
-enum DemoRunner {
-    static func start(ingestor: Ingestor, rate: Double) -> Task<Void, Never> {
-        Task.detached {
-            var feed = DemoFeed(seed: UInt64(WallClock.now() * 1000) & 0xFFFF_FFFF)
-            // A little history first, so the screen is not empty at start.
-            let start = WallClock.now()
-            for index in 0..<30 {
-                let body = feed.next(now: start - Double(30 - index) * 45)
-                _ = ingestor.ingest(body, receivedAt: start - Double(30 - index) * 45, delivery: demoOrigin)
-            }
-            let interval = 1.0 / rate
-            while !Task.isCancelled {
-                // Jitter around the mean interval, as real builds do not land on a beat.
-                let pause = interval * Double.random(in: 0.3...1.7)
-                try? await Task.sleep(nanoseconds: UInt64(pause * 1e9))
-                let now = WallClock.now()
-                _ = ingestor.ingest(feed.next(now: now), receivedAt: now, delivery: demoOrigin)
-            }
-        }
-    }
-}
-
 /// Replays a journal into the store at start, with progress for large files.
 enum JournalRestore {
     /// What the replay found (its `validEnd` spares the journal a second read); nil without a file.

@@ -15,18 +15,15 @@ struct TeamMode {
     /// Starts team mode when `--database` (or `$HUBTOP_DATABASE_URL`) is given; nil otherwise.
     /// A receiver that cannot reach or migrate the database does not start.
     static func start(
-        _ command: RunCommand, store: EventStore, outcomes: Outcomes,
+        _ settings: RunSettings, store: EventStore, outcomes: Outcomes,
         configuration: inout ListenerConfiguration
     ) async throws -> TeamMode? {
-        let url: DatabaseURL
-        do {
-            guard let address = try command.databaseAddress() else { return nil }
-            url = try DatabaseURL(parsing: address.reveal())
-        } catch { throw fail("hubtop: --database: \(error)") }
+        guard let database = settings.database else { return nil }
+        let url = database.url
         let status = DatabaseStatus()
         var committer: GroupCommitter?
-        if command.listens {
-            let writer = GroupCommitter(url: url, status: status, maxRows: command.commitGroup)
+        if settings.listens {
+            let writer = GroupCommitter(url: url, status: status, maxRows: database.commitGroup)
             do {
                 try await writer.start()
             } catch {
@@ -37,11 +34,11 @@ struct TeamMode {
         }
         // Outcomes of forwarding a delivery committed here land once its row is read back.
         let follower = DatabaseFollower(
-            url: url, store: store, status: status, initialLimit: command.maxEvents,
+            url: url, store: store, status: status, initialLimit: settings.store.capacity,
             applied: { outcomes.arrived(row: $0, local: $1) })
         outcomes.locateShared { follower.localID(of: $0) }
         follower.start()
-        let retention = command.retain.flatMap(DurationText.seconds).map { seconds in
+        let retention = database.retainSeconds.map { seconds in
             let pruning = Retention(url: url, seconds: seconds, status: status)
             return Task.detached { await pruning.run() }
         }
