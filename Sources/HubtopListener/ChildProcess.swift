@@ -32,12 +32,50 @@ enum ChildProcess {
             for fd in stdin { close(fd) }
             return (.notStarted("no pipe"), [])
         }
+        let spawned = spawn(arguments, environment: environment, stdin: stdin[0], stdout: stdout[1])
+        let pid = spawned.pid
+        close(stdin[0])
+        close(stdout[1])
+        guard spawned.error == 0 else {
+            close(stdin[1])
+            close(stdout[0])
+            return (
+                .notStarted(
+                    "cannot run \(TerminalSanitizer.line(arguments[0])): \(String(cString: strerror(spawned.error)))"
+                ), []
+            )
+        }
+        let deadline = Self.now() + timeout
+        let exchanged = exchange(
+            input, stdin: stdin[1], stdout: stdout[0], until: deadline, outputLimit: outputLimit)
+        let output = exchanged.output
+        var timedOut = exchanged.timedOut
+        if exchanged.inputOpen { close(stdin[1]) }
+        close(stdout[0])
+        // The deadline holds after the output ends too: a command that closed its stdout and
+        // stderr (`exec ./deploy.sh >>deploy.log 2>&1`) may still run for ever.
+        var status: Int32 = 0
+        if !timedOut { timedOut = !waitForExit(pid, &status, until: deadline) }
+        if timedOut {
+            kill(-pid, SIGKILL)
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            return (.timedOut, output)
+        }
+        if status & 0x7F == 0 { return (.exited((status >> 8) & 0xFF), output) }
+        return (.signalled(status & 0x7F), output)
+    }
+
+    /// Starts the command in a process group of its own, with `stdin` and `stdout` (also its
+    /// stderr) as its standard descriptors and nothing else of ours open; `error` is 0 or errno.
+    private static func spawn(
+        _ arguments: [String], environment: [String: String], stdin: Int32, stdout: Int32
+    ) -> (pid: pid_t, error: Int32) {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdin[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, stdout[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, stdout[1], 2)
+        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
+        posix_spawn_file_actions_adddup2(&actions, stdout, 2)
         // Everything else this process has open is closed in the child (close-on-exec covers
         // what NIO and the journal open; this covers what might not be).
         if let directory = opendir("/proc/self/fd") {
@@ -70,18 +108,15 @@ enum ChildProcess {
             for pointer in argv + envp { free(pointer) }
         }
         var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
-        close(stdin[0])
-        close(stdout[1])
-        guard spawned == 0 else {
-            close(stdin[1])
-            close(stdout[0])
-            return (
-                .notStarted(
-                    "cannot run \(TerminalSanitizer.line(arguments[0])): \(String(cString: strerror(spawned)))"
-                ), []
-            )
-        }
+        let error = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp)
+        return (pid, error)
+    }
+
+    /// Writes `input` while reading the output (the last `outputLimit` bytes kept) until the
+    /// output ends or `deadline` passes.
+    private static func exchange(
+        _ input: [UInt8], stdin: Int32, stdout: Int32, until deadline: Double, outputLimit: Int
+    ) -> (output: [UInt8], inputOpen: Bool, timedOut: Bool) {
         // A command that exits without reading its input makes our write raise SIGPIPE, whose
         // default would end this whole process: it is blocked on this thread while we write, and
         // one left pending is taken back before it is unblocked.
@@ -101,16 +136,15 @@ enum ChildProcess {
         }
         // The input first (a command that does not read it must not block us: non-blocking,
         // and what it does not take is dropped).
-        _ = fcntl(stdin[1], F_SETFL, fcntl(stdin[1], F_GETFL) | O_NONBLOCK)
+        _ = fcntl(stdin, F_SETFL, fcntl(stdin, F_GETFL) | O_NONBLOCK)
         var offset = 0
-        let deadline = Self.now() + timeout
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16_384)
         var inputOpen = true
         var timedOut = false
         while true {
-            var fds = [pollfd(fd: stdout[0], events: Int16(POLLIN), revents: 0)]
-            if inputOpen { fds.append(pollfd(fd: stdin[1], events: Int16(POLLOUT), revents: 0)) }
+            var fds = [pollfd(fd: stdout, events: Int16(POLLIN), revents: 0)]
+            if inputOpen { fds.append(pollfd(fd: stdin, events: Int16(POLLOUT), revents: 0)) }
             let left = deadline - Self.now()
             if left <= 0 {
                 timedOut = true
@@ -120,35 +154,23 @@ enum ChildProcess {
             if ready < 0 && errno != EINTR { break }
             if inputOpen, fds.count > 1, fds[1].revents != 0 {
                 let written = input.withUnsafeBytes {
-                    write(stdin[1], $0.baseAddress! + offset, $0.count - offset)
+                    write(stdin, $0.baseAddress! + offset, $0.count - offset)
                 }
                 if written > 0 { offset += written }
                 if written < 0 && errno != EAGAIN && errno != EINTR || offset >= input.count {
-                    close(stdin[1])
+                    close(stdin)
                     inputOpen = false
                 }
             }
             if fds[0].revents != 0 {
-                let count = read(stdout[0], &chunk, chunk.count)
+                let count = read(stdout, &chunk, chunk.count)
                 if count < 0 && errno == EINTR { continue }
                 if count <= 0 { break }
                 output += chunk[0..<count]
                 if output.count > outputLimit { output.removeFirst(output.count - outputLimit) }
             }
         }
-        if inputOpen { close(stdin[1]) }
-        close(stdout[0])
-        // The deadline holds after the output ends too: a command that closed its stdout and
-        // stderr (`exec ./deploy.sh >>deploy.log 2>&1`) may still run for ever.
-        var status: Int32 = 0
-        if !timedOut { timedOut = !waitForExit(pid, &status, until: deadline) }
-        if timedOut {
-            kill(-pid, SIGKILL)
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            return (.timedOut, output)
-        }
-        if status & 0x7F == 0 { return (.exited((status >> 8) & 0xFF), output) }
-        return (.signalled(status & 0x7F), output)
+        return (output, inputOpen, timedOut)
     }
 
     /// Waits for `pid` to exit until `deadline`; false when it is still running then. Checked

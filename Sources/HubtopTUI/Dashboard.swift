@@ -65,12 +65,11 @@ public enum Dashboard {
         let wake = WakePipe()
         store.observe { _ in wake.signal() }
         // Messages from work done off this thread (an export).
-        let inbox = Mutex<[Message]>([])
+        let inbox = Inbox(wake: wake)
 
         let terminal = CursesTerminal(theme: options.themes[0], noColor: options.noColor)
         // After curses starts, replacing its own handler: the loop resizes instead.
         signals.add(SIGWINCH)
-        var appliedTheme = 0
         defer {
             terminal.stop()
             signal(SIGWINCH, SIG_DFL)
@@ -92,95 +91,10 @@ public enum Dashboard {
         model.update(&state, .tick(now: state.now))
         model.refresh(&state)
 
-        var nextTick = state.now + 1
-        var dirty = true
-        // Store changes are read once per frame, not once per wake-up: under a flood there are
-        // thousands of wake-ups a second, and each re-query holds the store's lock.
-        var storeChanged = false
-        var lastFrame = 0.0
-        // At least a 60th of a second between frames, and at least four times the CPU the last
-        // frame cost, so that redrawing under load takes at most a fifth of a core.
-        var frameInterval = 1.0 / 60
-        // What the clock alone moves on the last frame drawn: a tick that leaves it as it was
-        // draws nothing.
-        var drawnFace: ClockFace?
-        while !state.quit {
-            let now = wallClock()
-            if state.themeIndex != appliedTheme {
-                appliedTheme = state.themeIndex
-                terminal.apply(options.themes[appliedTheme])
-            }
-            for message in inbox.withLock({ inbox in
-                defer { inbox = [] }
-                return inbox
-            }) {
-                model.receive(&state, message)
-                dirty = true
-            }
-            if dirty && now - lastFrame >= frameInterval {
-                let cpuBefore = threadCPUTime()
-                if storeChanged {
-                    storeChanged = false
-                    model.receive(&state, .storeChanged)
-                }
-                // The frame's one read of the store, whatever arrived since the last.
-                model.readStore(&state)
-                perform(&state.effects, store: store, terminal: terminal, options: options) {
-                    message in
-                    inbox.withLock { $0.append(message) }
-                    wake.signal()
-                }
-                terminal.draw(View.render(state))
-                drawnFace = ClockFace(state)
-                lastFrame = now
-                // The thread's own CPU time: on a busy machine wall time would count others' work.
-                frameInterval = max(1.0 / 60, min(0.25, 4 * (threadCPUTime() - cpuBefore)))
-                dirty = false
-            }
-            // Sleep until input, a wake-up, a signal, the next tick, or (when a frame is owed)
-            // the frame time.
-            var timeout = max(0, nextTick - now)
-            if dirty { timeout = min(timeout, max(0, lastFrame + frameInterval - now)) }
-            var fds = [
-                pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: signals.readEnd, events: Int16(POLLIN), revents: 0),
-            ]
-            let ready = poll(&fds, 3, Int32((timeout * 1000).rounded(.up)))
-            if ready < 0 && errno != EINTR { return notices }
-            if fds[1].revents != 0 {
-                wake.drain()
-                storeChanged = true
-                dirty = true
-            }
-            if fds[2].revents != 0 {
-                for number in signals.drain() {
-                    // curses then queues KEY_RESIZE, read below with the other input.
-                    if number == SIGWINCH { terminal.syncWindowSize() } else { return notices }
-                }
-            }
-            // Always read: a resize shows up as a key.
-            while let message = terminal.readInput() {
-                // Keys act on what is on screen; what they ask of the store waits for the frame.
-                model.receive(&state, message)
-                dirty = true
-                if state.quit { break }
-            }
-            let after = wallClock()
-            if after >= nextTick {
-                // A tick's read is the frame's: the clock face needs the rates to tell whether
-                // anything on screen moved; a frame drawn after it finds nothing left to read.
-                if storeChanged {
-                    storeChanged = false
-                    model.receive(&state, .storeChanged)
-                }
-                model.receive(&state, .tick(now: after))
-                model.readStore(&state)
-                nextTick = after + 1
-                if !dirty && state.effects.isEmpty && drawnFace == ClockFace(state) { continue }
-                dirty = true
-            }
-        }
+        var running = DashboardLoop(
+            state: state, model: model, terminal: terminal, options: options, inbox: inbox,
+            signals: signals, store: store)
+        running.run()
         return notices
     }
 

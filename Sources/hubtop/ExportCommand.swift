@@ -142,15 +142,7 @@ struct ExportCommand: AsyncParsableCommand {
                 throw fail("hubtop export: \(error)")
             }
         }
-        let patterns = (repo.map(NamePattern.init), tag.map(NamePattern.init), pusher.map(NamePattern.init))
-        let events = store.events(limit: Int.max).events.reversed().filter { event in
-            if let id, event.id != id { return false }
-            if let start, event.receivedAt < start { return false }
-            if let pattern = patterns.0, !pattern.matches(event.repoName) { return false }
-            if let pattern = patterns.1, !pattern.matches(event.tag ?? "") { return false }
-            if let pattern = patterns.2, !pattern.matches(event.pusher ?? "") { return false }
-            return true
-        }
+        let events = selected(from: store, since: start)
         let summary = "hubtop export: \(events.count) of \(store.totals.events) events\(skipped)"
         if format == "curl" {
             // Commands to run, not data: to stdout, one per line.
@@ -177,6 +169,19 @@ struct ExportCommand: AsyncParsableCommand {
             writer.append(events, format: format)
             Console.error(summary)
             if writer.failure != nil { throw ExitCode(1) }
+        }
+    }
+
+    /// The stored events the filters keep, oldest first.
+    func selected(from store: EventStore, since start: Double?) -> [StoredEvent] {
+        let patterns = (repo.map(NamePattern.init), tag.map(NamePattern.init), pusher.map(NamePattern.init))
+        return store.events(limit: Int.max).events.reversed().filter { event in
+            if let id, event.id != id { return false }
+            if let start, event.receivedAt < start { return false }
+            if let pattern = patterns.0, !pattern.matches(event.repoName) { return false }
+            if let pattern = patterns.1, !pattern.matches(event.tag ?? "") { return false }
+            if let pattern = patterns.2, !pattern.matches(event.pusher ?? "") { return false }
+            return true
         }
     }
 }

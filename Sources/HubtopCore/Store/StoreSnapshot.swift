@@ -173,6 +173,19 @@ extension StoreState {
             found: query.keepPusher.flatMap { name in snapshot.pushers.firstIndex { $0.name == name } },
             count: snapshot.pushers.count)
 
+        fillHistory(&snapshot, for: query)
+
+        let visible = snapshot.repositories.dropFirst(snapshot.repositoryCursor.top).prefix(
+            query.repositories.rows)
+        snapshot.sparklines = repositoryActivity(
+            visible.map(\.name), bars: query.sparklineBars, now: query.now)
+
+        fillFocus(&snapshot, for: query, selected: selected)
+        return snapshot
+    }
+
+    /// The history page around the cursor, kept on the same row while newer ones arrive above it.
+    private func fillHistory(_ snapshot: inout StoreSnapshot, for query: SnapshotQuery) {
         var cursor = query.history.cursor
         if let keep = query.keepRow,
             let position = historyPosition(of: keep, filter: query.filter, expanded: query.expanded)
@@ -188,12 +201,10 @@ extension StoreState {
         snapshot.history = page.rows
         snapshot.historyTotal = page.total
         snapshot.historyCursor = cursor
+    }
 
-        let visible = snapshot.repositories.dropFirst(snapshot.repositoryCursor.top).prefix(
-            query.repositories.rows)
-        snapshot.sparklines = repositoryActivity(
-            visible.map(\.name), bars: query.sparklineBars, now: query.now)
-
+    /// The event the detail, inspector or Dockerfile viewer is open on, and what it shows beside it.
+    private func fillFocus(_ snapshot: inout StoreSnapshot, for query: SnapshotQuery, selected: String?) {
         if let id = query.detailEventID {
             snapshot.focusedEvent = event(id: id)
             snapshot.focusedOutcomes = annotations[id] ?? []
@@ -215,7 +226,6 @@ extension StoreState {
                 snapshot.diffBaseImage = snapshot.diffBase.flatMap { images[$0.id] }
             }
         }
-        return snapshot
     }
 
     /// A list's cursor after a refresh: on the kept item when it is still there, inside the list.

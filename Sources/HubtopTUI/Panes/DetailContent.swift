@@ -60,10 +60,6 @@ public enum DetailContent {
                 lines.append(Line(label: index == 0 ? label : "", value: piece, role: .text))
             }
         }
-        func flag(_ value: Bool?) -> String? { value.map { $0 ? "yes" : "no" } }
-        func number(_ value: Double?) -> String? {
-            value.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : String($0) }
-        }
         add("event", "#\(event.id)")
         add("repository", info.repoName, .repository)
         add("tag", payload.tag ?? "(none: an early payload)", .tag)
@@ -93,19 +89,7 @@ public enum DetailContent {
             let value = (parts.count == 2 ? "\(parts[1]): " : "") + describe(outcome)
             add(String(parts[0]), value, outcome.state == .delivered ? .text : .warning)
         }
-        add("namespace", info.namespace)
-        add("name", info.name)
-        add("owner", info.owner)
-        addWrapped("description", info.description)
-        addWrapped("full desc.", info.fullDescription)
-        add("private", flag(info.isPrivate))
-        add("official", flag(info.isOfficial))
-        add("trusted", flag(info.isTrusted))
-        add("stars", number(info.starCount))
-        add("comments", number(info.commentCount))
-        add("created", info.dateCreated.map { Timestamp.utc($0) })
-        add("status", info.status)
-        add("repo URL", info.repoURL)
+        addRepository(info, add, addWrapped)
         add("callback URL", payload.callbackURL)
         add(
             "dockerfile",
@@ -129,6 +113,31 @@ public enum DetailContent {
             }
         }
         return lines
+    }
+
+    /// The repository object's own fields, as Docker Hub sends them.
+    static func addRepository(
+        _ info: RepositoryInfo, _ add: (String, String?, Role) -> Void,
+        _ addWrapped: (String, String?) -> Void
+    ) {
+        func field(_ label: String, _ value: String?) { add(label, value, .text) }
+        func flag(_ value: Bool?) -> String? { value.map { $0 ? "yes" : "no" } }
+        func number(_ value: Double?) -> String? {
+            value.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : String($0) }
+        }
+        field("namespace", info.namespace)
+        field("name", info.name)
+        field("owner", info.owner)
+        addWrapped("description", info.description)
+        addWrapped("full desc.", info.fullDescription)
+        field("private", flag(info.isPrivate))
+        field("official", flag(info.isOfficial))
+        field("trusted", flag(info.isTrusted))
+        field("stars", number(info.starCount))
+        field("comments", number(info.commentCount))
+        field("created", info.dateCreated.map { Timestamp.utc($0) })
+        field("status", info.status)
+        field("repo URL", info.repoURL)
     }
 
     /// A Docker Hardened Images push: per platform, what changed since the previous version.
