@@ -8,7 +8,8 @@ let package = Package(
         .executable(name: "hubtop", targets: ["hubtop"]),
         // For the benchmark package in Benchmarks/.
         .library(name: "HubtopCore", targets: ["HubtopCore"]),
-        .library(name: "HubtopListener", targets: ["HubtopListener"]),
+        .library(name: "HubtopServer", targets: ["HubtopServer"]),
+        .library(name: "HubtopIO", targets: ["HubtopIO"]),
         .library(name: "HubtopTUI", targets: ["HubtopTUI"]),
     ],
     dependencies: [
@@ -29,18 +30,29 @@ let package = Package(
             name: "HubtopCore",
             dependencies: [.product(name: "DequeModule", package: "swift-collections")]
         ),
-        // The webhook HTTP listener and outbound HTTP (registry, forward, notify, re-send, `send`).
+        // The server: listening, guards, routes, the handler and its delivery pipeline, health, metrics.
         .target(
-            name: "HubtopListener",
+            name: "HubtopServer",
             dependencies: [
                 "HubtopCore",
-                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOExtras", package: "swift-nio-extras"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // Outbound I/O and files: the journal, the HTTP client (registry, forward, notify, re-send,
+        // `send`), `--on-event`'s commands, headless output.
+        .target(
+            name: "HubtopIO",
+            dependencies: [
+                "HubtopCore", "HubtopServer",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
@@ -64,7 +76,7 @@ let package = Package(
         .executableTarget(
             name: "hubtop",
             dependencies: [
-                "HubtopCore", "HubtopListener", "HubtopTUI", "HubtopDatabase", "HubtopSystem",
+                "HubtopCore", "HubtopServer", "HubtopIO", "HubtopTUI", "HubtopDatabase", "HubtopSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -79,11 +91,11 @@ let package = Package(
         .testTarget(name: "HubtopCoreTests", dependencies: ["HubtopCore"]),
         // Helpers the test targets share (a free loopback port, a real registry and a gate before it).
         .target(
-            name: "HubtopTestSupport", dependencies: ["HubtopCore", "HubtopListener"], path: "Tests/HubtopTestSupport"),
+            name: "HubtopTestSupport", dependencies: ["HubtopCore", "HubtopServer", "HubtopIO"], path: "Tests/HubtopTestSupport"),
         .testTarget(
             name: "HubtopListenerTests",
             dependencies: [
-                "HubtopCore", "HubtopListener", "HubtopTestSupport",
+                "HubtopCore", "HubtopServer", "HubtopIO", "HubtopTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -96,7 +108,7 @@ let package = Package(
         // Drives the real binary: headless over HTTP, and the dashboard inside tmux.
         .testTarget(
             name: "HubtopEndToEndTests",
-            dependencies: ["hubtop", "HubtopListener", "HubtopCore", "HubtopTestSupport"]
+            dependencies: ["hubtop", "HubtopServer", "HubtopIO", "HubtopCore", "HubtopTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

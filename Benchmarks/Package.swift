@@ -26,7 +26,8 @@ let package = Package(
             dependencies: [
                 "BenchmarkSupport",
                 .product(name: "HubtopCore", package: "hubtop"),
-                .product(name: "HubtopListener", package: "hubtop"),
+                .product(name: "HubtopServer", package: "hubtop"),
+                .product(name: "HubtopIO", package: "hubtop"),
                 .product(name: "HubtopTUI", package: "hubtop"),
             ]
         ),

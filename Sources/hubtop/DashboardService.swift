@@ -1,5 +1,6 @@
 import HubtopCore
-import HubtopListener
+import HubtopIO
+import HubtopServer
 import HubtopSystem
 import HubtopTUI
 import ServiceLifecycle

@@ -1,7 +1,8 @@
 import ArgumentParser
 import HubtopCore
 import HubtopDatabase
-import HubtopListener
+import HubtopIO
+import HubtopServer
 import HubtopSystem
 
 #if canImport(Glibc)

@@ -1,5 +1,6 @@
 import HubtopCore
-import HubtopListener
+import HubtopIO
+import HubtopServer
 import ServiceLifecycle
 
 #if canImport(Glibc)
@@ -34,10 +35,10 @@ struct Receiver {
             : try Forwarder(
                 urls: settings.forward.urls, policy: settings.forward.policy, store: store, metrics: metrics,
                 origin: configuration.origin, outcomes: outcomes)
-        configuration.forwarder = forwarder
+        configuration.relay = forwarder
         var output: LineQueue?
         if case .lines = settings.display.output { output = LineQueue(descriptor: STDOUT_FILENO) }
-        configuration.output = output
+        if let output { configuration.outputDropped = { output.dropped } }
         let journal = try settings.store.journal.map { try open($0, into: ingestor) }
         configuration.durability = journal.map { JournalDurability($0, ingestor) }
         let team = try await TeamMode.start(

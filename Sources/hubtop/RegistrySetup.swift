@@ -1,5 +1,6 @@
 import HubtopCore
-import HubtopListener
+import HubtopIO
+import HubtopServer
 
 extension RegistrySettings {
     /// The registry client and the lookups `--enrich` allows, with credentials from the

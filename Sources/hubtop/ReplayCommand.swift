@@ -1,6 +1,7 @@
 import ArgumentParser
 import HubtopCore
-import HubtopListener
+import HubtopIO
+import HubtopServer
 import HubtopSystem
 import HubtopTUI
 

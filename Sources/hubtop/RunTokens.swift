@@ -1,5 +1,6 @@
 import HubtopCore
-import HubtopListener
+import HubtopIO
+import HubtopServer
 
 /// The webhook and metrics tokens a run settles on: a flag or file, else the environment, else
 /// (the webhook's) the token kept between runs.

@@ -1,4 +1,5 @@
-import HubtopListener
+import HubtopIO
+import HubtopServer
 
 #if canImport(Glibc)
     import Glibc

@@ -1,7 +1,8 @@
 import ArgumentParser
 import Dispatch
 import HubtopCore
-import HubtopListener
+import HubtopIO
+import HubtopServer
 import Synchronization
 
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 import HubtopCore
 import HubtopDatabase
-import HubtopListener
+import HubtopIO
+import HubtopServer
 
 /// `--database`: what a receiver, a viewer, or both run beside the listener — the group
 /// committer the listener hands deliveries to, the follower that fills the local store from

@@ -1,5 +1,6 @@
 import ArgumentParser
-import HubtopListener
+import HubtopIO
+import HubtopServer
 
 /// `hubtop token [--rotate]`: shows (or replaces) the webhook token kept between runs.
 struct TokenCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import HubtopCore
-import HubtopListener
+import HubtopIO
+import HubtopServer
 import HubtopTestSupport
 import Testing
 

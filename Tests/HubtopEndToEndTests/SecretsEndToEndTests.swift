@@ -1,6 +1,7 @@
 import Foundation
 import HubtopCore
-import HubtopListener
+import HubtopIO
+import HubtopServer
 import Testing
 
 /// Secrets are never printed, can come from files, and a file others may read is warned about.

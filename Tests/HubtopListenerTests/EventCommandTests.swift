@@ -3,7 +3,8 @@ import HubtopCore
 import HubtopTestSupport
 import Testing
 
-@testable import HubtopListener
+@testable import HubtopIO
+@testable import HubtopServer
 
 /// `--on-event`: payload text reaches the command only as data.
 @Suite struct EventCommandTests {

@@ -3,7 +3,8 @@ import HubtopCore
 import HubtopTestSupport
 import Testing
 
-@testable import HubtopListener
+@testable import HubtopIO
+@testable import HubtopServer
 
 /// Genuine deliveries always get in; junk is throttled by address; a broken journal answers 503
 /// and recovers by itself.

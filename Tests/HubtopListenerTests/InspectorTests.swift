@@ -3,7 +3,8 @@ import HubtopTestSupport
 import Synchronization
 import Testing
 
-@testable import HubtopListener
+@testable import HubtopIO
+@testable import HubtopServer
 
 /// The raw request inspector's data, the loop guard and `r`'s re-send, over real HTTP.
 @Suite(.serialized) struct InspectorTests {

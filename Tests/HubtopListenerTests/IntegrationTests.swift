@@ -2,7 +2,8 @@ import HubtopCore
 import HubtopTestSupport
 import Testing
 
-@testable import HubtopListener
+@testable import HubtopIO
+@testable import HubtopServer
 
 /// Starts a listener whose configuration `configure` adjusts (forwarding, metrics, allowlist…).
 func withConfiguredListener(
@@ -17,10 +18,10 @@ func withConfiguredListener(
     var configuration = ListenerConfiguration(port: 0, token: token, eventLoopThreads: 1)
     configuration.rateLimit = rateLimit
     try configure(&configuration, store)
-    configuration.forwarder?.start()
+    (configuration.relay as? Forwarder)?.start()
     let server = WebhookServer(configuration: configuration, ingestor: ingestor)
     let port = try await server.start()
-    defer { configuration.forwarder?.stop() }
+    defer { (configuration.relay as? Forwarder)?.stop() }
     do {
         try await body("http://127.0.0.1:\(port)", ingestor)
     } catch {
@@ -62,7 +63,7 @@ func examplePayload(
         let metrics = ListenerMetrics()
         try await withConfiguredListener { configuration, store in
             configuration.metrics = metrics
-            configuration.forwarder = try Forwarder(
+            configuration.relay = try Forwarder(
                 urls: ["http://127.0.0.1:\(port)/downstream/path?x=1"], policy: fastPolicy(), store: store,
                 metrics: metrics)
         } _: { base, ingestor in
@@ -102,7 +103,7 @@ func examplePayload(
         let deadPort = try await receiver.start()
         await receiver.stop()
         try await withConfiguredListener { configuration, store in
-            configuration.forwarder = try Forwarder(
+            configuration.relay = try Forwarder(
                 urls: ["http://127.0.0.1:\(deadPort)/"],
                 policy: fastPolicy(attempts: 3, queue: 2, delay: .seconds(1)),
                 store: store, metrics: nil)
@@ -276,7 +277,7 @@ func examplePayload(
         let forwards = TestReceiver(statuses: [200])
         let forwardPort = try await forwards.start()
         try await withConfiguredListener { configuration, store in
-            configuration.forwarder = try Forwarder(
+            configuration.relay = try Forwarder(
                 urls: ["http://127.0.0.1:\(forwardPort)/"], store: store, metrics: nil)
         } _: { base, ingestor in
             let body = try examplePayload(callback: "http://127.0.0.1:\(callbackPort)/cb")

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 @testable import HubtopCore
-@testable import HubtopListener
+@testable import HubtopIO
+@testable import HubtopServer
 
 /// Damage found when a journal is opened never costs a record whose own bytes are intact, and
 /// nothing that is not a journal is ever rewritten.

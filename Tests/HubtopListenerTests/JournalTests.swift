@@ -2,7 +2,8 @@ import Foundation
 import HubtopCore
 import Testing
 
-@testable import HubtopListener
+@testable import HubtopIO
+@testable import HubtopServer
 
 func temporaryPath(_ name: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("hubtop-\(UUID().uuidString)-\(name)").path

@@ -4,7 +4,8 @@ import HubtopTestSupport
 import NIOCore
 import Testing
 
-@testable import HubtopListener
+@testable import HubtopIO
+@testable import HubtopServer
 
 #if canImport(Glibc)
     import Glibc

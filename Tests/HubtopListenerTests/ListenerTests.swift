@@ -2,7 +2,8 @@ import HubtopCore
 import NIOCore
 import Testing
 
-@testable import HubtopListener
+@testable import HubtopIO
+@testable import HubtopServer
 
 /// Starts a listener on an ephemeral loopback port for the duration of `body`.
 func withListener(

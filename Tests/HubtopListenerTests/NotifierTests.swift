@@ -2,7 +2,8 @@ import HubtopCore
 import HubtopTestSupport
 import Testing
 
-@testable import HubtopListener
+@testable import HubtopIO
+@testable import HubtopServer
 
 /// `--notify`: messages to a Slack-style webhook and an ntfy-style topic over real HTTP.
 @Suite struct NotifierTests {

@@ -2,7 +2,8 @@ import HubtopCore
 import HubtopTestSupport
 import Testing
 
-@testable import HubtopListener
+@testable import HubtopIO
+@testable import HubtopServer
 
 /// Where credentials may go: a registry's pull token only to its own origin, compared exactly
 /// and never after a redirect has left it; Basic credentials only to a realm the registry

@@ -2,7 +2,8 @@ import HubtopCore
 import HubtopTestSupport
 import Testing
 
-@testable import HubtopListener
+@testable import HubtopIO
+@testable import HubtopServer
 
 /// The outbound client itself: the Host header for an IPv6 address, the answer cap, and the
 /// proxy variables read as curl and Go read them.

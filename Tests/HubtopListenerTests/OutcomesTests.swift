@@ -2,7 +2,8 @@ import HubtopCore
 import Synchronization
 import Testing
 
-@testable import HubtopListener
+@testable import HubtopIO
+@testable import HubtopServer
 
 /// Outcomes of reacting to a delivery committed to the shared history land on its local copy,
 /// whether the follower had read it before the outcome came or only after.

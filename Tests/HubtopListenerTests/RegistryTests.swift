@@ -4,7 +4,8 @@ import HubtopTestSupport
 import Synchronization
 import Testing
 
-@testable import HubtopListener
+@testable import HubtopIO
+@testable import HubtopServer
 
 @Suite struct RegistryTests {
     @Test func bearerChallengesAndBasicCredentialsAreSpelledRight() {

@@ -1,6 +1,7 @@
 import Foundation
 import HubtopCore
-import HubtopListener
+import HubtopIO
+import HubtopServer
 
 /// A real registry (Debian's `docker-registry`, the CNCF distribution registry) on loopback
 /// with a storage folder of its own, filled through its HTTP API by `Tests/Fixtures/registry-push.py`.

@@ -1,7 +1,8 @@
 import BenchmarkSupport
 import Foundation
 import HubtopCore
-import HubtopListener
+import HubtopIO
+import HubtopServer
 import HubtopTUI
 
 // The figures of issue #6 that can be measured in one process, each beside a baseline measured

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HubtopCore
-import HubtopListener
+import HubtopIO
+import HubtopServer
 
 /// `--forward`: relaying each accepted delivery to other receivers.
 struct ForwardOptions: ParsableArguments {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HubtopCore
-import HubtopListener
+import HubtopIO
+import HubtopServer
 
 /// Where and how the webhook listener accepts deliveries, and who may read `/metrics`.
 struct ListenerOptions: ParsableArguments {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HubtopCore
-import HubtopListener
+import HubtopIO
+import HubtopServer
 
 /// `--notify`: a short chat message per new event.
 struct NotifyOptions: ParsableArguments {

@@ -1,5 +1,6 @@
 import ArgumentParser
-import HubtopListener
+import HubtopIO
+import HubtopServer
 
 /// `--on-event`: a command run for each new event.
 struct OnEventOptions: ParsableArguments {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HubtopCore
-import HubtopListener
+import HubtopIO
+import HubtopServer
 
 /// The registry images are read from, and how often hubtop may ask it.
 struct RegistryOptions: ParsableArguments {

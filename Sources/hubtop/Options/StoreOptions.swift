@@ -1,6 +1,7 @@
 import ArgumentParser
 import HubtopCore
-import HubtopListener
+import HubtopIO
+import HubtopServer
 
 /// What the store keeps and how long a redelivery folds; the journal that survives restarts.
 struct StoreOptions: ParsableArguments {

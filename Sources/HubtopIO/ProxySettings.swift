@@ -1,4 +1,5 @@
 import HubtopCore
+import HubtopServer
 
 /// Which proxy an outbound request goes through, read from the environment as curl and Go read
 /// it: `HTTPS_PROXY` for https:// targets, `HTTP_PROXY` for http:// ones (the lowercase names

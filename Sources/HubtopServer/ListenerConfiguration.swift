@@ -39,13 +39,13 @@ public struct ListenerConfiguration: Sendable {
     public var metricsPublic = false
     /// `--metrics-token`: the bearer token `/metrics` asks for (never the webhook token).
     public var metricsToken: String?
-    /// `--forward`: relays accepted deliveries.
-    public var forwarder: Forwarder?
+    /// `--forward`: relays accepted deliveries (it follows `accepted`; `/metrics` shows its queues).
+    public var relay: (any DeliveryRelay)?
     /// This listener's mark on what its forwarder and re-sends send (`X-Hubtop-Origin`): a
     /// delivery bearing it is refused (`508`), so that hubtop never feeds itself in a loop.
     public var origin = "hubtop-" + WebhookToken.random().prefix(12)
-    /// Headless output, whose dropped lines `/healthz` reports.
-    public var output: LineQueue?
+    /// Lines headless output has dropped (a reader that stopped reading), for `/healthz`.
+    public var outputDropped: (@Sendable () -> Int)?
 
     public init(
         host: String = "127.0.0.1", port: Int = 9876, token: String, maxBodyBytes: Int = 1 << 20,
@@ -113,4 +113,12 @@ public enum WebhookToken {
         guard token.count > 8 else { return String(repeating: "•", count: token.count) }
         return String(token.prefix(4)) + "…" + String(token.suffix(4))
     }
+}
+
+/// What relays accepted deliveries elsewhere (`--forward`): the listener has it follow the stream
+/// of what it made durable, and reports its queues in `/metrics`.
+public protocol DeliveryRelay: AnyObject, Sendable {
+    func follow(_ accepted: AcceptedDeliveries)
+    /// Deliveries waiting, per target.
+    var queued: [String: Int] { get }
 }

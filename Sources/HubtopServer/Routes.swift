@@ -119,9 +119,9 @@ enum HealthResponder {
         writer.integer(totals.accepted)
         writer.key("store_bytes")
         writer.integer(totals.bytes)
-        if let output = configuration.output {
+        if let dropped = configuration.outputDropped {
             writer.key("output_dropped")
-            writer.integer(output.dropped)
+            writer.integer(dropped())
         }
         configuration.durability?.health(&writer, detailed: detailed)
         writer.key("rejections")
@@ -144,7 +144,7 @@ enum MetricsResponder {
         var text =
             configuration.metrics?.render(
                 store: ingestor.store, rejections: ingestor.rejections,
-                forwardQueued: configuration.forwarder?.queued ?? [:]) ?? []
+                forwardQueued: configuration.relay?.queued ?? [:]) ?? []
         for gauge in configuration.durability?.gauges() ?? [] {
             text += Array(
                 "# HELP hubtop_\(gauge.name) \(gauge.help)\n# TYPE hubtop_\(gauge.name) gauge\nhubtop_\(gauge.name) \(gauge.value)\n"

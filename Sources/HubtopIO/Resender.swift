@@ -1,4 +1,5 @@
 import HubtopCore
+import HubtopServer
 import NIOCore
 
 /// `r` in the dashboard: sends one kept delivery again — to the `--forward` targets, or to a

@@ -1,4 +1,5 @@
 import HubtopCore
+import HubtopServer
 import Synchronization
 
 /// `--notify URL`: a short message per new event matching `--notify-filter` to a chat's

@@ -1,4 +1,5 @@
 import HubtopCore
+import HubtopServer
 import Synchronization
 
 /// Asks the registry about pushed images as `--enrich` allows, caches the answers by digest,

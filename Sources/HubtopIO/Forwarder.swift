@@ -1,5 +1,6 @@
 import DequeModule
 import HubtopCore
+import HubtopServer
 import NIOCore
 import Synchronization
 
@@ -9,7 +10,7 @@ import Synchronization
 /// exponential backoff. Enqueuing never blocks the listener: a full queue drops the delivery
 /// (counted and shown on the event). Outcomes are recorded on the event (`Outcomes`). It relays
 /// what it is given: `follow(_:)` feeds it the stream of accepted deliveries.
-public final class Forwarder: Sendable {
+public final class Forwarder: DeliveryRelay {
     public struct Policy: Sendable {
         /// Deliveries waiting per target; beyond this new ones are dropped.
         public var queueLimit = 1000

@@ -27,7 +27,7 @@ public final class WebhookServer: Sendable {
         if let metrics = configuration.metrics {
             configuration.accepted.observe { metrics.accepted(repository: $0.repository) }
         }
-        configuration.forwarder?.follow(configuration.accepted)
+        configuration.relay?.follow(configuration.accepted)
     }
 
     /// Binds and starts serving; returns the bound port (useful with port 0).

@@ -1,4 +1,5 @@
 import HubtopCore
+import HubtopServer
 import NIOCore
 import Synchronization
 

@@ -1,4 +1,5 @@
 import HubtopCore
+import HubtopServer
 
 #if canImport(Glibc)
     import Glibc

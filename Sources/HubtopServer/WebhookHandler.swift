@@ -21,7 +21,7 @@ public enum DeliveryIDs {
     static let prefix = String(WebhookToken.random().prefix(8))
     static let sequence = Atomic<UInt64>(0)
 
-    static func next() -> String {
+    public static func next() -> String {
         "\(prefix)-\(sequence.wrappingAdd(1, ordering: .relaxed).newValue)"
     }
 

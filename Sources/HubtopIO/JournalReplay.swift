@@ -1,6 +1,7 @@
 import DequeModule
 import Dispatch
 import HubtopCore
+import HubtopServer
 import NIOCore
 
 /// Replays a journal into the store with every core: the calling thread reads records and

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import HubtopCore
+import HubtopServer
 import NIOCore
 import NIOHTTP1
 import Synchronization

@@ -1,5 +1,6 @@
 import Dispatch
 import HubtopCore
+import HubtopServer
 import Synchronization
 
 #if canImport(Glibc)
