@@ -68,7 +68,7 @@ import Testing
         #expect(store.history(filter: walked).rows.map(\.event.id) == [3, 1])
         // Narrowed to the artifact's tag, it shows.
         #expect(store.history(filter: EventFilter(tag: .some(Self.artifactTag(of: image, "sig")))).total == 1)
-        #expect(store.snapshot(for: Self.detailQuery(1)).focusedArtifacts.map(\.id) == [2, 4])
+        #expect(store.read { $0.artifacts(of: 1) }.map(\.id) == [2, 4])
         #expect(store.totals.bytes == store.recountedBytes())
     }
 
@@ -129,11 +129,5 @@ import Testing
                 #expect(store.totals.bytes == store.recountedBytes(), "step \(step)")
             }
         }
-    }
-
-    static func detailQuery(_ id: UInt64) -> SnapshotQuery {
-        var query = SnapshotQuery()
-        query.detailEventID = id
-        return query
     }
 }

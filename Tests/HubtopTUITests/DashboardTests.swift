@@ -338,24 +338,24 @@ struct Fixture {
     }
 }
 
-/// `update` alone: data arrives as a snapshot message, so no store is needed.
+/// `update` alone: data arrives as a `.read` message, so no store is needed.
 @Suite struct PureUpdateTests {
-    func snapshot(_ repositories: [String]) -> StoreSnapshot {
-        var snapshot = StoreSnapshot()
-        snapshot.repositories = repositories.enumerated().map { index, name in
+    func snapshot(_ repositories: [String]) -> DashboardRead {
+        var snapshot = DashboardRead()
+        snapshot.data.repositories = repositories.enumerated().map { index, name in
             RepositorySummary(
                 name: name, events: 1, lastPushedAt: 999_000, lastReceivedAt: 999_000,
                 lastEventID: UInt64(repositories.count - index), isPrivate: false, isOfficial: false,
                 isTrusted: false, tagCount: 1)
         }
-        snapshot.totals = StoreTotals(events: repositories.count, repositories: repositories.count)
+        snapshot.data.totals = StoreTotals(events: repositories.count, repositories: repositories.count)
         return snapshot
     }
 
     @Test func keysAskForDataAndSnapshotsFillThePanes() {
         let model = DashboardModel()
         var state = DashboardState(width: 120, height: 40, now: 1_000_000, webhookURL: "u")
-        model.update(&state, .snapshot(snapshot(["acme/api", "acme/web"])))
+        model.update(&state, .read(snapshot(["acme/api", "acme/web"])))
         #expect(state.wants == nil)
         #expect(View.render(state).text.contains("acme/web"))
         // Moving asks for a snapshot that keeps the selection on acme/web.
@@ -365,7 +365,7 @@ struct Fixture {
         #expect(query.keepRepository == "acme/web")
         #expect(query.repositories.cursor.selected == 1)
         // A tick asks only for what moves with the clock.
-        model.update(&state, .snapshot(snapshot(["acme/api", "acme/web"])))
+        model.update(&state, .read(snapshot(["acme/api", "acme/web"])))
         model.update(&state, .tick(now: 1_000_001))
         #expect(state.wants == .activity)
         #expect(model.query(state).scope == .activity)
@@ -473,7 +473,7 @@ struct Fixture {
         fixture.post("acme/api", at: 999_000)
         fixture.send(.tick(now: 1_000_000))
         let model = fixture.model
-        let before = fixture.store.snapshotCount
+        let before = fixture.store.readCount
         for index in 0..<40 {
             fixture.post("acme/burst-\(index % 7)", tag: "v\(index)", at: 999_100 + Double(index))
             model.receive(&fixture.state, .storeChanged)
@@ -481,12 +481,12 @@ struct Fixture {
             model.receive(&fixture.state, .tick(now: 1_000_001 + Double(index)))
             model.receive(&fixture.state, .key(.character("c")))
         }
-        #expect(fixture.store.snapshotCount == before, "nothing is read between frames")
+        #expect(fixture.store.readCount == before, "nothing is read between frames")
         model.readStore(&fixture.state)
-        #expect(fixture.store.snapshotCount == before + 1, "the frame reads once")
+        #expect(fixture.store.readCount == before + 1, "the frame reads once")
         #expect(fixture.state.data.totals.events == 41, "and that read has everything that arrived")
         #expect(View.render(fixture.state).text.contains("acme/burst-"))
         model.readStore(&fixture.state)
-        #expect(fixture.store.snapshotCount == before + 1, "nothing more asked: no second read")
+        #expect(fixture.store.readCount == before + 1, "nothing more asked: no second read")
     }
 }

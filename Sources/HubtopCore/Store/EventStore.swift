@@ -18,7 +18,7 @@ public final class EventStore: Sendable {
     public let requestBudget: Int
     public var keepsRequests: Bool { requestBudget > 0 }
     let state: Mutex<StoreState>
-    let snapshotsTaken = Atomic<Int>(0)
+    let reads = Atomic<Int>(0)
     private let observers = Mutex<[@Sendable (StoreChange) -> Void]>([])
 
     /// `requestBudget`: bytes for the newest deliveries' raw requests (the inspector), apart

@@ -45,6 +45,8 @@ public struct DashboardDriver: Sendable {
     private func answer(_ state: inout DashboardState) {
         guard state.wants != nil else { return }
         model.update(&state, .status(rejections: rejections.byReason, problem: problem()))
-        model.update(&state, .snapshot(store.snapshot(for: model.query(state))))
+        let query = model.query(state)
+        let data = state.data
+        model.update(&state, .read(store.read { $0.frame(query, data: data) }))
     }
 }

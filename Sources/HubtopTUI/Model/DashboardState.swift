@@ -45,11 +45,11 @@ public struct InspectorView: Equatable, Sendable {
 }
 
 /// What the panes show: taken from the store's snapshots, so rendering never touches the store.
-public struct DashboardData: Sendable {
+public struct DashboardData: Equatable, Sendable {
     public var totals = StoreTotals()
     public var rejected = 0
     /// The most frequent rejection reasons, for the header.
-    public var topRejections: [(reason: String, count: Int)] = []
+    public var topRejections: [RejectionCount] = []
     public var repositories: [RepositorySummary] = []
     public var tags: [TagSummary] = []
     public var pushers: [PusherSummary] = []
@@ -81,6 +81,14 @@ public struct DashboardData: Sendable {
     public var staleCount = 0
     /// A standing problem (journal cannot be written), shown in the header.
     public var problem: String?
+
+    public init() {}
+}
+
+/// A reason deliveries were refused for, and how often.
+public struct RejectionCount: Equatable, Sendable {
+    public var reason: String
+    public var count: Int
 }
 
 /// The whole dashboard state. Only `update` changes it; views only read it.
@@ -166,12 +174,12 @@ public struct DashboardState: Sendable {
     public var data = DashboardData()
 
     /// What the next snapshot must cover; nil when the data is up to date.
-    public var wants: SnapshotQuery.Scope?
+    public var wants: FrameQuery.Scope?
     /// The history row to keep selected through the next snapshot (a burst just closed).
     public var keepRow: HistoryKey?
 
     /// Asks for a snapshot of at least `scope`.
-    public mutating func want(_ scope: SnapshotQuery.Scope) {
+    public mutating func want(_ scope: FrameQuery.Scope) {
         wants = max(wants ?? scope, scope)
     }
 

@@ -47,10 +47,10 @@ public enum Message: Equatable, Sendable {
     case resize(width: Int, height: Int)
     /// The store changed (new or folded events).
     case storeChanged
-    /// Rejections by reason and the standing problem (outside the store), read with each snapshot.
+    /// Rejections by reason and the standing problem (outside the store), read with each frame's read.
     case status(rejections: [String: Int], problem: String?)
-    /// The store's answer to `DashboardModel.query`.
-    case snapshot(StoreSnapshot)
+    /// The frame's read of the store, answering `DashboardModel.query`.
+    case read(DashboardRead)
     /// Once a second: ages and rates move on.
     case tick(now: Double)
     /// How an export the loop carried out went.

@@ -3,9 +3,9 @@ import HubtopCore
 /// The query the next frame runs, and its answer applied to the state.
 extension DashboardModel {
     /// What the next frame needs from the store, from the state as it is now.
-    public func query(_ state: DashboardState) -> SnapshotQuery {
+    public func query(_ state: DashboardState) -> FrameQuery {
         let layout = state.layout
-        var query = SnapshotQuery()
+        var query = FrameQuery()
         query.scope = state.wants ?? .full
         query.now = state.now
         query.filter = state.eventFilter
@@ -43,39 +43,20 @@ extension DashboardModel {
         return query
     }
 
-    /// Takes in what the store answered.
-    func apply(_ snapshot: StoreSnapshot, _ state: inout DashboardState) {
+    /// Takes in what the frame's read answered: the data whole, the cursors where it placed them.
+    func apply(_ read: DashboardRead, _ state: inout DashboardState) {
         state.wants = nil
-        state.data.totals = snapshot.totals
+        state.data = read.data
         // The bell: at most once a second, for an event that arrived since the last look and
         // matches the filter. Redeliveries are not new events.
-        if state.bell, snapshot.newMatchingID != nil, state.now - state.lastBellAt >= 1 {
+        if state.bell, read.newMatchingID != nil, state.now - state.lastBellAt >= 1 {
             state.lastBellAt = state.now
             state.effects.append(.bell)
         }
-        state.bellSeenID = max(state.bellSeenID, snapshot.totals.newestID)
-        guard snapshot.scope > .totals else { return }
-        state.data.eventsPerMinute = Double(snapshot.eventsInLastMinute)
-        state.data.activity = snapshot.activity
-        state.data.sparklines = snapshot.sparklines
-        if snapshot.scope == .full {
-            state.data.repositories = snapshot.repositories
-            state.cursors[.repositories] = snapshot.repositoryCursor
-            state.data.tags = snapshot.tags
-            state.cursors[.tags] = snapshot.tagCursor
-            state.data.pushers = snapshot.pushers
-            state.cursors[.pushers] = snapshot.pusherCursor
-            state.data.history = snapshot.history
-            state.data.eventTotal = snapshot.historyTotal
-            state.cursors[.events] = snapshot.historyCursor
-            state.data.focusedEvent = snapshot.focusedEvent
-            state.data.focusedOutcomes = snapshot.focusedOutcomes
-            state.data.focusedRequests = snapshot.focusedRequests
-            state.data.keepsRequests = snapshot.keepsRequests
-            state.data.diffBase = snapshot.diffBase
-            state.data.focusedImage = snapshot.focusedImage
-            state.data.diffBaseImage = snapshot.diffBaseImage
-            state.data.focusedArtifacts = snapshot.focusedArtifacts
+        state.bellSeenID = max(state.bellSeenID, read.data.totals.newestID)
+        guard read.scope > .totals else { return }
+        if read.scope == .full {
+            state.cursors.merge(read.cursors) { $1 }
             state.keepRow = nil
             lookUpImages(&state)
         }

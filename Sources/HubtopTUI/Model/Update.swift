@@ -1,9 +1,9 @@
 import HubtopCore
 
 /// The dashboard's one `update`: every message goes through here, and only here does state
-/// change. It never reads the store: data arrives as a `.snapshot` message, which it asks for by
-/// setting `state.wants` (the run loop, or `DashboardDriver` in tests, answers with
-/// `EventStore.snapshot(for: query(state))`).
+/// change. It never reads the store: data arrives as a `.read` message, which it asks for by
+/// setting `state.wants` (`DashboardDriver` answers, once a frame, with
+/// `store.read { $0.frame(query(state), data: state.data) }`).
 public struct DashboardModel: Sendable {
     public init() {}
 
@@ -22,10 +22,10 @@ public struct DashboardModel: Sendable {
         case .status(let rejections, let problem):
             state.data.rejected = rejections.values.reduce(0, +)
             state.data.topRejections = rejections.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(2)
-                .map { ($0.key, $0.value) }
+                .map { RejectionCount(reason: $0.key, count: $0.value) }
             state.data.problem = problem
-        case .snapshot(let snapshot):
-            apply(snapshot, &state)
+        case .read(let read):
+            apply(read, &state)
         case .key(let key):
             handle(key, &state)
         case .mouse(let mouse):
