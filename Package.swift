@@ -88,7 +88,7 @@ let package = Package(
             dependencies: ["HubtopCore"],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
-        .testTarget(name: "HubtopCoreTests", dependencies: ["HubtopCore"]),
+        .testTarget(name: "HubtopCoreTests", dependencies: ["HubtopCore", "HubtopTestSupport"]),
         // Helpers the test targets share (a free loopback port, a real registry and a gate before it).
         .target(
             name: "HubtopTestSupport", dependencies: ["HubtopCore", "HubtopServer", "HubtopIO"], path: "Tests/HubtopTestSupport"),
@@ -101,10 +101,10 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "HubtopDatabaseTests", dependencies: ["HubtopCore", "HubtopDatabase"]),
+        .testTarget(name: "HubtopDatabaseTests", dependencies: ["HubtopCore", "HubtopDatabase", "HubtopTestSupport"]),
         // Screens/ holds the recorded screens of ScreenTests, read by path.
         .testTarget(
-            name: "HubtopTUITests", dependencies: ["HubtopCore", "HubtopSystem", "HubtopTUI"], exclude: ["Screens"]),
+            name: "HubtopTUITests", dependencies: ["HubtopCore", "HubtopSystem", "HubtopTUI", "HubtopTestSupport"], exclude: ["Screens"]),
         // Drives the real binary: headless over HTTP, and the dashboard inside tmux.
         .testTarget(
             name: "HubtopEndToEndTests",

@@ -1,17 +1,8 @@
+import HubtopTestSupport
 import Synchronization
 import Testing
 
 @testable import HubtopCore
-
-func makePayload(
-    repo: String, tag: String? = "latest", pusher: String? = "alice", pushedAt: Double? = nil,
-    callback: String? = nil, dockerfile: String? = nil
-) -> WebhookPayload {
-    var info = RepositoryInfo(repoName: repo)
-    info.dockerfile = dockerfile
-    return WebhookPayload(
-        callbackURL: callback, pushedAt: pushedAt, pusher: pusher, tag: tag, repository: info)
-}
 
 @Suite struct EventStoreTests {
     @Test func idsIncreaseAndEventsAreFoundById() {

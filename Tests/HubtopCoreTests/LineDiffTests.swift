@@ -1,3 +1,4 @@
+import HubtopTestSupport
 import Testing
 
 @testable import HubtopCore

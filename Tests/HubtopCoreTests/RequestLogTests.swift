@@ -1,3 +1,4 @@
+import HubtopTestSupport
 import Testing
 
 @testable import HubtopCore
@@ -15,8 +16,7 @@ import Testing
         let store = EventStore(capacity: capacity, requestBudget: budget)
         for index in 0..<10 {
             store.ingest(
-                WebhookPayload(
-                    pushedAt: Double(index), tag: "t\(index)", repository: RepositoryInfo(repoName: "a/b")),
+                makePayload(repo: "a/b", tag: "t\(index)", pusher: nil, pushedAt: Double(index)),
                 receivedAt: Double(index))
         }
         return store
@@ -39,7 +39,7 @@ import Testing
         store.record(request("c", body: 100), for: 1)
         #expect(store.requests(of: 1).map(\.deliveryID) == ["a", "c"])
         store.ingest(
-            WebhookPayload(pushedAt: 99, tag: "new", repository: RepositoryInfo(repoName: "a/b")),
+            makePayload(repo: "a/b", tag: "new", pusher: nil, pushedAt: 99),
             receivedAt: 99)
         #expect(store.requests(of: 1).isEmpty, "an evicted event has no requests to show")
         #expect(store.requests(of: 2).map(\.deliveryID) == ["b"])

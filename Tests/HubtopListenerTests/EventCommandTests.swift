@@ -35,8 +35,7 @@ import Testing
             WebhookPayload(pushedAt: 1, pusher: "mallory", tag: hostile, repository: info), receivedAt: 1)
         // Not matching the filter: not run.
         store.ingest(
-            WebhookPayload(
-                pushedAt: 2, pusher: "x", tag: "t", repository: RepositoryInfo(repoName: "other/x")),
+            makePayload(repo: "other/x", tag: "t", pusher: "x", pushedAt: 2),
             receivedAt: 2)
         try await eventually("the command ran") {
             store.outcomes(of: 1).first?.state == .delivered
@@ -74,8 +73,7 @@ import Testing
         failing.start()
         hanging.start()
         store.ingest(
-            WebhookPayload(pushedAt: 1, tag: "v1", repository: RepositoryInfo(repoName: "a/b")), receivedAt: 1
-        )
+            makePayload(repo: "a/b", tag: "v1", pusher: nil, pushedAt: 1), receivedAt: 1)
         try await eventually("both finished") {
             store.outcomes(of: 1).allSatisfy { $0.state == .failed } && store.outcomes(of: 1).count == 2
         }

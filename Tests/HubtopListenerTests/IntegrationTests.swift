@@ -31,20 +31,6 @@ func withConfiguredListener(
     await server.shutdown()
 }
 
-func examplePayload(
-    repo: String = "svendowideit/testhook", pushedAt: Double = 1_417_566_161, callback: String? = nil
-)
-    throws -> [UInt8]
-{
-    var body = Array(DockerHubExample.body.utf8)
-    body = try JSONPatcher.set(["repository", "repo_name"], to: JSONValue.string(repo).jsonText, in: body)
-    body = try JSONPatcher.set(["push_data", "pushed_at"], to: JSONValue.number(pushedAt).jsonText, in: body)
-    if let callback {
-        body = try JSONPatcher.set(["callback_url"], to: JSONValue.string(callback).jsonText, in: body)
-    }
-    return body
-}
-
 @Suite(.serialized) struct ForwardingTests {
     func fastPolicy(attempts: Int = 5, queue: Int = 1000, delay: Duration = .milliseconds(30))
         -> Forwarder.Policy

@@ -101,9 +101,10 @@ import Testing
         slack.start()
         defer { slack.stop() }
         store.ingest(
-            WebhookPayload(
-                pushedAt: 1, pusher: "eve <!channel>", tag: "<https://evil.example|click> & more",
-                repository: RepositoryInfo(repoName: "acme/api")), receivedAt: 1)
+            makePayload(
+                repo: "acme/api", tag: "<https://evil.example|click> & more", pusher: "eve <!channel>",
+                pushedAt: 1),
+            receivedAt: 1)
         try await eventually("the message arrives") { chat.received.count == 1 }
         let text = try JSONValue.parse(String(decoding: chat.received[0].body, as: UTF8.self)).members[
             "text"]?

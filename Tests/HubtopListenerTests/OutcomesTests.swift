@@ -1,4 +1,5 @@
 import HubtopCore
+import HubtopTestSupport
 import Synchronization
 import Testing
 

@@ -1,4 +1,5 @@
 import HubtopCore
+import HubtopTestSupport
 import Testing
 
 @testable import HubtopTUI
@@ -23,13 +24,11 @@ struct Fixture {
     )
         -> StoreChange
     {
-        var info = RepositoryInfo(repoName: repo)
-        info.dockerfile = dockerfile
-        info.isPrivate = repo.hasPrefix("private")
-        let payload = WebhookPayload(
-            callbackURL: nil, pushedAt: time, pusher: pusher, tag: tag, images: ["sha256:1"], repository: info
-        )
-        return store.ingest(payload, receivedAt: time)
+        store.ingest(
+            makePayload(
+                repo: repo, tag: tag, pusher: pusher, pushedAt: time, dockerfile: dockerfile,
+                images: ["sha256:1"]),
+            receivedAt: time)
     }
 
     mutating func send(_ messages: Message...) {
@@ -458,10 +457,10 @@ struct Fixture {
         #expect(fixture.screen.contains("END-OF-LINE"), "its end can be read:\n\(fixture.screen)")
         #expect(fixture.screen.contains("‹"))
         #expect(fixture.state.dockerfile != nil)
-        let scrolled = fixture.state.dockerfile?.left ?? 0
+        let scrolled = fixture.state.dockerfile?.viewport.left ?? 0
         #expect(scrolled > 0)
-        for _ in 0..<12 where (fixture.state.dockerfile?.left ?? 0) > 0 { fixture.send(.key(.left)) }
-        #expect(fixture.state.dockerfile?.left == 0 && fixture.screen.contains("RUN apt-get update"))
+        for _ in 0..<12 where (fixture.state.dockerfile?.viewport.left ?? 0) > 0 { fixture.send(.key(.left)) }
+        #expect(fixture.state.dockerfile?.viewport.left == 0 && fixture.screen.contains("RUN apt-get update"))
         fixture.send(.key(.left))
         #expect(fixture.state.dockerfile == nil, "at the left edge, ← is back, as elsewhere")
     }
@@ -488,5 +487,37 @@ struct Fixture {
         #expect(View.render(fixture.state).text.contains("acme/burst-"))
         model.readStore(&fixture.state)
         #expect(fixture.store.readCount == before + 1, "nothing more asked: no second read")
+    }
+}
+
+/// Every scrolled view moves by one rule (`Viewport`), with the rows it is drawn in.
+@Suite struct ViewportTests {
+    @Test func endThenUpInTheDockerfileViewerMovesTheViewAtOnce() {
+        // Before one viewport, the viewer's End went one line past what the screen shows, so the
+        // first ↑ after it moved nothing.
+        var fixture = Fixture(width: 80, height: 24)
+        let lines = (1...60).map { "RUN step-\($0)" }.joined(separator: "\n")
+        fixture.post("acme/api", at: 1000, dockerfile: "FROM alpine\n" + lines + "\n")
+        fixture.send(.tick(now: 1010), .key(.character("4")), .key(.character("d")))
+        fixture.send(.key(.end))
+        #expect(fixture.screen.contains("RUN step-60"), "End shows the last line")
+        let atEnd = fixture.screen
+        fixture.send(.key(.up))
+        #expect(fixture.screen != atEnd, "the first ↑ moves the view")
+        #expect(!fixture.screen.contains("RUN step-60"), "one line up: the last line leaves the bottom")
+    }
+
+    @Test func pagingMovesByTheRowsShownLessOneInEveryView() {
+        var viewport = Viewport()
+        viewport.scroll(.pages(1), lines: 100, rows: 10)
+        #expect(viewport.top == 9)
+        viewport.scroll(.last, lines: 100, rows: 10)
+        #expect(viewport.top == 90)
+        viewport.scroll(.by(1), lines: 100, rows: 10)
+        #expect(viewport.top == 90, "never past the last line on the bottom row")
+        #expect(Viewport(top: 95).shownTop(lines: 100, rows: 10) == 90)
+        var short = Viewport()
+        short.scroll(.pages(1), lines: 5, rows: 10)
+        #expect(short.top == 0, "content shorter than the view does not scroll")
     }
 }

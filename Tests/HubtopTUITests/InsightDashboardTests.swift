@@ -1,4 +1,5 @@
 import HubtopCore
+import HubtopTestSupport
 import Testing
 
 @testable import HubtopTUI
@@ -41,9 +42,8 @@ import Testing
 
     @Test func redeliveriesAreMarkedApartFromBursts() {
         var fixture = Fixture()
-        let payload = WebhookPayload(
-            callbackURL: "https://hub/cb", pushedAt: 999_000, pusher: "a", tag: "v1",
-            repository: RepositoryInfo(repoName: "acme/api"))
+        let payload = makePayload(
+            repo: "acme/api", tag: "v1", pusher: "a", pushedAt: 999_000, callback: "https://hub/cb")
         fixture.store.ingest(payload, receivedAt: 999_000)
         fixture.store.ingest(payload, receivedAt: 999_005)
         fixture.model.refresh(&fixture.state)

@@ -131,6 +131,10 @@ import Testing
         fixture.send(.key(.character("i")), .key(.character("r")))
         #expect(fixture.screen.contains("re-send p-2 to:"))
         #expect(fixture.screen.contains("Enter: the --forward target (127.0.0.1:5000) or type a URL"))
+        // The request being re-sent stays on screen behind the question, its data still read.
+        fixture.model.refresh(&fixture.state)
+        #expect(fixture.screen.contains("Raw request — acme/api:v1"), "\(fixture.screen)")
+        #expect(fixture.screen.contains("Docker-Hookshot"))
         fixture.send(.key(.enter))
         guard case .resend(let id, let request, let url)? = fixture.state.effects.last else {
             Issue.record("no re-send effect")

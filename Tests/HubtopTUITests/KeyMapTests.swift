@@ -72,4 +72,22 @@ import Testing
         fixture.send(.key(.character("p")))
         #expect(KeyMap.paneHints(fixture.state).contains { $0 == ("p", "resume") })
     }
+
+    /// The open views take their keys from the same table, so what the help says a key does in a
+    /// view is what it does.
+    @Test func theOpenViewsDispatchByTheTable() {
+        #expect(KeyMap.viewAction(for: .enter, in: .detail) == .inspect)
+        #expect(KeyMap.viewAction(for: .character("i"), in: .detail) == .inspect)
+        #expect(KeyMap.viewAction(for: .character("i"), in: .inspector) == .close)
+        #expect(KeyMap.viewAction(for: .escape, in: .detail) == .close)
+        #expect(KeyMap.viewAction(for: .character("]"), in: .inspector) == .delivery(1))
+        #expect(KeyMap.viewAction(for: .character("["), in: .detail) == nil, "the detail has one request")
+        #expect(KeyMap.viewAction(for: .character("Y"), in: .inspector) == .copyCurl)
+        #expect(KeyMap.viewAction(for: .pageDown, in: .dockerfile) == .scroll(.pages(1)))
+        #expect(KeyMap.viewAction(for: .right, in: .dockerfile) == .sideways(1))
+        #expect(KeyMap.viewAction(for: .character("h"), in: .dockerfile) == .sideways(-1))
+        #expect(KeyMap.viewAction(for: .enter, in: .dockerfile) == .swallow)
+        #expect(KeyMap.viewAction(for: .character("N"), in: .dockerfile) == .match(forward: false))
+        #expect(KeyMap.viewAction(for: .character("q"), in: .dockerfile) == nil, "q is the dashboard's")
+    }
 }

@@ -107,6 +107,43 @@ enum ScreenExpectation {
         ScreenExpectation.check(View.render(screen.state), "help-\(size)")
     }
 
+    /// The views the main test does not reach: the raw request (with its re-send prompt), the
+    /// Dockerfile diff, and the export prompt.
+    @Test(arguments: [(80, 24), (120, 40)])
+    func overlays(width: Int, height: Int) {
+        let size = "\(width)x\(height)"
+        var screen = Fixture(width: width, height: height, requestBudget: 1 << 20)
+        screen.post(
+            "acme/api", tag: "v1", pusher: "alice", at: 999_000, dockerfile: "FROM alpine\nRUN true\n")
+        screen.post(
+            "acme/api", tag: "v2", pusher: "bob", at: 999_300, dockerfile: "FROM alpine:3\nRUN apk add curl\n"
+        )
+        var request = ReceivedRequest(
+            deliveryID: "3b1c-7", receivedAt: 999_300, method: "POST", path: "/hook/<token>",
+            version: "HTTP/1.1")
+        request.addHeader("Host", "hubtop.example:9876")
+        request.addHeader("User-Agent", "Go-http-client/2.0")
+        request.addHeader("Content-Type", "application/json")
+        request.setBody(
+            Array(#"{"push_data":{"tag":"v2","pusher":"bob"},"repository":{"repo_name":"acme/api"}}"#.utf8))
+        request.status = 200
+        request.answer = #"{"ok":true,"id":2}"#
+        request.duration = 0.0013
+        screen.store.record(request, for: 2)
+        screen.state.canResend = true
+        screen.state.forwardTargets = ["127.0.0.1:5000"]
+        screen.send(.tick(now: 1_000_000))
+        screen.model.refresh(&screen.state)
+        screen.send(.key(.character("4")), .key(.enter), .key(.character("i")))
+        ScreenExpectation.check(View.render(screen.state), "inspector-\(size)")
+        screen.send(.key(.character("r")))
+        ScreenExpectation.check(View.render(screen.state), "resend-prompt-\(size)")
+        screen.send(.key(.escape), .key(.escape), .key(.escape), .key(.character("d")), .key(.character("D")))
+        ScreenExpectation.check(View.render(screen.state), "diff-\(size)")
+        screen.send(.key(.escape), .key(.character("e")))
+        ScreenExpectation.check(View.render(screen.state), "export-prompt-\(size)")
+    }
+
     /// At 100×30 the events pane is too narrow for the longest name beside the pusher: the name
     /// is cut, the pusher column stays.
     @Test func aLongNameIsCutBeforeThePusherColumnGoes() {
@@ -136,7 +173,7 @@ enum ScreenExpectation {
         let shown = HelpOverlay.shownLines(height: height, count: count)
         var rows = [String](repeating: "", count: count)
         for first in 0...HelpOverlay.lastTop(height: height, count: count) {
-            fixture.state.helpTop = first
+            fixture.state.helpView.top = first
             let buffer = View.render(fixture.state)
             for index in 0..<shown where first + index < count {
                 let line = Array(buffer.row(top + 2 + index))

@@ -20,20 +20,19 @@ public enum PaneID: Int, CaseIterable, Sendable {
 public struct DockerfileViewer: Equatable, Sendable {
     /// A fixed event, or nil to follow the latest event of the selected repository.
     public var eventID: UInt64?
-    public var top = 0
+    /// Where it is scrolled, down and (`→` / `←`, for lines wider than the viewer) sideways.
+    public var viewport = Viewport()
     public var search = ""
     public var editingSearch = false
     /// The line of the current match, if any.
     public var matchLine: Int?
     /// `D`: a unified diff against the previous different Dockerfile of the repository.
     public var showDiff = false
-    /// Display columns scrolled off to the left (`→` / `←`), for lines wider than the viewer.
-    public var left = 0
 }
 
 public struct DetailView: Equatable, Sendable {
     public var eventID: UInt64
-    public var top = 0
+    public var viewport = Viewport()
 }
 
 /// The raw request inspector: one delivery of an event as it arrived.
@@ -41,7 +40,7 @@ public struct InspectorView: Equatable, Sendable {
     public var eventID: UInt64
     /// Which of the kept deliveries (oldest first); nil follows the newest.
     public var delivery: Int?
-    public var top = 0
+    public var viewport = Viewport()
 }
 
 /// What the panes show: taken from the store's snapshots, so rendering never touches the store.
@@ -236,12 +235,12 @@ public struct DashboardState: Sendable {
     public var showHelp: Bool {
         get { overlay == .help }
         set {
-            if newValue { helpTop = 0 }
+            if newValue { helpView = Viewport() }
             set(newValue ? .help : nil, when: { $0 == .help })
         }
     }
     /// The help's first shown line, when it is longer than the screen.
-    public var helpTop = 0
+    public var helpView = Viewport()
 
     public var editingFilter: Bool {
         get { overlay == .filter }
@@ -255,6 +254,15 @@ public struct DashboardState: Sendable {
                 if case .prompt = $0 { true } else { false }
             }
         }
+    }
+
+    /// The state as the screen shows it: with a prompt open, the view it was asked from stays on
+    /// screen behind it (the raw request while a re-send target is typed), and keeps its data.
+    public var showingViewBehindPrompt: DashboardState {
+        guard case .prompt(let prompt)? = overlay, let behind = prompt.behind else { return self }
+        var shown = self
+        shown.overlay = behind
+        return shown
     }
 
     public var detail: DetailView? {

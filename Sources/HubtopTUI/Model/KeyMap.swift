@@ -1,9 +1,32 @@
 /// Every key the dashboard takes, in one table: what the panes do with it (dispatch), what the
 /// panes' footer hints, what the help overlay lists, and what `docs/dashboard.md` documents (a
 /// test keeps the two equal).
-/// Keys that only an open view takes (the detail, the raw request, the Dockerfile viewer) are
-/// listed too, with no pane action: those views handle them first.
+/// The open views (the detail, the raw request, the Dockerfile viewer) take keys first, by the
+/// same table: a binding says what each of its keys does in each view, if anything.
 enum KeyMap {
+    /// The views that take keys before the panes.
+    enum View: Sendable {
+        case detail, inspector, dockerfile
+    }
+
+    /// What a key does in an open view.
+    enum ViewAction: Equatable, Sendable {
+        /// Close the view (the raw request goes back to the detail).
+        case close
+        /// Detail → the raw request of the event.
+        case inspect
+        case scroll(Motion)
+        /// Sideways through wide lines: +1 right, -1 left.
+        case sideways(Int)
+        /// The raw request's previous (-1) or next (+1) delivery.
+        case delivery(Int)
+        case copyBody, copyCurl, resend
+        case diff, platform, search
+        case match(forward: Bool)
+        /// Taken and ignored, so it does not reach the pane behind.
+        case swallow
+    }
+
     /// What a key does on the panes when nothing open takes it.
     enum PaneAction: Equatable, Sendable {
         case quit, help, nextPane, previousPane, choose, back
@@ -20,14 +43,18 @@ enum KeyMap {
         let hint: @Sendable (DashboardState) -> String?
         /// The action on the panes for each of `keys`; nil: only an open view takes it.
         let action: @Sendable (Key) -> PaneAction?
+        /// The action in each open view; nil: the view leaves the key to the panes.
+        let inView: @Sendable (View, Key) -> ViewAction?
 
         init(
             keys: [Key], help: String, hint: @escaping @Sendable (DashboardState) -> String? = { _ in nil },
+            inView: @escaping @Sendable (View, Key) -> ViewAction? = { _, _ in nil },
             action: @escaping @Sendable (Key) -> PaneAction?
         ) {
             self.keys = keys
             self.help = help
             self.hint = hint
+            self.inView = inView
             self.action = action
         }
 
@@ -45,11 +72,13 @@ enum KeyMap {
             guard case .character(let digit) = $0, let number = digit.wholeNumberValue else { return nil }
             return PaneID(rawValue: number - 1).map(PaneAction.focus)
         },
-        Binding(keys: [.up, .down, .character("j"), .character("k")], help: "move") {
+        Binding(keys: [.up, .down, .character("j"), .character("k")], help: "move", inView: scroll) {
             Motion($0).map(PaneAction.move)
         },
-        Binding(keys: [.pageUp, .pageDown], help: "page up / down") { Motion($0).map(PaneAction.move) },
-        Binding(keys: [.character("g"), .character("G"), .home, .end], help: "first / last") {
+        Binding(keys: [.pageUp, .pageDown], help: "page up / down", inView: scroll) {
+            Motion($0).map(PaneAction.move)
+        },
+        Binding(keys: [.character("g"), .character("G"), .home, .end], help: "first / last", inView: scroll) {
             Motion($0).map(PaneAction.move)
         },
         Binding(
@@ -64,39 +93,62 @@ enum KeyMap {
                     return state.selectedRow.map { !$0.isMember && $0.size > 1 } == true
                         ? "open burst" : "detail"
                 }
+            },
+            inView: { view, key in
+                switch (view, key) {
+                case (.detail, .enter): return .inspect
+                case (.inspector, .enter): return .swallow
+                // Nothing to open in the viewer: Enter must not act on the pane behind it.
+                case (.dockerfile, .enter): return .swallow
+                case (.dockerfile, _): return .sideways(1)
+                default: return nil
+                }
             }, action: { _ in .choose }),
         Binding(
             keys: [.escape, .left, .character("h")],
-            help: "back: close a burst or view, or undo the last narrowing"
-        ) { _ in .back },
+            help: "back: close a burst or view, or undo the last narrowing",
+            inView: { view, key in view == .dockerfile && key != .escape ? .sideways(-1) : .close },
+            action: { _ in .back }),
         Binding(
             keys: [.character("i")], help: "raw request of an event (in it: [ ] delivery, Esc back)",
-            hint: { $0.focus == .events ? "raw request" : nil }, action: { _ in .inspector }),
+            hint: { $0.focus == .events ? "raw request" : nil },
+            inView: { view, _ in view == .detail ? .inspect : view == .inspector ? .close : nil },
+            action: { _ in .inspector }),
         Binding(
-            keys: [.character("["), .character("]")], help: "in the raw request: previous / next delivery"
-        ) {
-            _ in nil
-        },
+            keys: [.character("["), .character("]")], help: "in the raw request: previous / next delivery",
+            inView: { view, key in view == .inspector ? .delivery(key == .character("]") ? 1 : -1) : nil },
+            action: { _ in nil }),
         Binding(
             keys: [.character("y"), .character("Y"), .character("r")],
-            help: "in the detail or raw request: copy body; copy as curl; re-send"
-        ) { _ in nil },
+            help: "in the detail or raw request: copy body; copy as curl; re-send",
+            inView: { view, key in
+                guard view != .dockerfile else { return nil }
+                return key == .character("y") ? .copyBody : key == .character("Y") ? .copyCurl : .resend
+            },
+            action: { _ in nil }),
         Binding(
             keys: [.character("d")], help: "show / hide the Dockerfile viewer",
             hint: { $0.focus == .pushers ? nil : "Dockerfile" }, action: { _ in .dockerfile }),
         Binding(
             keys: [.right, .left, .character("l"), .character("h")],
-            help: "in the viewer: scroll a wide line sideways (› ‹ mark where it goes on)"
-        ) { _ in nil },
-        Binding(keys: [.character("D")], help: "diff with the previous different Dockerfile") { _ in .diff },
-        Binding(keys: [.character("P")], help: "in a reconstructed Dockerfile: the next platform") { _ in nil
-        },
+            help: "in the viewer: scroll a wide line sideways (› ‹ mark where it goes on)",
+            action: { _ in nil }),
+        Binding(
+            keys: [.character("D")], help: "diff with the previous different Dockerfile",
+            inView: { view, _ in view == .dockerfile ? .diff : nil },
+            action: { _ in .diff }),
+        Binding(
+            keys: [.character("P")], help: "in a reconstructed Dockerfile: the next platform",
+            inView: { view, _ in view == .dockerfile ? .platform : nil },
+            action: { _ in nil }),
         Binding(
             keys: [.character("/")], help: "filter repositories (in the viewer: search)",
-            hint: { _ in "filter" }, action: { _ in .filter }),
-        Binding(keys: [.character("n"), .character("N")], help: "in the viewer: next / previous match") { _ in
-            nil
-        },
+            hint: { _ in "filter" }, inView: { view, _ in view == .dockerfile ? .search : nil },
+            action: { _ in .filter }),
+        Binding(
+            keys: [.character("n"), .character("N")], help: "in the viewer: next / previous match",
+            inView: { view, key in view == .dockerfile ? .match(forward: key == .character("n")) : nil },
+            action: { _ in nil }),
         Binding(
             keys: [.character("c")], help: "clear all filters", hint: { $0.focus == .events ? "clear" : nil },
             action: { _ in .clearFilters }),
@@ -111,8 +163,8 @@ enum KeyMap {
         },
         Binding(
             keys: [.character("a")],
-            help: "signature, attestation and SBOM pushes in the history, shown / hidden"
-        ) { _ in .artifacts },
+            help: "signature, attestation and SBOM pushes in the history, shown / hidden",
+            action: { _ in .artifacts }),
         Binding(
             keys: [.character("f")], help: "only pushes that fix vulnerabilities (hardened images), on / off"
         ) {
@@ -136,6 +188,17 @@ enum KeyMap {
     static func paneHints(_ state: DashboardState) -> [(String, String)] {
         bindings.compactMap { binding in binding.hint(state).map { (name(binding.keys[0]), $0) } }
     }
+
+    /// What `key` does in an open view, if anything (else the panes have it).
+    static func viewAction(for key: Key, in view: View) -> ViewAction? {
+        for binding in bindings where binding.keys.contains(key) {
+            if let action = binding.inView(view, key) { return action }
+        }
+        return nil
+    }
+
+    /// Scrolling, in every view.
+    private static func scroll(_ view: View, _ key: Key) -> ViewAction? { Motion(key).map(ViewAction.scroll) }
 
     /// What `key` does on the panes, if anything.
     static func paneAction(for key: Key) -> PaneAction? {

@@ -40,7 +40,7 @@ extension DashboardModel {
         let current = state.platform(of: event.id, in: image)
         let next = runnable[((runnable.firstIndex(of: current) ?? -1) + 1) % runnable.count]
         state.imagePlatforms[event.id] = next
-        state.dockerfile?.top = 0
+        state.dockerfile?.viewport.top = 0
         if image.platforms[next].config == nil {
             state.effects.append(
                 .lookUpImage(

@@ -33,9 +33,10 @@ extension DashboardModel {
         query.history = ListWindow(cursor: events, rows: layout.rows(.events))
         query.expanded = state.expandedBursts
         query.keepRow = state.keepRow ?? (events.selected > 0 ? state.selectedRow?.key : nil)
-        if let id = state.detail?.eventID ?? state.inspector?.eventID {
+        let shown = state.showingViewBehindPrompt
+        if let id = shown.detail?.eventID ?? shown.inspector?.eventID {
             query.detailEventID = id
-        } else if let viewer = state.dockerfile {
+        } else if let viewer = shown.dockerfile {
             query.viewerEventID = viewer.eventID
             query.viewerFollowsRepository = viewer.eventID == nil
             query.diff = viewer.showDiff

@@ -2,57 +2,58 @@ import HubtopCore
 
 /// Keys of the open views: detail, inspector, Dockerfile viewer and its search.
 extension DashboardModel {
-    /// Keys the detail view takes; false lets the dashboard handle the key.
+    /// Keys the detail view takes (`KeyMap` says which); false lets the dashboard handle the key.
     func handleDetail(_ key: Key, _ state: inout DashboardState) -> Bool {
-        guard var detail = state.detail else { return false }
-        let inner = state.layout.overlay.inner
-        let page = max(1, state.layout.overlay.height - 3)
-        let count = DetailContent.lines(for: state, width: inner.width).count
-        switch key {
-        case .escape, .left, .character("h"): state.detail = nil
-        case .enter, .character("i"):
-            state.inspector = InspectorView(eventID: detail.eventID)
-        case .character("y"), .character("Y"), .character("r"):
-            act(on: key, &state)
+        guard var detail = state.detail, let action = KeyMap.viewAction(for: key, in: .detail) else {
+            return false
+        }
+        switch action {
+        case .close: state.detail = nil
+        case .inspect: state.inspector = InspectorView(eventID: detail.eventID)
+        case .copyBody, .copyCurl, .resend:
+            act(action, &state)
             return true
-        default:
-            guard let motion = Motion(key) else { return false }
-            detail.top = motion.scroll(detail.top, page: page, lastTop: max(0, count - inner.height))
+        case .scroll(let motion):
+            let inner = state.layout.overlay.inner
+            let count = DetailContent.lines(for: state, width: inner.width).count
+            detail.viewport.scroll(motion, lines: count, rows: inner.height)
             state.detail = detail
+        default: return false
         }
         state.want(.full)
         return true
     }
 
-    /// Keys the raw request inspector takes; false lets the dashboard handle the key.
+    /// Keys the raw request inspector takes (`KeyMap` says which); false lets the dashboard
+    /// handle the key.
     func handleInspector(_ key: Key, _ state: inout DashboardState) -> Bool {
-        guard var inspector = state.inspector else { return false }
-        let inner = state.layout.overlay.inner
+        guard var inspector = state.inspector, let action = KeyMap.viewAction(for: key, in: .inspector)
+        else { return false }
         let count = state.data.focusedRequests.count
-        switch key {
-        case .escape, .left, .character("h"), .character("i"):
-            state.detail = DetailView(eventID: inspector.eventID)
-        case .enter: return true
-        case .character("["), .character("]"):
+        switch action {
+        case .close: state.detail = DetailView(eventID: inspector.eventID)
+        case .swallow: return true
+        case .delivery(let step):
             guard count > 1 else {
                 state.flash =
                     count == 1 ? "one delivery kept of this event" : "no delivery kept of this event"
                 return true
             }
             let current = min(inspector.delivery ?? count - 1, count - 1)
-            inspector.delivery = max(0, min(count - 1, current + (key == .character("]") ? 1 : -1)))
-            inspector.top = 0
+            inspector.delivery = max(0, min(count - 1, current + step))
+            inspector.viewport = Viewport()
             state.inspector = inspector
-        case .character("y"), .character("Y"), .character("r"):
-            act(on: key, &state)
+        case .copyBody, .copyCurl, .resend:
+            act(action, &state)
             return true
-        default:
-            guard let motion = Motion(key) else { return false }
-            let lines = InspectorContent.lines(for: state, width: inner.width).count
-            inspector.top = motion.scroll(
-                inspector.top, page: max(1, inner.height - 1), lastTop: max(0, lines - inner.height))
+        case .scroll(let motion):
+            let inner = state.layout.overlay.inner
+            // The width the pane draws it at (a column is kept for the margin).
+            let lines = InspectorContent.lines(for: state, width: inner.width - 1).count
+            inspector.viewport.scroll(motion, lines: lines, rows: inner.height)
             state.inspector = inspector
             return true
+        default: return false
         }
         state.want(.full)
         return true
@@ -60,21 +61,21 @@ extension DashboardModel {
 
     /// `y` copy the body, `Y` copy a `curl` command, `r` re-send: on the delivery the
     /// inspector shows, or from the detail the newest kept.
-    func act(on key: Key, _ state: inout DashboardState) {
+    func act(_ action: KeyMap.ViewAction, _ state: inout DashboardState) {
         guard let eventID = state.inspector?.eventID ?? state.detail?.eventID else { return }
         guard let request = state.selectedRequest else {
             state.flash = InspectorContent.whyNoRequest(state)
             return
         }
-        switch key {
-        case .character("y"):
+        switch action {
+        case .copyBody:
             guard request.bodyIsWhole else {
                 state.flash = "not copied: the body was cut when kept"
                 return
             }
             // Escaped: a hostile body's ESC bytes must not ride along into a terminal on paste.
             state.effects.append(.copy(JSONWriter.escapingUnsafeText(in: request.body), what: "body"))
-        case .character("Y"):
+        case .copyCurl:
             guard request.bodyIsWhole else {
                 state.flash = "not copied: the body was cut when kept"
                 return
@@ -83,59 +84,60 @@ extension DashboardModel {
                 body: request.body, url: state.curlURL,
                 contentType: request.contentType ?? "application/json", deliveryID: request.deliveryID)
             state.effects.append(.copy(Array(command.utf8), what: "curl command"))
-        default:
+        case .resend:
             guard state.canResend else {
                 state.flash = "re-send needs this hubtop's listener (not with --listen none)"
                 return
             }
             state.prompt = Prompt(
                 kind: .resendTarget(eventID: eventID, request: request), text: "", behind: state.overlay)
+        default: break
         }
     }
 
+    /// Keys the Dockerfile viewer takes (`KeyMap` says which); false lets the dashboard handle
+    /// the key.
     func handleDockerfile(_ key: Key, _ state: inout DashboardState) -> Bool {
-        guard var viewer = state.dockerfile else { return false }
-        // The viewer takes the moving keys when it has the focus (opened from events, or narrow).
+        guard var viewer = state.dockerfile, let action = KeyMap.viewAction(for: key, in: .dockerfile) else {
+            return false
+        }
         let lines = DockerfileContent.shownLines(state)
-        let page = max(1, state.layout.overlay.height - 3)
-        let lastTop = max(0, lines.count - page)
-        switch key {
-        case .escape: state.dockerfile = nil
-        // Nothing to open in the viewer: Enter must not act on the pane behind it.
-        case .enter: return true
-        case _ where Motion(key) != nil:
-            viewer.top = Motion(key)!.scroll(viewer.top, page: page, lastTop: lastTop)
+        let rows = state.layout.overlay.inner.height
+        switch action {
+        case .close: state.dockerfile = nil
+        case .swallow: return true
+        case .scroll(let motion): viewer.viewport.scroll(motion, lines: lines.count, rows: rows)
         // Sideways, while a line is wider than the viewer; at the left edge `←` is back, as elsewhere.
-        case .right, .character("l"):
-            let widest = lines.map { DisplayWidth.of($0) }.max() ?? 0
+        case .sideways(let direction):
             let room = DockerfilePane.textWidth(state, lineCount: lines.count)
-            guard widest > room + viewer.left else { return viewer.left > 0 }
-            viewer.left = min(viewer.left + max(8, room / 2), widest - room)
-        case .left where viewer.left > 0, .character("h") where viewer.left > 0:
-            let room = DockerfilePane.textWidth(state, lineCount: lines.count)
-            viewer.left = max(0, viewer.left - max(8, room / 2))
-        case .character("D"):
+            if direction > 0 {
+                let widest = lines.map { DisplayWidth.of($0) }.max() ?? 0
+                guard widest > room + viewer.viewport.left else { return viewer.viewport.left > 0 }
+                viewer.viewport.left = min(viewer.viewport.left + max(8, room / 2), widest - room)
+            } else {
+                guard viewer.viewport.left > 0 else { return false }
+                viewer.viewport.left = max(0, viewer.viewport.left - max(8, room / 2))
+            }
+        case .diff:
             viewer.showDiff.toggle()
-            viewer.top = 0
-            viewer.left = 0
+            viewer.viewport = Viewport()
             viewer.matchLine = nil
             state.dockerfile = viewer
             state.want(.full)
             return true
-        case .character("P"):
+        case .platform:
             state.dockerfile = viewer
             switchPlatform(&state)
             return true
-        case .character("/"):
+        case .search:
             viewer.editingSearch = true
             viewer.search = ""
             viewer.matchLine = nil
-        case .character("n"), .character("N"):
-            let forward = key == .character("n")
+        case .match(let forward):
             viewer.matchLine = DockerfileContent.nextMatch(
                 of: viewer.search, in: lines, after: viewer.matchLine ?? (forward ? -1 : lines.count),
                 forward: forward)
-            if let line = viewer.matchLine { viewer.top = min(lastTop, max(0, line - page / 2)) }
+            if let line = viewer.matchLine { viewer.viewport.center(line, lines: lines.count, rows: rows) }
         default: return false
         }
         if state.dockerfile != nil { state.dockerfile = viewer }
@@ -156,11 +158,10 @@ extension DashboardModel {
         if !viewer.search.isEmpty {
             // Incremental: jump to the first match at or after the current position as you type.
             viewer.matchLine = DockerfileContent.nextMatch(
-                of: viewer.search, in: lines, after: max(-1, (viewer.matchLine ?? viewer.top) - 1),
+                of: viewer.search, in: lines, after: max(-1, (viewer.matchLine ?? viewer.viewport.top) - 1),
                 forward: true)
-            let page = max(1, state.layout.overlay.height - 3)
             if let line = viewer.matchLine {
-                viewer.top = min(max(0, lines.count - page), max(0, line - page / 2))
+                viewer.viewport.center(line, lines: lines.count, rows: state.layout.overlay.inner.height)
             }
         }
         state.dockerfile = viewer

@@ -72,9 +72,7 @@ public struct DashboardModel: Sendable {
             if let motion = Motion(key) {
                 let count = HelpOverlay.rows(screenWidth: state.width).count
                 let shown = HelpOverlay.shownLines(height: state.height, count: count)
-                state.helpTop = motion.scroll(
-                    state.helpTop, page: max(1, shown - 1),
-                    lastTop: HelpOverlay.lastTop(height: state.height, count: count))
+                state.helpView.scroll(motion, lines: count, rows: shown)
             }
             return
         case .prompt?: return answerPrompt(key, &state)
@@ -182,7 +180,7 @@ public struct DashboardModel: Sendable {
             count: count(of: pane, state), rows: state.layout.rows(pane))
         state.cursors[pane] = cursor
         if pane == .repositories, state.dockerfile != nil, state.dockerfile?.eventID == nil {
-            state.dockerfile?.top = 0
+            state.dockerfile?.viewport.top = 0
         }
         state.want(.full)
     }

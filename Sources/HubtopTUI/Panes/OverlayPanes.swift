@@ -44,7 +44,7 @@ enum DockerfilePane {
         }
         let highlighted = DockerfileContent.highlight(lines)
         let gutter = String(lines.count).count + 1
-        let top = min(viewer.top, max(0, lines.count - inner.height))
+        let top = viewer.viewport.shownTop(lines: lines.count, rows: inner.height)
         for row in 0..<inner.height {
             let index = top + row
             guard index < lines.count else { break }
@@ -53,13 +53,14 @@ enum DockerfilePane {
                 DisplayWidth.fit(String(index + 1), to: gutter, alignRight: true) + " ", x: inner.x, y: y,
                 style: Style(.lineNumber))
             var x = inner.x + gutter + 1
-            for span in Self.spans(highlighted[index], from: viewer.left) {
+            for span in Self.spans(highlighted[index], from: viewer.viewport.left) {
                 x += buffer.write(span.text, x: x, y: y, maxWidth: inner.maxX - x, style: Style(span.role))
                 if x >= inner.maxX { break }
             }
             markCut(
-                lines[index], left: viewer.left, from: inner.x + gutter + 1, to: inner.maxX, y: y, &buffer)
-            if viewer.left == 0, !viewer.search.isEmpty,
+                lines[index], left: viewer.viewport.left, from: inner.x + gutter + 1, to: inner.maxX, y: y,
+                &buffer)
+            if viewer.viewport.left == 0, !viewer.search.isEmpty,
                 lines[index].lowercased().contains(viewer.search.lowercased())
             {
                 markMatches(
@@ -147,7 +148,7 @@ enum DockerfilePane {
             return
         }
         let lines = DockerfileContent.diff(state)
-        let top = min(viewer.top, max(0, lines.count - inner.height))
+        let top = viewer.viewport.shownTop(lines: lines.count, rows: inner.height)
         for row in 0..<inner.height {
             let index = top + row
             guard index < lines.count else { break }
@@ -158,12 +159,14 @@ enum DockerfilePane {
                 case .added: ("+ ", .diffAdded)
                 case .removed: ("- ", .diffRemoved)
                 }
-            let shown = spans([DockerfileContent.Span(text: line.text, role: role)], from: viewer.left)
+            let shown = spans(
+                [DockerfileContent.Span(text: line.text, role: role)], from: viewer.viewport.left)
             buffer.write(
                 marker + (shown.first?.text ?? ""), x: inner.x, y: inner.y + row, maxWidth: inner.width,
                 style: Style(role))
             markCut(
-                line.text, left: viewer.left, from: inner.x + 2, to: inner.maxX, y: inner.y + row, &buffer)
+                line.text, left: viewer.viewport.left, from: inner.x + 2, to: inner.maxX, y: inner.y + row,
+                &buffer)
         }
     }
 
@@ -203,7 +206,7 @@ enum DetailPane {
         let inner = rect.inner
         guard inner.width > 0, inner.height > 0 else { return }
         let lines = DetailContent.lines(for: state, width: inner.width)
-        let top = min(detail.top, max(0, lines.count - inner.height))
+        let top = detail.viewport.shownTop(lines: lines.count, rows: inner.height)
         let labelWidth = 14
         for row in 0..<inner.height {
             let index = top + row
@@ -243,7 +246,7 @@ enum InspectorPane {
         let inner = rect.inner
         guard inner.width > 0, inner.height > 0 else { return }
         let lines = InspectorContent.lines(for: state, width: inner.width - 1)
-        let top = min(inspector.top, max(0, lines.count - inner.height))
+        let top = inspector.viewport.shownTop(lines: lines.count, rows: inner.height)
         for row in 0..<inner.height {
             let index = top + row
             guard index < lines.count else { break }

@@ -14,17 +14,18 @@ public enum View {
             guard let rect = layout.panes[pane] else { continue }
             ListPanes.draw(pane, state, rect, &buffer)
         }
-        if state.detail != nil {
-            DetailPane.draw(state, layout.overlay, &buffer)
-        } else if state.inspector != nil {
-            InspectorPane.draw(state, layout.overlay, &buffer)
-        } else if state.dockerfile != nil {
-            DockerfilePane.draw(state, layout.overlay, &buffer)
+        let shown = state.showingViewBehindPrompt
+        if shown.detail != nil {
+            DetailPane.draw(shown, layout.overlay, &buffer)
+        } else if shown.inspector != nil {
+            InspectorPane.draw(shown, layout.overlay, &buffer)
+        } else if shown.dockerfile != nil {
+            DockerfilePane.draw(shown, layout.overlay, &buffer)
         }
         FooterView.draw(state, layout.footer, &buffer)
         if state.showHelp {
             HelpOverlay.draw(
-                Rect(x: 0, y: 0, width: state.width, height: state.height), top: state.helpTop, &buffer)
+                Rect(x: 0, y: 0, width: state.width, height: state.height), top: state.helpView.top, &buffer)
         }
         return buffer
     }
@@ -260,7 +261,7 @@ enum HelpOverlay {
             x: (screen.width - width) / 2, y: (screen.height - height) / 2, width: width, height: height)
         buffer.fill(rect, style: Style(.text))
         let shown = shownLines(height: screen.height, count: rows.count)
-        let top = max(0, min(top, rows.count - shown))
+        let top = Viewport(top: top).shownTop(lines: rows.count, rows: shown)
         // Longer than the screen: it scrolls, and the border says so.
         let title =
             shown < rows.count
