@@ -1,6 +1,7 @@
 import HubtopCore
 import HubtopIO
 import HubtopServer
+import Logging
 import ServiceLifecycle
 
 #if canImport(Glibc)
@@ -102,7 +103,7 @@ struct Receiver {
         } catch {
             throw fail("hubtop: \(error)")
         }
-        if let notice = journal.notice { Console.error("hubtop: \(notice)") }
+        if let notice = journal.notice { Logger.hubtop.notice("\(notice)") }
         return journal
     }
 }

@@ -1,6 +1,7 @@
 import HubtopCore
 import HubtopIO
 import HubtopServer
+import Logging
 
 extension RegistrySettings {
     /// The registry client and the lookups `--enrich` allows, with credentials from the
@@ -10,9 +11,7 @@ extension RegistrySettings {
         guard enrichment != .off else { return nil }
         let credentials = self.credentials()
         if let credentials {
-            Console.error(
-                "hubtop: registry \(base) as \(TerminalSanitizer.line(credentials.user)) (from \(credentials.origin))"
-            )
+            Logger.hubtop.info("registry \(base) as \(credentials.user) (from \(credentials.origin))")
         }
         let client = RegistryClient(
             base: base, credentials: credentials.map { ($0.user, $0.secret) },
@@ -34,9 +33,11 @@ extension RegistrySettings {
         let found = RegistryCredentials.fromDockerConfig(
             String(decoding: bytes, as: UTF8.self), registry: base, path: path)
         if let helper = found.helper, found.credentials == nil {
-            Console.error(
-                "hubtop: registry credentials are with \(helper), which hubtop does not run;"
-                    + " set HUBTOP_REGISTRY_USER and HUBTOP_REGISTRY_TOKEN for private repositories")
+            Logger.hubtop.notice(
+                """
+                registry credentials are with \(helper), which hubtop does not run; \
+                set HUBTOP_REGISTRY_USER and HUBTOP_REGISTRY_TOKEN for private repositories
+                """)
         }
         return found.credentials
     }

@@ -1,6 +1,7 @@
 import HubtopCore
 import HubtopIO
 import HubtopServer
+import Logging
 
 /// The webhook and metrics tokens a run settles on: a flag or file, else the environment, else
 /// (the webhook's) the token kept between runs.
@@ -22,14 +23,14 @@ struct RunTokens {
     private static func kept() throws -> String {
         do {
             let (token, created) = try TokenStore.loadOrCreate()
-            Console.error(
-                "hubtop: webhook token \(created ? "made and " : "")kept in \(TokenStore.path)"
-                    + " (hubtop token --rotate makes a new one)")
+            Logger.hubtop.info(
+                "webhook token \(created ? "made and " : "")kept in \(TokenStore.path) (hubtop token --rotate makes a new one)"
+            )
             return token
         } catch  where error.unusable {
             throw fail("hubtop: \(error)")
         } catch {
-            Console.error("hubtop: \(error); using a random token for this run only")
+            Logger.hubtop.warning("\(error); using a random token for this run only")
             return WebhookToken.random()
         }
     }

@@ -3,6 +3,7 @@ import Dispatch
 import HubtopCore
 import HubtopIO
 import HubtopServer
+import Logging
 import Synchronization
 
 #if canImport(Glibc)
@@ -111,7 +112,7 @@ enum JournalRestore {
             let percent = done * 100 / max(1, total)
             if percent != lastPercent {
                 lastPercent = percent
-                Console.error("hubtop: replaying journal \(path): \(percent)%")
+                Logger.hubtop.info("replaying journal \(path): \(percent)%")
             }
         }
         let report: JournalReader.Report
@@ -121,9 +122,9 @@ enum JournalRestore {
         } catch {
             throw fail("hubtop: \(error)")
         }
-        Console.error(
-            "hubtop: journal \(path): \(report.lines) lines replayed, \(ingestor.store.totals.events) events"
-                + report.skipped)
+        Logger.hubtop.info(
+            "journal \(path): \(report.lines) lines replayed, \(ingestor.store.totals.events) events\(report.skipped)"
+        )
         return report
     }
 }
