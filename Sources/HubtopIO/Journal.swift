@@ -232,10 +232,12 @@ public final class Journal: Sendable {
     /// crash. A new file starts with the format's header; it is created only where nothing is
     /// (not through a symbolic link, not over a file that appeared meanwhile).
     static func open(_ path: String, _ state: inout FileState) -> String? {
-        var descriptor = Glibc.open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        // Read and write: what opening checks is read through the descriptor that is appended
+        // to, never through the path again (which may name another file by then).
+        var descriptor = Glibc.open(path, O_RDWR | O_APPEND | O_CLOEXEC)
         if descriptor < 0 && errno == ENOENT {
             descriptor = Glibc.open(
-                path, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+                path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         }
         guard descriptor >= 0 else { return "cannot open journal \(path): \(lastErrno())" }
         var info = stat()

@@ -20,10 +20,7 @@ extension Journal {
         var info = stat()
         guard fstat(state.descriptor, &info) == 0, isRegularFile(info), info.st_size > 0 else { return nil }
         var head = [UInt8](repeating: 0, count: JournalRecords.fileHeader.count)
-        let reading = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard reading >= 0 else { return "cannot read journal \(path): \(lastErrno())" }
-        let headCount = pread(reading, &head, head.count, 0)
-        Glibc.close(reading)
+        let headCount = pread(state.descriptor, &head, head.count, 0)
         guard headCount >= 0 else { return "cannot read journal \(path): \(lastErrno())" }
         switch JournalStream.kind(ofFileStartingWith: head.prefix(headCount)) {
         case .unknown: return notAJournal(path)
@@ -35,16 +32,18 @@ extension Journal {
         if end == nil || Int(info.st_size) < end! {
             var report = JournalReport()
             var stream = JournalStream()
-            guard let reader = fopen(path, "rb") else { return "cannot read journal \(path): \(lastErrno())" }
             var chunk = [UInt8](repeating: 0, count: 1 << 20)
+            var offset = 0
             while true {
-                let count = fread(&chunk, 1, chunk.count, reader)
-                if count <= 0 { break }
+                let count = pread(state.descriptor, &chunk, chunk.count, off_t(offset))
+                if count < 0 && errno == EINTR { continue }
+                guard count >= 0 else { return "cannot read journal \(path): \(lastErrno())" }
+                if count == 0 { break }
+                offset += count
                 _ = chunk.withUnsafeBufferPointer {
                     stream.feed(UnsafeBufferPointer(rebasing: $0[0..<count]), &report) { _ in true }
                 }
             }
-            fclose(reader)
             _ = stream.finish(&report) { _ in true }
             guard stream.isRecords != nil else {
                 // Shorter than the header and the start of it: a crash while the file was new.
@@ -56,7 +55,7 @@ extension Journal {
         let keep = max(JournalRecords.fileHeader.count, end ?? Int(info.st_size))
         guard keep < Int(info.st_size) else { return nil }
         if holdsRecords {
-            switch moveAside(path, from: keep, to: Int(info.st_size)) {
+            switch moveAside(path, state.descriptor, from: keep, to: Int(info.st_size)) {
             case .success(let aside):
                 state.notice =
                     "journal: \(Int(info.st_size) - keep) bytes of damaged records moved to \(aside) (not replayed)"
@@ -77,18 +76,15 @@ extension Journal {
             + "line); refusing to touch it: give --journal a journal or a path where none exists yet"
     }
 
-    /// Copies bytes `start..<end` of the journal to a new `PATH.damaged-<UTC time>` (synced, as
-    /// is its directory) and names it.
-    static func moveAside(_ path: String, from start: Int, to end: Int) -> Result<
+    /// Copies bytes `start..<end` of the journal (read through its open `input`) to a new
+    /// `PATH.damaged-<UTC time>` (synced, as is its directory) and names it.
+    static func moveAside(_ path: String, _ input: Int32, from start: Int, to end: Int) -> Result<
         String, JournalError
     > {
         let aside = "\(path).damaged-\(utcStamp())"
         func failure(_ reason: String) -> Result<String, JournalError> {
             .failure(JournalError(description: "cannot move damaged records aside to \(aside): \(reason)"))
         }
-        let input = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { return failure(lastErrno()) }
-        defer { Glibc.close(input) }
         let output = Glibc.open(aside, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard output >= 0 else { return failure(lastErrno()) }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
