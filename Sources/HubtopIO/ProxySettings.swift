@@ -1,6 +1,10 @@
 import HubtopCore
 import HubtopServer
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Which proxy an outbound request goes through, read from the environment as curl and Go read
 /// it: `HTTPS_PROXY` for https:// targets, `HTTP_PROXY` for http:// ones (the lowercase names
 /// win), none for a host `NO_PROXY` names (`*` for every host; `example.com` and `.example.com`
@@ -44,6 +48,10 @@ public struct ProxySettings: Sendable, Equatable {
             bypass = text.split(separator: ",").compactMap { entry in
                 var item = entry.trimmingCharacters(in: " \t").lowercased()
                 if item.hasPrefix(".") { item.removeFirst() }
+                // `[fd00::1]`: an IPv6 address as a URL writes it.
+                if item.hasPrefix("["), let close = item.firstIndex(of: "]") {
+                    item = String(item[item.index(after: item.startIndex)..<close])
+                }
                 if !item.hasPrefix("["), let colon = item.lastIndex(of: ":"),
                     item.firstIndex(of: ":") == colon
                 {
@@ -59,10 +67,37 @@ public struct ProxySettings: Sendable, Equatable {
         guard let server = secure ? https : http else { return nil }
         let host = host.lowercased()
         if Self.isLoopback(host) { return nil }
-        for entry in bypass where entry == "*" || host == entry || host.hasSuffix("." + entry) {
+        for entry in bypass
+        where entry == "*" || host == entry || host.hasSuffix("." + entry) || Self.address(host, in: entry) {
             return nil
         }
         return server
+    }
+
+    /// Whether `host` is an address inside `range` (`10.0.0.0/8`, `fd00::/8`), as curl reads a
+    /// `NO_PROXY` entry with a prefix length.
+    static func address(_ host: String, in range: String) -> Bool {
+        guard let slash = range.firstIndex(of: "/"), let bits = Int(range[range.index(after: slash)...]),
+            let network = address(String(range[..<slash])), let address = address(host),
+            address.count == network.count, (0...network.count * 8).contains(bits)
+        else { return false }
+        for index in 0..<network.count {
+            let left = bits - index * 8
+            if left <= 0 { break }
+            let mask: UInt8 = left >= 8 ? 0xFF : ~(0xFF >> UInt8(left))
+            if address[index] & mask != network[index] & mask { return false }
+        }
+        return true
+    }
+
+    /// An IPv4 (4 bytes) or IPv6 (16 bytes) address; nil for a name.
+    static func address(_ text: String) -> [UInt8]? {
+        var text = text
+        if text.hasPrefix("["), text.hasSuffix("]") { text = String(text.dropFirst().dropLast()) }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        if inet_pton(AF_INET, text, &bytes) == 1 { return Array(bytes.prefix(4)) }
+        if inet_pton(AF_INET6, text, &bytes) == 1 { return bytes }
+        return nil
     }
 
     /// localhost, 127.0.0.0/8 and ::1: never through a proxy, and safe for plain-http credentials.

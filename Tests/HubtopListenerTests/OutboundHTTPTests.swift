@@ -56,6 +56,21 @@ import Testing
         #expect(try ProxySettings(environment: [:]).server(secure: true, host: "x") == nil)
     }
 
+    @Test func noProxyTakesAddressRangesAsCurlDoes() throws {
+        let settings = try ProxySettings(environment: [
+            "HTTPS_PROXY": "proxy.corp:3128",
+            "NO_PROXY": "10.0.0.0/8, 192.168.4.0/22, fd00::/8, [2001:db8::1]",
+        ])
+        #expect(settings.server(secure: true, host: "10.200.3.4") == nil)
+        #expect(settings.server(secure: true, host: "11.0.0.1") != nil)
+        #expect(settings.server(secure: true, host: "192.168.7.255") == nil, "inside the /22")
+        #expect(settings.server(secure: true, host: "192.168.8.1") != nil, "past the /22")
+        #expect(settings.server(secure: true, host: "fd12:3456::1") == nil)
+        #expect(settings.server(secure: true, host: "fe80::1") != nil)
+        #expect(settings.server(secure: true, host: "2001:db8::1") == nil, "a bracketed address")
+        #expect(settings.server(secure: true, host: "10.example.com") != nil, "a name is not an address")
+    }
+
     @Test func aBadProxyVariableIsNamedWithoutItsValue() {
         for value in ["socks5://user:hunter2@proxy:1080", "http://user:hunter2@proxy:notaport"] {
             do {
