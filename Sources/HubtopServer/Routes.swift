@@ -53,11 +53,17 @@ struct Router {
                 .methodNotAllowed, reason: "method_not_allowed", detail: "use GET",
                 headers: [("Allow", "GET")])
         }
-        if path.hasPrefix("/hook/") {
-            var token = path.dropFirst("/hook/".count)
+        if path == "/hook" || path.hasPrefix("/hook/") {
+            var token = path.dropFirst("/hook".count).drop { $0 == "/" }
             if token.hasSuffix("/") { token = token.dropLast() }
+            // Senders that can set a static header (a registry's notification endpoint) may give
+            // the token as `Authorization: Bearer <token>`; given both ways, the two must agree.
+            let bearer = Self.bearer(head)
+            if token.isEmpty, let bearer { token = bearer }
             // A wrong token must look exactly like any unknown path.
-            guard WebhookToken.matches(token, configuration.token) else { return notFound }
+            guard WebhookToken.matches(token, configuration.token),
+                bearer.map({ WebhookToken.matches($0, configuration.token) }) ?? true
+            else { return notFound }
             if head.method != .POST {
                 return .refuse(
                     .methodNotAllowed, reason: "method_not_allowed",
@@ -71,10 +77,16 @@ struct Router {
 
     /// Whether the request bears `Authorization: Bearer <metrics token>`.
     func carriesMetricsToken(_ head: HTTPRequestHead) -> Bool {
-        guard let expected = configuration.metricsToken else { return false }
-        let credentials = head.headers.first(name: "authorization") ?? ""
-        let token = credentials.lowercased().hasPrefix("bearer ") ? credentials.dropFirst(7) : ""
+        guard let expected = configuration.metricsToken, let token = Self.bearer(head) else { return false }
         return WebhookToken.matches(token, expected)
+    }
+
+    /// The token of an `Authorization: Bearer <token>` header, if the request has one.
+    static func bearer(_ head: HTTPRequestHead) -> Substring? {
+        guard let credentials = head.headers.first(name: "authorization"),
+            credentials.lowercased().hasPrefix("bearer ")
+        else { return nil }
+        return credentials.dropFirst(7).drop { $0 == " " }[...]
     }
 
     var notFound: Route {

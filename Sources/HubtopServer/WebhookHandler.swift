@@ -8,7 +8,20 @@ struct CapturedRequest: RequestCapture {
     let headers: HTTPHeaders
     let body: ByteBuffer
 
-    var fields: [(name: String, value: String)] { headers.map { ($0.name, $0.value) } }
+    /// The headers as the inspector shows them, credentials hidden: the webhook token may come as
+    /// `Authorization: Bearer`, and a proxy or sender may add its own (`Proxy-Authorization`,
+    /// `Cookie`); the scheme stays, so what was sent can still be told.
+    var fields: [(name: String, value: String)] {
+        headers.map { header in
+            switch header.name.lowercased() {
+            case "authorization", "proxy-authorization":
+                let scheme = header.value.prefix { $0 != " " }
+                return (header.name, scheme == header.value[...] ? "<hidden>" : "\(scheme) <hidden>")
+            case "cookie": return (header.name, "<hidden>")
+            default: return (header.name, header.value)
+            }
+        }
+    }
     var bodyBytes: [UInt8] { Array(body.readableBytesView) }
     var bodyCount: Int { body.readableBytes }
     var heldBytes: Int {

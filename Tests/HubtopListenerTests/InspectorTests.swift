@@ -42,6 +42,39 @@ import Testing
         }
     }
 
+    /// A sender that can set a static header but not a secret path (a registry's notification
+    /// endpoint) gives the token as `Authorization: Bearer`; the inspector never shows it.
+    @Test func theTokenMayComeAsABearerHeaderAndIsNeverKept() async throws {
+        try await withConfiguredListener(requestBudget: 1 << 20) { _, _ in
+        } _: { base, ingestor in
+            let body = try examplePayload()
+            func post(_ path: String, _ authorization: String?) async throws -> Int {
+                try await HTTPPost.post(
+                    url: base + path, body: body,
+                    extraHeaders: authorization.map { [("Authorization", $0)] } ?? []
+                ).status
+            }
+            #expect(try await post("/hook", "Bearer \(token)") == 200)
+            #expect(try await post("/hook/", "bearer \(token)") == 200, "the scheme in any case")
+            #expect(try await post("/hook/\(token)", "Bearer \(token)") == 200, "both ways, agreeing")
+            #expect(try await post("/hook", nil) == 404, "no token at all looks like an unknown path")
+            #expect(try await post("/hook", "Bearer wrong-token-0123456789") == 404)
+            #expect(try await post("/hook", "Basic \(token)") == 404, "only a bearer token")
+            #expect(
+                try await post("/hook/\(token)", "Bearer wrong-token-0123456789") == 404,
+                "both ways, disagreeing")
+            #expect(ingestor.store.totals.accepted == 3)
+            for request in ingestor.store.requests(of: 1) {
+                let shown = request.headers.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
+                #expect(!shown.contains(token), "the token never shows: \(shown)")
+            }
+            #expect(
+                ingestor.store.requests(of: 1).first?.headers.contains {
+                    $0.name == "Authorization" && $0.value == "Bearer <hidden>"
+                } == true)
+        }
+    }
+
     @Test func withoutABudgetNothingIsKept() async throws {
         try await withConfiguredListener { _, _ in
         } _: { base, ingestor in
