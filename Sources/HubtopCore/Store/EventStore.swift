@@ -160,7 +160,7 @@ public final class EventStore: Sendable {
 
     /// The kept raw requests of event `id`'s deliveries, oldest first.
     public func requests(of id: UInt64) -> [ReceivedRequest] {
-        state.withLock { $0.event(id: id) == nil ? [] : $0.requests.requests(of: id) }
+        reading { $0.requests(of: id) }
     }
 
     /// Raw requests kept, their bytes, the budget, and how many were let go.
@@ -173,20 +173,20 @@ public final class EventStore: Sendable {
     }
 
     public func outcomes(of id: UInt64) -> [IntegrationOutcome] {
-        state.withLock { $0.annotations[id] ?? [] }
+        reading { $0.outcomes(of: id) }
     }
 
     // MARK: - Queries
 
-    public var totals: StoreTotals { state.withLock { $0.totals } }
+    public var totals: StoreTotals { reading { $0.totals } }
 
     public func event(id: UInt64) -> StoredEvent? {
-        state.withLock { $0.event(id: id) }
+        reading { $0.event(id: id) }
     }
 
     /// Repositories whose name matches `pattern` (see `NamePattern`), most recently active first.
     public func repositories(matching pattern: String = "") -> [RepositorySummary] {
-        state.withLock { $0.repositorySummaries(matching: NamePattern(pattern)) }
+        reading { $0.repositories(matching: NamePattern(pattern)) }
     }
 
     public func repository(named name: String) -> RepositorySummary? {
@@ -199,17 +199,17 @@ public final class EventStore: Sendable {
 
     /// Tags of one repository, most recently pushed first.
     public func tags(of repository: String) -> [TagSummary] {
-        state.withLock { $0.tagSummaries(of: repository) }
+        reading { $0.tags(of: repository) }
     }
 
     /// Pushers overall, or of the repositories matching the filter, most recently seen first.
     public func pushers(filter: EventFilter = EventFilter()) -> [PusherSummary] {
-        state.withLock { $0.pusherSummaries(filter: filter) }
+        reading { $0.pushers(filter: filter) }
     }
 
     /// A page of events matching `filter`, newest first.
     public func events(filter: EventFilter = EventFilter(), offset: Int = 0, limit: Int = 100) -> EventPage {
-        state.withLock { $0.page(filter: filter, offset: max(0, offset), limit: max(0, limit)) }
+        reading { $0.events(filter: filter, offset: offset, limit: limit) }
     }
 
     /// A page of the grouped history, newest first: one row per burst, plus the deliveries of
@@ -217,42 +217,40 @@ public final class EventStore: Sendable {
     public func history(
         filter: EventFilter = EventFilter(), expanded: Set<UInt64> = [], offset: Int = 0, limit: Int = 100
     ) -> HistoryPage {
-        state.withLock {
-            $0.historyPage(filter: filter, expanded: expanded, offset: max(0, offset), limit: max(0, limit))
-        }
+        reading { $0.history(filter: filter, expanded: expanded, offset: offset, limit: limit) }
     }
 
     /// Where a history row stands (0 = newest), or nil when the filter hides it.
     public func historyPosition(
         of key: HistoryKey, filter: EventFilter = EventFilter(), expanded: Set<UInt64> = []
     ) -> Int? {
-        state.withLock { $0.historyPosition(of: key, filter: filter, expanded: expanded) }
+        reading { $0.historyPosition(of: key, filter: filter, expanded: expanded) }
     }
 
     /// Events (not redeliveries) received in the last minute up to `now`.
     public func eventsInLastMinute(now: Double) -> Int {
-        state.withLock { $0.perSecond.recent(60, now: now).reduce(0, +) }
+        reading { $0.eventsInLast(seconds: 60, now: now) }
     }
 
     /// Events received per minute over the last `minutes` minutes, oldest first.
     public func activity(minutes: Int, now: Double) -> [Int] {
-        state.withLock { $0.perMinute.recent(minutes, now: now) }
+        reading { $0.activity(minutes: minutes, now: now) }
     }
 
     /// Each repository's events over the last hour in `bars` bars, oldest first (for sparklines).
     public func activity(of repositories: [String], bars: Int, now: Double) -> [String: [Int]] {
-        state.withLock { $0.repositoryActivity(repositories, bars: bars, now: now) }
+        reading { $0.activity(of: repositories, bars: bars, now: now) }
     }
 
     /// The newest event of the same repository before `id` whose Dockerfile differs from that
     /// event's: what `D` compares against.
     public func previousDifferentDockerfile(before id: UInt64) -> StoredEvent? {
-        state.withLock { $0.previousDifferentDockerfile(before: id) }
+        reading { $0.previousDifferentDockerfile(before: id) }
     }
 
     /// The newest event of a repository, if any is stored.
     public func latestEvent(of repository: String) -> StoredEvent? {
-        state.withLock { $0.latestEvent(of: repository) }
+        reading { $0.latestEvent(of: repository) }
     }
 
     static func recentFirst(_ a: RepositorySummary, _ b: RepositorySummary) -> Bool {

@@ -99,7 +99,13 @@ extension EventStore {
     /// everything it shows in one read.
     public func read<T: Sendable>(_ body: (borrowing StoreReader) -> T) -> T {
         reads.add(1, ordering: .relaxed)
-        return state.withLock { state in
+        return reading(body)
+    }
+
+    /// A read that is not counted: the one-question conveniences (`event(id:)`, `history`, …)
+    /// other parts of the program ask.
+    func reading<T: Sendable>(_ body: (borrowing StoreReader) -> T) -> T {
+        state.withLock { state in
             withUnsafePointer(to: &state) { body(StoreReader($0)) }
         }
     }

@@ -173,7 +173,7 @@ extension EventStore {
         notify(.annotated(id: id))
     }
 
-    public func image(of id: UInt64) -> ImageFacts? { state.withLock { $0.images[id] } }
+    public func image(of id: UInt64) -> ImageFacts? { reading { $0.image(of: id) } }
 
     /// Whether `id` is the newest stored push of its repository and tag (a lookup by tag now
     /// describes it).

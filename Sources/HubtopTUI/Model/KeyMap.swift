@@ -100,14 +100,13 @@ enum KeyMap {
                 case (.inspector, .enter): return .swallow
                 // Nothing to open in the viewer: Enter must not act on the pane behind it.
                 case (.dockerfile, .enter): return .swallow
-                case (.dockerfile, _): return .sideways(1)
                 default: return nil
                 }
             }, action: { _ in .choose }),
         Binding(
             keys: [.escape, .left, .character("h")],
             help: "back: close a burst or view, or undo the last narrowing",
-            inView: { view, key in view == .dockerfile && key != .escape ? .sideways(-1) : .close },
+            inView: { view, key in view == .dockerfile && key != .escape ? nil : .close },
             action: { _ in .back }),
         Binding(
             keys: [.character("i")], help: "raw request of an event (in it: [ ] delivery, Esc back)",
@@ -132,7 +131,10 @@ enum KeyMap {
         Binding(
             keys: [.right, .left, .character("l"), .character("h")],
             help: "in the viewer: scroll a wide line sideways (› ‹ mark where it goes on)",
-            action: { _ in nil }),
+            inView: { view, key in
+                guard view == .dockerfile else { return nil }
+                return .sideways(key == .right || key == .character("l") ? 1 : -1)
+            }, action: { _ in nil }),
         Binding(
             keys: [.character("D")], help: "diff with the previous different Dockerfile",
             inView: { view, _ in view == .dockerfile ? .diff : nil },
