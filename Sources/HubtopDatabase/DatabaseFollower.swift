@@ -214,7 +214,9 @@ public final class DatabaseFollower: Sendable {
     }
 
     static func decode(_ body: ByteBuffer) -> WebhookPayload? {
-        body.withUnsafeReadableBytes { raw in try? PayloadDecoder.decode(raw.bindMemory(to: UInt8.self)) }
+        body.withUnsafeReadableBytes { raw in
+            try? WebhookDecoder.decodeStored(raw.bindMemory(to: UInt8.self)).events.first
+        }
     }
 
     /// One row into the local store: a new event, or a fold into one it already holds (the

@@ -12,7 +12,7 @@ public struct JournalDurability: Durability {
     }
 
     public func persist(_ delivery: AdmittedDelivery, completion: @escaping @Sendable (Persisted) -> Void) {
-        let record = delivery.body.withUnsafeReadableBytes { raw in
+        let record = delivery.storedBody.withUnsafeReadableBytes { raw in
             Journal.record(
                 body: raw.bindMemory(to: UInt8.self), receivedAt: delivery.receivedAt, source: delivery.source
             )
@@ -23,7 +23,7 @@ public struct JournalDurability: Durability {
             } else {
                 completion(
                     .stored(
-                        ingestor.store(
+                        ingestor.storeEvents(
                             delivery.admission, receivedAt: delivery.receivedAt, request: delivery.request,
                             answer: AnswerBody.stored)))
             }

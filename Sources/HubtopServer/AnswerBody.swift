@@ -16,13 +16,29 @@ public enum AnswerBody {
         }
     }
 
-    /// For a change of this process's store; nil for `.annotated` (not an outcome of ingesting).
+    /// For a change of this process's store (`.annotated`: a scan result kept with its push).
     public static func stored(_ change: StoreChange) -> String? {
         switch change {
-        case .appended(let id): return accepted(id: id, deliveries: 1)
+        case .appended(let id), .annotated(let id): return accepted(id: id, deliveries: 1)
         case .folded(let id, let deliveries): return accepted(id: id, deliveries: deliveries)
-        case .annotated: return nil
         }
+    }
+
+    /// For a well-formed delivery of a known format that holds nothing to show (a blob push, a
+    /// pull, a ping): acknowledged, so that the sender does not retry it.
+    public static func acknowledged(_ format: WebhookFormat, note: String?) -> String {
+        var writer = JSONWriter()
+        writer.beginObject()
+        writer.key("ok")
+        writer.bool(true)
+        writer.key("format")
+        writer.string(format.rawValue)
+        writer.key("stored")
+        writer.bool(false)
+        writer.key("reason")
+        writer.string(note ?? "nothing to show")
+        writer.endObject()
+        return writer.text
     }
 
     public static func error(_ code: String, _ detail: String) -> String {

@@ -37,6 +37,18 @@ public struct AdmittedDelivery: Sendable {
     public var request: ReceivedRequest?
 
     public var payload: WebhookPayload { admission.payload }
+
+    /// The body as the journal and the database keep it: after a line of its request's hints
+    /// when its format needs them to be read again (any source but Docker Hub).
+    public var storedBody: ByteBuffer {
+        guard let hints = admission.hints else { return body }
+        let line = hints.storedLine
+        var stored = ByteBufferAllocator().buffer(capacity: line.count + body.readableBytes)
+        stored.writeBytes(line)
+        var copy = body
+        stored.writeBuffer(&copy)
+        return stored
+    }
     public var delivery: DeliveryInfo? { admission.delivery }
 
     public init(
@@ -71,7 +83,7 @@ public struct MemoryDurability: Durability {
     public func persist(_ delivery: AdmittedDelivery, completion: @escaping @Sendable (Persisted) -> Void) {
         completion(
             .stored(
-                ingestor.store(
+                ingestor.storeEvents(
                     delivery.admission, receivedAt: delivery.receivedAt, request: delivery.request,
                     answer: AnswerBody.stored)))
     }

@@ -1,3 +1,4 @@
+import HubtopCore
 import NIOCore
 
 /// How the webhook listener behaves; filled from the command line.
@@ -39,6 +40,8 @@ public struct ListenerConfiguration: Sendable {
     public var metricsPublic = false
     /// `--metrics-token`: the bearer token `/metrics` asks for (never the webhook token).
     public var metricsToken: String?
+    /// `--github-secret`: GitHub deliveries must carry a valid `X-Hub-Signature-256`.
+    public var githubSecret: Secret?
     /// `--forward`: relays accepted deliveries (it follows `accepted`; `/metrics` shows its queues).
     public var relay: (any DeliveryRelay)?
     /// This listener's mark on what its forwarder and re-sends send (`X-Hubtop-Origin`): a

@@ -3,7 +3,10 @@ import NIOHTTP1
 
 /// Where a request goes, decided from its head alone.
 enum Route {
-    case hook
+    /// A delivery, with how its token came (path or header).
+    case hook(SenderProof)
+    /// A CloudEvents validation handshake (`OPTIONS` with `WebHook-Request-Origin`): allowed.
+    case handshake(origin: String)
     /// `detailed`: the metrics token came with it, so paths and driver messages may be shown.
     case health(detailed: Bool)
     case metrics
@@ -59,18 +62,22 @@ struct Router {
             // Senders that can set a static header (a registry's notification endpoint) may give
             // the token as `Authorization: Bearer <token>`; given both ways, the two must agree.
             let bearer = Self.bearer(head)
+            let proof: SenderProof = token.isEmpty ? .headerToken : .urlToken
             if token.isEmpty, let bearer { token = bearer }
             // A wrong token must look exactly like any unknown path.
             guard WebhookToken.matches(token, configuration.token),
                 bearer.map({ WebhookToken.matches($0, configuration.token) }) ?? true
             else { return notFound }
+            if head.method == .OPTIONS, let origin = head.headers.first(name: "webhook-request-origin") {
+                return .handshake(origin: String(origin.prefix(255)))
+            }
             if head.method != .POST {
                 return .refuse(
                     .methodNotAllowed, reason: "method_not_allowed",
                     detail: "webhooks are delivered with POST",
-                    headers: [("Allow", "POST")])
+                    headers: [("Allow", "POST, OPTIONS")])
             }
-            return .hook
+            return .hook(proof)
         }
         return notFound
     }

@@ -3,48 +3,6 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 
-/// A request's header list and body buffer as NIO delivered them, held for the inspector.
-struct CapturedRequest: RequestCapture {
-    let headers: HTTPHeaders
-    let body: ByteBuffer
-
-    /// The headers as the inspector shows them, credentials hidden: the webhook token may come as
-    /// `Authorization: Bearer`, and a proxy or sender may add its own (`Proxy-Authorization`,
-    /// `Cookie`); the scheme stays, so what was sent can still be told.
-    var fields: [(name: String, value: String)] {
-        headers.map { header in
-            switch header.name.lowercased() {
-            case "authorization", "proxy-authorization":
-                let scheme = header.value.prefix { $0 != " " }
-                return (header.name, scheme == header.value[...] ? "<hidden>" : "\(scheme) <hidden>")
-            case "cookie": return (header.name, "<hidden>")
-            default: return (header.name, header.value)
-            }
-        }
-    }
-    var bodyBytes: [UInt8] { Array(body.readableBytesView) }
-    var bodyCount: Int { body.readableBytes }
-    var heldBytes: Int {
-        body.capacity + headers.reduce(0) { $0 + 48 + $1.name.utf8.count + $1.value.utf8.count }
-    }
-}
-
-/// Ids for deliveries: a random prefix per process and a sequence number.
-public enum DeliveryIDs {
-    static let prefix = String(WebhookToken.random().prefix(8))
-    static let sequence = Atomic<UInt64>(0)
-
-    public static func next() -> String {
-        "\(prefix)-\(sequence.wrappingAdd(1, ordering: .relaxed).newValue)"
-    }
-
-    /// Whether this process took the delivery (team mode: the receiver that committed it is
-    /// the one that reacts to it).
-    public static func isOwn(_ id: String?) -> Bool {
-        id?.hasPrefix(prefix + "-") == true
-    }
-}
-
 /// Routes and answers one connection's requests. Bodies are collected up to the limit and then
 /// handed to the shared `Ingestor`; anything refused gets a JSON error body.
 final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
@@ -130,8 +88,15 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
             respond(
                 context: context, head: head, status: status, json: AnswerBody.error(reason, detail),
                 extra: headers)
-        case .hook:
-            return receive(head: head, context: context)
+        case .hook(let proof):
+            return receive(head: head, proof: proof, context: context)
+        case .handshake(let origin):
+            respond(
+                context: context, head: head, status: .ok, json: "{\"ok\":true}",
+                extra: [
+                    ("WebHook-Allowed-Origin", origin), ("WebHook-Allowed-Rate", "*"),
+                    ("Allow", "POST, OPTIONS"),
+                ])
         }
         self.route = nil
         self.head = nil
@@ -140,7 +105,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// A delivery with the right token: admitted (decoded and checked) on the event loop, made
     /// durable as the listener is configured, and only then answered; what was made durable is
     /// published for the reactions that follow it.
-    private func receive(head: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func receive(head: HTTPRequestHead, proof: SenderProof, context: ChannelHandlerContext) {
         let received = WallClock.now()
         let source = context.channel.remoteAddress?.ipAddress
         let delivery = DeliveryInfo(
@@ -152,13 +117,31 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard body.readableBytes > 0 else {
             return refuse(PayloadError(.invalidJSON, "empty body"), head: head, context: context)
         }
+        guard let hints = hints(head, proof: proof, body: body) else {
+            ingestor.rejections.count("bad_signature")
+            respond(
+                context: context, head: head, status: .unauthorized,
+                json: AnswerBody.error(
+                    "bad_signature",
+                    "X-Hub-Signature-256 is missing or does not sign this body with --github-secret"))
+            return done()
+        }
         let admitted = body.withUnsafeReadableBytes { raw in
-            ingestor.admit(raw.bindMemory(to: UInt8.self), delivery: delivery)
+            ingestor.admit(raw.bindMemory(to: UInt8.self), delivery: delivery, hints: hints)
         }
         let admission: Ingestor.Admission
         switch admitted {
         case .failure(let error): return refuse(error, head: head, context: context, counted: true)
         case .success(let admitted): admission = admitted
+        }
+        guard !admission.payloads.isEmpty else {
+            // Well-formed, of a known format, nothing to show: acknowledged, or the sender retries
+            // it forever and holds its queue behind it.
+            ingestor.store.note(pulls: admission.pulls, ping: admission.ping, at: received)
+            respond(
+                context: context, head: head, status: .ok,
+                json: AnswerBody.acknowledged(admission.format, note: admission.note))
+            return done()
         }
         var admittedDelivery = AdmittedDelivery(
             admission: admission, body: body, contentType: head.headers.first(name: "content-type"),
@@ -192,8 +175,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .stored(.appended(let id)): (event, deliveries) = (.local(id), 1)
         case .stored(.folded(let id, let count)): (event, deliveries) = (.local(id), count)
         case .committed(let id, let count): (event, deliveries) = (.shared(id), count)
-        case .stored(.annotated):
-            preconditionFailure("storing a delivery never only annotates")
+        case .stored(.annotated(let id)): (event, deliveries) = (.local(id), 1)
         case .failed(let code, let reason):
             ingestor.rejections.count(code)
             if code == "journal_unavailable" { configuration.metrics?.journalError() }
@@ -228,6 +210,24 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         done()
     }
 
+    /// What the decoders need of the request's head; nil when it claims to be GitHub's and its
+    /// signature does not check out with `--github-secret`.
+    private func hints(_ head: HTTPRequestHead, proof: SenderProof, body: ByteBuffer) -> DeliveryHints? {
+        var hints = DeliveryHints(headers: head.headers.map { ($0.name, $0.value) }, proof: proof)
+        guard hints.githubEvent != nil else { return hints }
+        guard let secret = configuration.githubSecret else {
+            hints.proof = .unsigned
+            return hints
+        }
+        let valid = body.withUnsafeReadableBytes { raw in
+            GitHubSignature.isValid(
+                head.headers.first(name: "x-hub-signature-256"), body: raw, secret: secret)
+        }
+        guard valid else { return nil }
+        hints.proof = .signature
+        return hints
+    }
+
     /// The request is answered: the next one on the connection starts afresh.
     private func done() {
         route = nil
@@ -260,7 +260,10 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// an address that overdraws it sits in the penalty box for a while.
     private func screen(_ head: HTTPRequestHead, route: Route, context: ChannelHandlerContext) -> Refusal? {
         let genuine: Bool
-        if case .hook = route { genuine = true } else { genuine = false }
+        switch route {
+        case .hook, .handshake: genuine = true
+        default: genuine = false
+        }
         if !genuine, let penaltyBox,
             let wait = penaltyBox.strike(clientKey(head, context: context), now: WallClock.now())
         {

@@ -62,7 +62,7 @@ struct DatabaseDurability: Durability {
 
     func persist(_ delivery: AdmittedDelivery, completion: @escaping @Sendable (Persisted) -> Void) {
         let shared = GroupCommitter.Delivery(
-            body: delivery.body, payload: delivery.payload, delivery: delivery.delivery,
+            body: delivery.storedBody, payload: delivery.payload, delivery: delivery.delivery,
             receivedAt: delivery.receivedAt)
         committer.commit(shared) { outcome in
             switch outcome {

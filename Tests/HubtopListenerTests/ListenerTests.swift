@@ -57,7 +57,7 @@ func jsonObject(_ text: String) -> [String: JSONValue] {
                 let response = try await HTTPPost.post(
                     url: base + "/hook/secret-token-0123456789", body: [], method: method)
                 #expect(response.status == 405)
-                #expect(response.headers.contains { $0.0.lowercased() == "allow" && $0.1 == "POST" })
+                #expect(response.headers.contains { $0.0.lowercased() == "allow" && $0.1 == "POST, OPTIONS" })
                 #expect(jsonObject(response.body)["error"] == .string("method_not_allowed"))
             }
         }

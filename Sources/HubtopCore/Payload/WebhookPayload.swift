@@ -27,6 +27,9 @@ public struct WebhookPayload: Sendable, Equatable {
         set { repositoryBox = RepositoryBox(newValue) }
     }
     var repositoryBox: RepositoryBox
+    /// Where a delivery from a registry other than Docker Hub came from and what it did; nil for
+    /// Docker Hub's (see `source`, `action`).
+    public var origin: SourceFacts?
     /// `push_data.media_type`: what was pushed (an image index, a manifest, an artifact).
     public var mediaType: String? {
         get { rare?.mediaType }

@@ -77,11 +77,17 @@ public final class EventStore: Sendable {
     public func ingest(batch: [Ingestor.Admission], receivedAt: [Double]) -> [StoreChange] {
         precondition(batch.count == receivedAt.count)
         let changes = state.withLock { state in
-            batch.indices.map {
-                state.ingest(
-                    batch[$0].payload, receivedAt: receivedAt[$0], delivery: batch[$0].delivery,
-                    capacity: capacity)
+            var changes: [StoreChange] = []
+            changes.reserveCapacity(batch.count)
+            for (admission, time) in zip(batch, receivedAt) {
+                if !admission.pulls.isEmpty { state.countPulls(admission.pulls) }
+                for payload in admission.payloads {
+                    changes.append(
+                        state.ingest(
+                            payload, receivedAt: time, delivery: admission.delivery, capacity: capacity))
+                }
             }
+            return changes
         }
         let handlers = observers.withLock { $0 }
         if !handlers.isEmpty {

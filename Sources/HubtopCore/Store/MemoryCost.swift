@@ -23,6 +23,7 @@ enum MemoryCost {
             size += rare.extras.reduce(0) { $0 + 32 + text($1.path) + text($1.json) }
             size += rare.repairs.reduce(0) { $0 + 16 + text($1) }
         }
+        if let origin = payload.origin { size += origin.cost }
         if let delivery = event.delivery {
             size += 96 + text(delivery.source) + text(delivery.userAgent) + text(delivery.forwardedFor)
             size += text(delivery.deliveryID) + text(delivery.allowedBy)

@@ -62,6 +62,17 @@ public struct StoreReader: ~Copyable {
     /// The digest and platforms of event `id`'s image, once the registry has told.
     public func image(of id: UInt64) -> ImageFacts? { state.pointee.images[id] }
 
+    /// The scan result kept with push `id` (Harbor's `SCANNING_COMPLETED`).
+    public func scan(of id: UInt64) -> ScanSummary? { state.pointee.scans[id] }
+
+    /// Pulls a registry reported of a repository's tag.
+    public func pulls(of repository: String, tag: String) -> Int {
+        state.pointee.pullCounts[PullCount(repository: repository, tag: tag)] ?? 0
+    }
+
+    /// The latest greeting a sender sent (GitHub's ping), and when.
+    public var lastPing: (text: String, at: Double)? { state.pointee.lastPing }
+
     /// Signature, attestation and SBOM pushes folded under event `id`.
     public func artifacts(of id: UInt64) -> [StoredEvent] {
         (state.pointee.ownedArtifacts[id] ?? []).compactMap { state.pointee.event(id: $0) }

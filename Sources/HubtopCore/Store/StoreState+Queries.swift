@@ -27,6 +27,12 @@ extension StoreState {
                 tags[position].digest = images[tags[position].lastEventID]?.digest
             }
         }
+        if !pullCounts.isEmpty {
+            for position in tags.indices {
+                guard let tag = tags[position].tag else { continue }
+                tags[position].pulls = pullCounts[PullCount(repository: repository, tag: tag)] ?? 0
+            }
+        }
         return tags
     }
 

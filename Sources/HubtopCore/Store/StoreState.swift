@@ -70,6 +70,12 @@ struct StoreState {
     var annotations: [UInt64: [IntegrationOutcome]] = [:]
     /// Digests and platforms the registry told, by event id (see `StoreState+Images`).
     var images: [UInt64: ImageFacts] = [:]
+    /// Pulls by repository and tag (counted, not stored as events).
+    var pullCounts: [PullCount: Int] = [:]
+    /// Scan results by the event id of the push they scanned.
+    var scans: [UInt64: ScanSummary] = [:]
+    /// The latest greeting a sender sent (GitHub's ping) and when.
+    var lastPing: (text: String, at: Double)?
     /// A digest → the newest event with it.
     var digestOwners: [String: UInt64] = [:]
     /// Artifact push → the image push it is folded under, and the reverse.
@@ -106,8 +112,13 @@ struct StoreState {
     /// The hash of what identifies a redelivery — the callback URL and push time, else the
     /// repository, tag and push time; nil when the payload has no push time to compare.
     static func foldHash(_ payload: WebhookPayload) -> UInt64? {
-        guard let pushedAt = payload.pushedAt else { return nil }
         var hasher = Hasher()
+        if let key = payload.origin?.deliveryKey {
+            hasher.combine(2 as UInt8)
+            hasher.combine(key)
+            return UInt64(bitPattern: Int64(hasher.finalize()))
+        }
+        guard let pushedAt = payload.pushedAt else { return nil }
         if let callback = payload.callbackURL, !callback.isEmpty {
             hasher.combine(0 as UInt8)
             hasher.combine(callback)
@@ -122,6 +133,9 @@ struct StoreState {
 
     /// Whether two payloads are the same push by the rule `foldHash` hashes.
     static func sameFoldKey(_ a: WebhookPayload, _ b: WebhookPayload) -> Bool {
+        if a.origin?.deliveryKey != nil || b.origin?.deliveryKey != nil {
+            return a.origin?.deliveryKey == b.origin?.deliveryKey
+        }
         guard a.pushedAt == b.pushedAt, a.pushedAt != nil else { return false }
         let aCallback = a.callbackURL.flatMap { $0.isEmpty ? nil : $0 }
         let bCallback = b.callbackURL.flatMap { $0.isEmpty ? nil : $0 }
@@ -141,6 +155,7 @@ struct StoreState {
     ) -> StoreChange {
         accepted += 1
         version += 1
+        if incoming.action == .scan, let target = attachScan(incoming) { return .annotated(id: target) }
         let key = Self.foldHash(incoming)
         if let key, let id = foldIndex[key], let first = columns.events.first?.id,
             Self.sameFoldKey(columns.events[Int(id - first)].payload, incoming)
@@ -168,6 +183,7 @@ struct StoreState {
         perMinute.add(at: receivedAt)
         perSecond.add(at: receivedAt)
         if let key { foldIndex[key] = id }
+        if event.payload.origin != nil { recordCarriedImage(event) }
         if event.payload.artifact != nil {
             artifacts += 1
             if !digestOwners.isEmpty { foldIfOwnerKnown(id) }
@@ -333,9 +349,15 @@ extension WebhookPayload {
     /// the payload cannot fold (no push time).
     /// JSON text, so that no two keys run together and no NUL reaches a text column.
     public var foldKey: String? {
-        guard let pushedAt else { return nil }
         var writer = JSONWriter()
         writer.beginArray()
+        if let key = origin?.deliveryKey {
+            writer.string("delivery")
+            writer.string(key)
+            writer.endArray()
+            return writer.text
+        }
+        guard let pushedAt else { return nil }
         writer.number(pushedAt)
         if let callbackURL, !callbackURL.isEmpty {
             writer.string(callbackURL)

@@ -77,6 +77,8 @@ public struct TagSummary: Sendable, Equatable {
     public internal(set) var bursts: Int = 0
     /// The digest of the tag's newest push, when the registry has told.
     public internal(set) var digest: String?
+    /// Pulls the registry reported (Distribution, Harbor).
+    public internal(set) var pulls = 0
 
     mutating func add(id: UInt64, at time: Double, startsBurst: Bool) {
         events += 1

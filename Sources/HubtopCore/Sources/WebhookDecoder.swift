@@ -1,0 +1,137 @@
+/// Tells the formats apart on one URL and decodes a delivery with the right decoder, in the
+/// order `registries.md` sets: headers first (GitHub, Distribution's media types, CloudEvents),
+/// then the body's shape. One format is never taken for another.
+public enum WebhookDecoder {
+    static let distributionTypes: Set<String> = [
+        "application/vnd.docker.distribution.events.v1+json",
+        "application/vnd.docker.distribution.events.v2+json",
+    ]
+    static let cloudEventTypes: Set<String> = [
+        "application/cloudevents+json", "application/cloudevents-batch+json",
+    ]
+    /// Top-level keys of other formats: a body with one of them is not Docker Hub's.
+    static let foreignKeys: Set<String> = [
+        "events", "specversion", "event_data", "updated_tags", "docker_url", "target", "package",
+        "registry_package", "detail-type", "message",
+    ]
+
+    /// Decodes a body as received, with what its request said (`hints`); nil hints: a body
+    /// alone (a Docker Hub delivery, a journal record without hints).
+    public static func decode(
+        _ body: UnsafeBufferPointer<UInt8>, hints: DeliveryHints?, cache: RepositoryCache? = nil
+    ) throws(PayloadError) -> DecodedDelivery {
+        var decoded = try decodeUnproven(body, hints: hints, cache: cache)
+        if let proof = hints?.proof {
+            decoded.events = decoded.events.map { event in
+                guard let origin = event.origin else { return event }
+                var event = event
+                event.origin = origin.proven(by: proof)
+                return event
+            }
+        }
+        return decoded
+    }
+
+    /// Decodes a body as the journal and the database keep it (its hints on a line before it).
+    public static func decodeStored(
+        _ stored: UnsafeBufferPointer<UInt8>, cache: RepositoryCache? = nil
+    ) throws(PayloadError) -> DecodedDelivery {
+        let (hints, body) = DeliveryHints.split(stored)
+        return try decode(body, hints: hints, cache: cache)
+    }
+
+    static func decodeUnproven(
+        _ body: UnsafeBufferPointer<UInt8>, hints: DeliveryHints?, cache: RepositoryCache?
+    ) throws(PayloadError) -> DecodedDelivery {
+        let type = hints?.contentType ?? ""
+        if let event = hints?.githubEvent {
+            let json: JSONValue
+            if type == "application/x-www-form-urlencoded" {
+                let bytes = try GitHubDecoder.formPayload(body)
+                json = try bytes.withUnsafeBufferPointer { buffer throws(PayloadError) in
+                    try JSONValue.parseBody(buffer)
+                }
+            } else {
+                json = try JSONValue.parseBody(body)
+            }
+            return try GitHubDecoder.decode(event: event, delivery: hints?.githubDelivery, body: json)
+        }
+        if distributionTypes.contains(type) {
+            return try DistributionDecoder.decodeEnvelope(try object(body, "a Distribution notification"))
+        }
+        if let attributes = hints?.cloudEvent, attributes["specversion"] != nil,
+            !cloudEventTypes.contains(type)
+        {
+            return try CloudEventsDecoder.decodeBinary(
+                attributes: attributes, body: try JSONValue.parseBody(body))
+        }
+        if cloudEventTypes.contains(type) {
+            return try CloudEventsDecoder.decodeStructured(try JSONValue.parseBody(body))
+        }
+        if type == "application/x-www-form-urlencoded" {
+            throw PayloadError(
+                .invalidJSON, "a form-encoded body is read only from GitHub (with X-GitHub-Event); send JSON")
+        }
+        // Docker Hub's payloads are by far the most: decoded the fast way first.
+        var hubError: PayloadError?
+        var hubPayload: WebhookPayload?
+        do throws(PayloadError) {
+            let payload = try PayloadDecoder.decode(body, cache: cache)
+            if !payload.extras.contains(where: { foreignKeys.contains($0.path) }) {
+                return DecodedDelivery(format: .dockerHub, events: [payload])
+            }
+            hubPayload = payload
+        } catch {
+            hubError = error
+        }
+        guard let json = try? JSONValue.parseBody(body) else {
+            throw hubError ?? PayloadError(.invalidJSON, "not JSON")
+        }
+        if let decoded = try decodeShape(json) { return decoded }
+        if let hubPayload { return DecodedDelivery(format: .dockerHub, events: [hubPayload]) }
+        let error = hubError ?? PayloadError(.missingRepository, "no repository")
+        if json["push_data"] != nil || json["repository"] != nil { throw error }
+        throw PayloadError(
+            error.kind == .invalidJSON ? .invalidJSON : .missingRepository,
+            "not a webhook hubtop knows; it reads \(WebhookFormat.understood) (as Docker Hub's: \(error.detail))"
+        )
+    }
+
+    /// Rules 2 to 6 of the recognition order, by the body's shape; nil when none matches.
+    static func decodeShape(_ json: JSONValue) throws(PayloadError) -> DecodedDelivery? {
+        if case .array(let elements) = json, elements.first?.text("specversion") != nil {
+            return try CloudEventsDecoder.decodeStructured(json)
+        }
+        guard json.isObject else { return nil }
+        if json["package"] != nil || json["registry_package"] != nil {
+            throw PayloadError(
+                .invalidJSON, "a GitHub package event must come with its X-GitHub-Event header")
+        }
+        if case .array(let events)? = json["events"],
+            events.allSatisfy({ $0["action"] != nil && $0["target"] != nil })
+        {
+            return try DistributionDecoder.decodeEnvelope(json)
+        }
+        if json["specversion"] != nil { return try CloudEventsDecoder.decodeStructured(json) }
+        if json["type"] != nil, json["occur_at"] != nil, json["event_data"] != nil {
+            return try HarborDecoder.decodeDefault(json)
+        }
+        if json["docker_url"] != nil, json["updated_tags"] != nil { return try QuayDecoder.decode(json) }
+        if json["action"] != nil, json["target"] != nil, json["request"] != nil {
+            return try DistributionDecoder.decodeSingle(json)
+        }
+        if json.text("source") == "aws.ecr", json["detail-type"] != nil {
+            return try CloudNativeDecoders.decodeECR(json)
+        }
+        if json.at("message", "data") != nil, json["subscription"] != nil {
+            return try CloudNativeDecoders.decodeArtifactRegistry(json)
+        }
+        return nil
+    }
+
+    static func object(_ body: UnsafeBufferPointer<UInt8>, _ what: String) throws(PayloadError) -> JSONValue {
+        let json = try JSONValue.parseBody(body)
+        guard json.isObject else { throw PayloadError(.invalidJSON, "\(what) must be a JSON object") }
+        return json
+    }
+}

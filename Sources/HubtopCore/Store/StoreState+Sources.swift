@@ -1,0 +1,73 @@
+/// What other registries send beyond pushes: pulls counted per tag, a sender's ping, scan
+/// results kept with the push they scanned, and the digests and platforms an event carries.
+extension StoreState {
+    /// Pull counts kept at most for this many tags (the least pulled go first past it).
+    static let maximumPullTags = 50_000
+
+    mutating func countPulls(_ pulls: [PullCount]) {
+        guard !pulls.isEmpty else { return }
+        for pull in pulls {
+            if pullCounts[pull] == nil, pullCounts.count >= Self.maximumPullTags,
+                let least = pullCounts.min(by: { $0.value < $1.value })?.key
+            {
+                pullCounts[least] = nil
+            }
+            pullCounts[pull, default: 0] += 1
+        }
+        version += 1
+    }
+
+    /// The stored push a scan result belongs to: the newest of the repository with its digest,
+    /// else (a tagged scan) the tag's newest push.
+    func scanTarget(_ payload: WebhookPayload) -> UInt64? {
+        guard let index = repositoryIndex[payload.repository.repoName] else { return nil }
+        if let digest = payload.origin?.digest, let owner = digestOwners[digest], event(id: owner) != nil,
+            event(id: owner)?.repoName == payload.repository.repoName
+        {
+            return owner
+        }
+        guard let tag = payload.tag, let newest = repositories[index].tags[TagKey(tag: tag)]?.lastEventID
+        else {
+            return nil
+        }
+        return event(id: newest) == nil ? nil : newest
+    }
+
+    /// Keeps a scan result with the push it scanned; false when that push is not held.
+    mutating func attachScan(_ payload: WebhookPayload) -> UInt64? {
+        guard let scan = payload.origin?.scan, let target = scanTarget(payload) else { return nil }
+        if let old = scans[target] { bytes -= MemoryCost.scan(old) }
+        scans[target] = scan
+        bytes += MemoryCost.scan(scan)
+        version += 1
+        return target
+    }
+
+    /// At ingest: the digest and platforms the event itself carries, as a registry lookup would.
+    mutating func recordCarriedImage(_ event: StoredEvent) {
+        guard let origin = event.payload.origin, let digest = origin.digest, origin.action == .push else {
+            return
+        }
+        _ = recordImage(event.id, ImageFacts(digest: digest, platforms: origin.platforms))
+    }
+}
+
+extension MemoryCost {
+    static func scan(_ scan: ScanSummary) -> Int {
+        96 + scan.counts.reduce(0) { $0 + 24 + text($1.severity) } + text(scan.severity) + text(scan.scanner)
+    }
+}
+
+extension EventStore {
+    /// Counts pulls and keeps a ping (neither is an event).
+    public func note(pulls: [PullCount], ping: String?, at time: Double) {
+        guard !pulls.isEmpty || ping != nil else { return }
+        state.withLock { state in
+            state.countPulls(pulls)
+            if let ping {
+                state.lastPing = (ping, time)
+                state.version += 1
+            }
+        }
+    }
+}
