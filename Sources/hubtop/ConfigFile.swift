@@ -53,6 +53,11 @@ enum ConfigFile {
                 ? "(secret)" : $0.listener.metricsTokenFile != nil ? "(from metrics-token-file)" : "(none)"
         },
         Setting("metrics-token-file", .string) { $0.listener.metricsTokenFile ?? "(none)" },
+        Setting("github-secret", .string, environment: "HUBTOP_GITHUB_SECRET", secret: true) {
+            $0.listener.githubSecret != nil
+                ? "(secret)" : $0.listener.githubSecretFile != nil ? "(from github-secret-file)" : "(none)"
+        },
+        Setting("github-secret-file", .string) { $0.listener.githubSecretFile ?? "(none)" },
         Setting("max-body", .integer) { "\($0.listener.maxBody)" },
         Setting("max-events", .integer) { "\($0.store.maxEvents)" },
         Setting("max-memory", .string) { $0.store.maxMemory },

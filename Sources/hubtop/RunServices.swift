@@ -40,6 +40,7 @@ struct DemoService: Service, CustomStringConvertible {
     func run() async {
         try? await cancelWhenGracefulShutdown { [ingestor, rate] in
             var feed = DemoFeed(seed: UInt64(WallClock.now() * 1000) & 0xFFFF_FFFF)
+            feed.mixesSources = true
             // A little history first, so the screen is not empty at start.
             let start = WallClock.now()
             for index in 0..<30 {

@@ -11,8 +11,23 @@ import HubtopServer
 struct SendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "send",
-        abstract: "POST a webhook payload (by default Docker Hub's documented example) to a running hubtop."
+        abstract: "POST a webhook payload (by default Docker Hub's documented example) to a running hubtop.",
+        discussion:
+            "With --source, a realistic delivery of another registry's format instead, with its headers: "
+            + SourceSamples.names.joined(separator: ", ") + "."
     )
+
+    @Option(
+        help: ArgumentHelp(
+            "Send another registry's delivery: \(SourceSamples.names.joined(separator: "|")) (default: dockerhub).",
+            valueName: "source"))
+    var source = "dockerhub"
+
+    @Option(
+        help:
+            "Sign a GitHub delivery with this webhook secret, as GitHub does (default: $HUBTOP_GITHUB_SECRET)."
+    )
+    var githubSecret: Secret?
 
     @Option(help: "Webhook URL to post to (default: http://127.0.0.1:9876/hook/$HUBTOP_TOKEN).")
     var url: String?
@@ -33,6 +48,7 @@ struct SendCommand: AsyncParsableCommand {
     var file: String?
 
     func run() async throws {
+        if source != "dockerhub" && source != "hub" { return try await sendSample() }
         var body = try loadBody()
         do {
             body = try patch(body)
@@ -53,6 +69,70 @@ struct SendCommand: AsyncParsableCommand {
             Console.error("hubtop send: refused with HTTP \(response.status)")
             throw ExitCode(1)
         }
+    }
+
+    /// Another registry's delivery: its sample with the overrides, or the file, with the
+    /// headers that sender sets.
+    func sendSample() async throws {
+        var push = SourceSamples.defaultPush(source)
+        guard var sample = SourceSamples.sample(source) else {
+            throw ValidationError(
+                "--source wants one of dockerhub, \(SourceSamples.names.joined(separator: ", ")); got '\(source)'"
+            )
+        }
+        if let repo {
+            let parts = repo.split(separator: "/", maxSplits: 1).map(String.init)
+            if parts.count == 2, parts[0].contains(".") || parts[0].contains(":") || parts[0] == "localhost" {
+                push?.host = parts[0]
+                push?.repository = parts[1]
+            } else {
+                push?.repository = repo
+            }
+        }
+        if let tag { push?.tag = tag }
+        if let pusher { push?.pusher = pusher }
+        if let pushedAt {
+            guard let seconds = pushedAt == "now" ? WallClock.now() : Double(pushedAt) else {
+                throw ValidationError("--pushed-at wants seconds since 1970 or 'now'")
+            }
+            push?.time = seconds.rounded()
+        }
+        push?.id = Self.randomID()
+        push?.digest = SamplePush.digest(UInt64.random(in: 0...UInt64.max))
+        if let push, let made = SourceSamples.sample(source, push: push) { sample = made }
+        if file != nil { sample.body = try loadBody() }
+        var headers = sample.headers.map { ($0.name, $0.value) }
+        let secret =
+            githubSecret
+            ?? Environment.value("HUBTOP_GITHUB_SECRET").flatMap { $0.isEmpty ? nil : Secret($0) }
+        if source == "github", let secret {
+            headers.append(("X-Hub-Signature-256", GitHubSignature.header(body: sample.body, secret: secret)))
+        }
+        let response: HTTPPost.Response
+        do {
+            response = try await HTTPPost.post(
+                url: try resolveURL(), body: sample.body, contentType: sample.contentType,
+                extraHeaders: headers)
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            Console.error("hubtop send: \(error)")
+            throw ExitCode(1)
+        }
+        Console.out("\(response.status) \(response.body)")
+        if !(200..<300).contains(response.status) {
+            Console.error("hubtop send: refused with HTTP \(response.status)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// A fresh id in the UUID layout senders use.
+    static func randomID() -> String {
+        let hex = (0..<2).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 16) }
+            .map { String(repeating: "0", count: 16 - $0.count) + $0 }.joined()
+        let characters = Array(hex)
+        return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }.joined(
+            separator: "-")
     }
 
     func resolveURL() throws -> String {

@@ -19,9 +19,14 @@ public struct DemoFeed: Sendable {
     private var rng: SplitMix64
     private var repos: [Repo]
     private var lastBody: [UInt8]?
+    /// The last Harbor push, which a scan result may follow.
+    private var lastHarbor: SamplePush?
     private var counter = 0
     /// A multi-arch push under way: the repository, tag and deliveries still to send.
     private var burst: (index: Int, tag: String, remaining: Int)?
+    /// Mix in other registries' deliveries (`--demo`): returned as stored bodies, their request's
+    /// hints on a line before them, which the ingest path reads as the listener would.
+    public var mixesSources = false
 
     static let pushers = ["trustedbuilder", "alice", "bob-ci", "deploybot", "mkowalski", "ana.lima"]
     static let bases = [
@@ -67,6 +72,7 @@ public struct DemoFeed: Sendable {
             lastBody = body
             return body
         }
+        if mixesSources, rng.next() % 3 == 0 { return otherSource(now: now) }
         // Recently active repositories are more likely to push again, as in real life.
         let pick = Int(rng.next() % UInt64(repos.count))
         let index = rng.next() % 3 == 0 ? min(pick, 5) : pick
@@ -89,6 +95,32 @@ public struct DemoFeed: Sendable {
         repos[index] = repo
         if rng.next() % 6 == 0 { burst = (index, tag, 1 + Int(rng.next() % 3)) }
         let body = Array(payload(for: repo, tag: tag, now: now).utf8)
+        lastBody = body
+        return body
+    }
+
+    /// A push to a self-hosted registry, GHCR, Harbor or Quay; now and then Harbor's scan of it.
+    mutating func otherSource(now: Double) -> [UInt8] {
+        let sources = ["distribution", "github", "harbor", "quay"]
+        let name = sources[Int(rng.next() % UInt64(sources.count))]
+        guard var push = SourceSamples.defaultPush(name) else { return [] }
+        let repo = repos[Int(rng.next() % UInt64(repos.count))]
+        push.repository = "\(name == "harbor" ? "platform" : repo.namespace)/\(repo.name)"
+        push.tag = "v\(repo.major).\(repo.minor).\(repo.patch)"
+        push.digest = SamplePush.digest(rng.next())
+        push.time = now.rounded()
+        push.id = "demo-\(counter)-\(rng.next() % 0xFFFF_FFFF)"
+        if name != "quay" { push.pusher = Self.pushers[Int(rng.next() % UInt64(Self.pushers.count))] }
+        let sample: SourceSample?
+        if name == "harbor", let scanned = lastHarbor, rng.next() % 2 == 0 {
+            lastHarbor = nil
+            sample = SourceSamples.harbor(scanned, type: "SCANNING_COMPLETED", scan: true)
+        } else {
+            sample = SourceSamples.sample(name, push: push)
+            if name == "harbor" { lastHarbor = push }
+        }
+        guard let sample else { return [] }
+        let body = sample.hints(proof: nil).storedLine + sample.body
         lastBody = body
         return body
     }

@@ -1,10 +1,18 @@
 /// A realistic delivery of each registry's format, built from its documentation: what
 /// `hubtop send --source` posts, what `--demo` mixes in, and what the tests feed the decoders.
 public struct SourceSample: Sendable {
+    /// What the sample says (to vary it).
+    public var push: SamplePush?
     /// Header fields beyond `Content-Type` (`X-GitHub-Event`, `ce-*`).
     public var headers: [(name: String, value: String)]
     public var contentType: String
     public var body: [UInt8]
+
+    public init(headers: [(name: String, value: String)], contentType: String, body: [UInt8]) {
+        self.headers = headers
+        self.contentType = contentType
+        self.body = body
+    }
 
     /// The hints the listener would take from this request.
     public func hints(proof: SenderProof? = .urlToken) -> DeliveryHints {
@@ -62,40 +70,48 @@ public enum SourceSamples {
         "github", "distribution", "harbor", "quay", "acr", "cloudevents", "ecr", "gar",
     ]
 
-    public static func sample(_ name: String, push: SamplePush? = nil) -> SourceSample? {
+    /// What each source's sample says unless told otherwise.
+    public static func defaultPush(_ name: String) -> SamplePush? {
         switch name {
         case "distribution":
-            return distribution(
-                push ?? SamplePush(host: "registry.internal:5000", repository: "team/app", tag: "1.8.0"))
+            return SamplePush(host: "registry.internal:5000", repository: "team/app", tag: "1.8.0")
         case "harbor":
-            return harbor(
-                push
-                    ?? SamplePush(
-                        host: "harbor.corp.example", repository: "payments/ledger", tag: "2.3.1",
-                        pusher: "robot$payments+ci"))
+            return SamplePush(
+                host: "harbor.corp.example", repository: "payments/ledger", tag: "2.3.1",
+                pusher: "robot$payments+ci")
         case "github":
-            return github(
-                push ?? SamplePush(host: "ghcr.io", repository: "acme/api", tag: "3.2.0", pusher: "octo-dev"))
-        case "quay":
-            return quay(push ?? SamplePush(host: "quay.io", repository: "acme/worker", tag: "2026.11.02"))
-        case "acr":
-            return acr(push ?? SamplePush(host: "contoso.azurecr.io", repository: "shop/cart", tag: "v12"))
-        case "cloudevents":
-            return eventGrid(
-                push ?? SamplePush(host: "contoso.azurecr.io", repository: "shop/cart", tag: "v13"))
+            return SamplePush(host: "ghcr.io", repository: "acme/api", tag: "3.2.0", pusher: "octo-dev")
+        case "quay": return SamplePush(host: "quay.io", repository: "acme/worker", tag: "2026.11.02")
+        case "acr": return SamplePush(host: "contoso.azurecr.io", repository: "shop/cart", tag: "v12")
+        case "cloudevents": return SamplePush(host: "contoso.azurecr.io", repository: "shop/cart", tag: "v13")
         case "ecr":
-            return ecr(
-                push
-                    ?? SamplePush(
-                        host: "123456789012.dkr.ecr.eu-west-1.amazonaws.com", repository: "shop/payments",
-                        tag: "2.0.1"))
+            return SamplePush(
+                host: "123456789012.dkr.ecr.eu-west-1.amazonaws.com", repository: "shop/payments",
+                tag: "2.0.1")
         case "gar":
-            return artifactRegistry(
-                push
-                    ?? SamplePush(
-                        host: "europe-west1-docker.pkg.dev", repository: "acme-prod/images/api", tag: "v4"))
+            return SamplePush(
+                host: "europe-west1-docker.pkg.dev", repository: "acme-prod/images/api", tag: "v4")
         default: return nil
         }
+    }
+
+    /// Source `name`'s delivery of `push` (its default push when nil); nil for an unknown name.
+    public static func sample(_ name: String, push: SamplePush? = nil) -> SourceSample? {
+        guard let push = push ?? defaultPush(name) else { return nil }
+        var sample: SourceSample
+        switch name {
+        case "distribution": sample = distribution(push)
+        case "harbor": sample = harbor(push)
+        case "github": sample = github(push)
+        case "quay": sample = quay(push)
+        case "acr": sample = acr(push)
+        case "cloudevents": sample = eventGrid(push)
+        case "ecr": sample = ecr(push)
+        case "gar": sample = artifactRegistry(push)
+        default: return nil
+        }
+        sample.push = push
+        return sample
     }
 
     static func json(_ build: (inout JSONWriter) -> Void) -> [UInt8] {

@@ -8,6 +8,11 @@ public enum EventFormatter {
             "by " + TerminalSanitizer.line(event.pusher ?? "(unknown)"),
             "\(event.payload.images.count) image" + (event.payload.images.count == 1 ? "" : "s"),
         ]
+        if let origin = event.payload.origin {
+            parts.append("[\(origin.source.marker)]")
+            if origin.action != .push { parts.append(origin.action.rawValue) }
+            if let scan = origin.scan { parts.append("scan: " + scan.text) }
+        }
         if event.deliveries > 1 { parts.append("delivery ×\(event.deliveries)") }
         if event.payload.repository.dockerfile != nil { parts.append("dockerfile") }
         if !event.payload.repairs.isEmpty {
@@ -41,6 +46,11 @@ public enum EventFormatter {
         writer.beginArray()
         for image in event.payload.images { writer.string(image) }
         writer.endArray()
+        writer.key("source")
+        writer.string(event.payload.source.rawValue)
+        writer.key("action")
+        writer.string(event.payload.action.rawValue)
+        if let origin = event.payload.origin { writeOrigin(origin, &writer) }
         writer.key("dockerfile_present")
         writer.bool(event.payload.repository.dockerfile != nil)
         writer.key("deliveries")
@@ -51,5 +61,34 @@ public enum EventFormatter {
         writer.endArray()
         writer.endObject()
         return writer.text
+    }
+
+    /// What another registry's event adds: its host, digest, platforms, proof and scan.
+    static func writeOrigin(_ origin: SourceFacts, _ writer: inout JSONWriter) {
+        for (key, value) in [
+            ("registry", origin.host), ("digest", origin.digest), ("verified_by", origin.proof?.rawValue),
+            ("source_url", origin.sourceURL), ("revision", origin.revision),
+        ] {
+            guard let value else { continue }
+            writer.key(key)
+            writer.string(value)
+        }
+        if !origin.platforms.isEmpty {
+            writer.key("platforms")
+            writer.beginArray()
+            for platform in origin.platforms { writer.string(platform) }
+            writer.endArray()
+        }
+        if let scan = origin.scan {
+            writer.key("scan")
+            writer.beginObject()
+            writer.key("severity")
+            writer.string(scan.severity)
+            for (severity, count) in scan.counts {
+                writer.key(severity.lowercased())
+                writer.integer(count)
+            }
+            writer.endObject()
+        }
     }
 }

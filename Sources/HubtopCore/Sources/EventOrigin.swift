@@ -115,6 +115,22 @@ public struct ScanSummary: Sendable, Hashable {
         }
     }
 
+    /// Whether it found anything critical or high.
+    public var isSevere: Bool {
+        counts.contains { ["critical", "high"].contains($0.severity.lowercased()) && $0.count > 0 }
+            || (counts.isEmpty && ["critical", "high"].contains(severity?.lowercased() ?? ""))
+    }
+
+    /// For a history row: `2C 5H` (initials of the non-zero counts), `clean`, or the severity.
+    public var mark: String {
+        let parts = counts.filter { $0.count > 0 }.prefix(2).map {
+            "\($0.count)\($0.severity.prefix(1).uppercased())"
+        }
+        if !parts.isEmpty { return parts.joined(separator: " ") }
+        if let total, total == 0 { return "clean" }
+        return severity.map { String($0.lowercased().prefix(8)) } ?? "scanned"
+    }
+
     /// `2 critical, 5 high` (the non-zero counts), or the overall severity.
     public var text: String {
         let parts = counts.filter { $0.count > 0 }.map { "\($0.count) \($0.severity.lowercased())" }
@@ -197,4 +213,16 @@ extension WebhookPayload {
     /// Where the event came from; Docker Hub when it carries no facts of another source.
     public var source: EventSource { origin?.source ?? .dockerHub }
     public var action: EventAction { origin?.action ?? .push }
+}
+
+/// A sender's greeting (GitHub's `ping` when a webhook is made): shown in the header, not stored
+/// as an event.
+public struct SenderPing: Sendable, Equatable {
+    public var text: String
+    public var at: Double
+
+    public init(text: String, at: Double) {
+        self.text = text
+        self.at = at
+    }
 }

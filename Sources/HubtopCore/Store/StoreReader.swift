@@ -12,8 +12,9 @@ public struct StoreReader: ~Copyable {
     public var totals: StoreTotals { state.pointee.totals }
 
     /// Repositories whose name matches `pattern`, most recently active first.
-    public func repositories(matching pattern: NamePattern) -> [RepositorySummary] {
-        state.pointee.repositorySummaries(matching: pattern)
+    public func repositories(matching pattern: NamePattern, source: EventSource? = nil) -> [RepositorySummary]
+    {
+        state.pointee.repositorySummaries(matching: pattern, source: source)
     }
 
     /// Tags of one repository, most recently pushed first.
@@ -70,8 +71,15 @@ public struct StoreReader: ~Copyable {
         state.pointee.pullCounts[PullCount(repository: repository, tag: tag)] ?? 0
     }
 
+    /// The kinds of registry the held repositories come from, Docker Hub first.
+    public var sources: [EventSource] {
+        var seen = Set<EventSource>()
+        for repo in state.pointee.repositories where repo.summary.events > 0 { seen.insert(repo.source) }
+        return EventSource.allCases.filter(seen.contains)
+    }
+
     /// The latest greeting a sender sent (GitHub's ping), and when.
-    public var lastPing: (text: String, at: Double)? { state.pointee.lastPing }
+    public var lastPing: SenderPing? { state.pointee.lastPing }
 
     /// Signature, attestation and SBOM pushes folded under event `id`.
     public func artifacts(of id: UInt64) -> [StoredEvent] {

@@ -9,6 +9,7 @@ extension StoreState {
     /// The same with the filter's pattern made once, for loops over every repository.
     func matches(_ repo: Repository, _ filter: EventFilter, _ pattern: NamePattern) -> Bool {
         if let exact = filter.repository, repo.summary.name != exact { return false }
+        if let source = filter.source, repo.source != source { return false }
         return pattern.matches(lowercased: repo.lowercasedName)
     }
 
@@ -175,6 +176,7 @@ extension StoreState {
                     event: event, burst: burst, size: isMember ? 1 : burstSize(burst, head: index, filter),
                     isMember: isMember)
                 if !images.isEmpty { row.image = images[event.id] }
+                if !scans.isEmpty { row.scan = scans[event.id] }
                 if !ownedArtifacts.isEmpty { row.artifacts = artifactKinds(of: event.id) }
                 rows.append(row)
             }

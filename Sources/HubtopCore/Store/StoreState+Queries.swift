@@ -10,9 +10,11 @@ extension StoreState {
     }
 
     /// Repositories with events whose name matches `pattern`, most recently active first.
-    func repositorySummaries(matching pattern: NamePattern) -> [RepositorySummary] {
+    func repositorySummaries(matching pattern: NamePattern, source: EventSource? = nil) -> [RepositorySummary]
+    {
         repositories.filter { repo in
-            repo.summary.events > 0 && pattern.matches(lowercased: repo.lowercasedName)
+            repo.summary.events > 0 && (source == nil || repo.source == source)
+                && pattern.matches(lowercased: repo.lowercasedName)
         }.map(\.summary).sorted(by: EventStore.recentFirst)
     }
 
@@ -39,7 +41,7 @@ extension StoreState {
     /// Pushers overall, or of the repositories matching the filter, most recently seen first.
     func pusherSummaries(filter: EventFilter) -> [PusherSummary] {
         let result: [PusherSummary]
-        if filter.repository == nil && filter.repositoryContains.isEmpty {
+        if filter.repository == nil && filter.repositoryContains.isEmpty && filter.source == nil {
             result = pushers.values.filter { $0.events > 0 }
         } else {
             let pattern = NamePattern(filter.repositoryContains)

@@ -65,7 +65,7 @@ extension EventStore {
         state.withLock { state in
             state.countPulls(pulls)
             if let ping {
-                state.lastPing = (ping, time)
+                state.lastPing = SenderPing(text: ping, at: time)
                 state.version += 1
             }
         }

@@ -18,6 +18,8 @@ struct StoreState {
         var eventIDs = Deque<UInt64>()
         /// Bursts of artifact pushes folded under their image push (not history rows of their own).
         var foldedBursts = 0
+        /// The registry it lives in (its name says the host; Docker Hub's have none).
+        var source = EventSource.dockerHub
 
         /// A slot whose repository has no events left, waiting for reuse.
         static let vacant = Repository(
@@ -75,7 +77,7 @@ struct StoreState {
     /// Scan results by the event id of the push they scanned.
     var scans: [UInt64: ScanSummary] = [:]
     /// The latest greeting a sender sent (GitHub's ping) and when.
-    var lastPing: (text: String, at: Double)?
+    var lastPing: SenderPing?
     /// A digest → the newest event with it.
     var digestOwners: [String: UInt64] = [:]
     /// Artifact push → the image push it is folded under, and the reverse.
@@ -260,8 +262,9 @@ struct StoreState {
             let summary = RepositorySummary(
                 name: info.repoName, events: 0, lastPushedAt: time, lastReceivedAt: event.receivedAt,
                 lastEventID: event.id, isPrivate: false, isOfficial: false, isTrusted: false, tagCount: 0)
-            let repository = Repository(
+            var repository = Repository(
                 summary: summary, lowercasedName: info.repoName.lowercased(), info: pendingInfo)
+            repository.source = event.payload.source
             if let vacant = vacantRepositories.popLast() {
                 index = vacant
                 repositories[index] = repository

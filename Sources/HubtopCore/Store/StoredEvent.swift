@@ -110,6 +110,8 @@ public struct EventFilter: Sendable, Equatable {
     public var tag: String??
     /// Exact pusher.
     public var pusher: String?
+    /// Only repositories of this registry kind (Docker Hub, Distribution, GHCR, …).
+    public var source: EventSource?
     /// Ignore events newer than this id (a paused view).
     public var upToID: UInt64?
     /// Leave out signature, attestation and SBOM pushes.
@@ -134,7 +136,7 @@ public struct EventFilter: Sendable, Equatable {
 
     public var isEmpty: Bool {
         repositoryContains.isEmpty && repository == nil && tag == nil && pusher == nil && upToID == nil
-            && !selectsKinds
+            && source == nil && !selectsKinds
     }
 }
 
@@ -170,6 +172,8 @@ public struct HistoryRow: Sendable, Equatable {
     public internal(set) var image: ImageFacts?
     /// Signature, attestation and SBOM pushes folded under this image push.
     public internal(set) var artifacts: [ArtifactKind] = []
+    /// The vulnerability scan of this push, when the registry sent one (Harbor).
+    public internal(set) var scan: ScanSummary?
 
     init(event: StoredEvent, burst: UInt64, size: Int, isMember: Bool) {
         self.event = event

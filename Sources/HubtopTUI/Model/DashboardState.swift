@@ -71,6 +71,13 @@ public struct DashboardData: Equatable, Sendable {
     public var diffBaseImage: ImageFacts?
     /// Signature, attestation and SBOM pushes folded under the focused event.
     public var focusedArtifacts: [StoredEvent] = []
+    /// The focused push's scan result and its tag's pulls, when its registry sends them.
+    public var focusedScan: ScanSummary?
+    public var focusedPulls = 0
+    /// The latest greeting a sender sent (GitHub's ping), for the header.
+    public var lastPing: SenderPing?
+    /// The kinds of registry the held repositories come from (what `s` cycles through).
+    public var sources: [EventSource] = []
     public var eventsPerMinute = 0.0
     /// Events per minute over the last half hour, oldest first (the header sparkline).
     public var activity: [Int] = []
@@ -112,6 +119,8 @@ public struct DashboardState: Sendable {
     public var hideArtifacts = false
     /// `f`: only pushes that fix vulnerabilities (hardened-image change logs).
     public var onlyVulnerabilityFixes = false
+    /// `s`: only repositories of one kind of registry.
+    public var sourceFilter: EventSource?
 
     public var paused = false
     /// Newest event id when paused: the frozen view shows nothing newer.
@@ -224,6 +233,7 @@ public struct DashboardState: Sendable {
             pusher: narrowedPusher)
         filter.hideArtifacts = hideArtifacts
         filter.onlyVulnerabilityFixes = onlyVulnerabilityFixes
+        filter.source = sourceFilter
         return filter
     }
 

@@ -47,7 +47,8 @@ extension StoreReader {
     /// The repositories, tags and pushers, each list's cursor on its kept item; returns the
     /// repository the tags follow (the narrowed one, else the selected one).
     private func fillLists(_ read: inout DashboardRead, for query: FrameQuery) -> String? {
-        let repositories = self.repositories(matching: NamePattern(query.filter.repositoryContains))
+        let repositories = self.repositories(
+            matching: NamePattern(query.filter.repositoryContains), source: query.filter.source)
         read.data.repositories = repositories
         let repositoryCursor = Self.place(
             query.repositories,
@@ -112,6 +113,11 @@ extension StoreReader {
         read.data.focusedEvent = focused
         read.data.focusedImage = focused.flatMap { image(of: $0.id) }
         read.data.focusedArtifacts = focused.map { artifacts(of: $0.id) } ?? []
+        read.data.focusedScan = focused.flatMap { scan(of: $0.id) }
+        read.data.focusedPulls =
+            focused.flatMap { event in event.tag.map { pulls(of: event.repoName, tag: $0) } } ?? 0
+        read.data.lastPing = lastPing
+        read.data.sources = sources
         var base: StoredEvent?
         if query.diff, let focused {
             base =

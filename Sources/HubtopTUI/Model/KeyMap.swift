@@ -33,7 +33,7 @@ enum KeyMap {
         case focus(PaneID)
         case move(Motion)
         case filter, clearFilters, pause, dockerfile, inspector, diff
-        case artifacts, vulnerabilityFixes, bell, export, theme
+        case artifacts, vulnerabilityFixes, source, bell, export, theme
     }
 
     struct Binding: Sendable {
@@ -172,6 +172,10 @@ enum KeyMap {
         ) {
             _ in .vulnerabilityFixes
         },
+        Binding(
+            keys: [.character("s")],
+            help: "one kind of registry only: all, Docker Hub, GitHub, …"
+        ) { _ in .source },
         Binding(keys: [.character("T")], help: "next colour theme") { _ in .theme },
         Binding(keys: [.character("?")], help: "this help", hint: { _ in "help" }, action: { _ in .help }),
         Binding(
@@ -184,6 +188,7 @@ enum KeyMap {
         ("mouse", "click focuses and selects; wheel scrolls"),
         ("×N  ↻N", "history: a burst of N deliveries; one push delivered N times"),
         ("same  +sig", "history: a re-push; artifacts folded under it"),
+        ("ghcr  2C 1H", "history: the registry; a scan's critical, high counts"),
     ]
 
     /// The footer's hints on the panes, in the table's order: a binding's first key and its word.

@@ -114,6 +114,7 @@ public struct DashboardModel: Sendable {
             state.narrowedTag = nil
             state.narrowedPusher = nil
             state.onlyVulnerabilityFixes = false
+            state.sourceFilter = nil
             state.want(.full)
         case .pause: togglePause(&state)
         case .dockerfile: toggleDockerfile(&state)
@@ -130,6 +131,14 @@ public struct DashboardModel: Sendable {
             state.cursors[.events] = ListCursor()
             state.flash =
                 state.hideArtifacts ? "signatures, attestations and SBOMs hidden" : "artifacts shown"
+            state.want(.full)
+        case .source:
+            let sources = state.data.sources
+            let next = state.sourceFilter.flatMap { sources.firstIndex(of: $0) }.map { $0 + 1 } ?? 0
+            state.sourceFilter = next < sources.count && sources.count > 1 ? sources[next] : nil
+            state.cursors[.repositories] = ListCursor()
+            state.cursors[.events] = ListCursor()
+            state.flash = state.sourceFilter.map { "only \($0.title) repositories" } ?? "every registry"
             state.want(.full)
         case .vulnerabilityFixes:
             state.onlyVulnerabilityFixes.toggle()

@@ -16,6 +16,9 @@ public enum DetailContent {
         public var enrichment: EnrichmentMode = .off
         /// Artifact pushes folded under the event.
         public var artifacts: [StoredEvent] = []
+        /// Its scan result and its tag's pulls, when the registry sends them.
+        public var scan: ScanSummary?
+        public var pulls = 0
 
         public init() {}
     }
@@ -29,6 +32,8 @@ public enum DetailContent {
             image.platform = image.lookup?.image.map { state.platform(of: id, in: $0) }
             image.enrichment = state.enrichment
             image.artifacts = state.data.focusedArtifacts
+            image.scan = state.data.focusedScan
+            image.pulls = state.data.focusedPulls
         }
         return lines(
             for: state.data.focusedEvent, outcomes: state.data.focusedOutcomes, image: image, width: width)
@@ -63,6 +68,7 @@ public enum DetailContent {
         add("event", "#\(event.id)")
         add("repository", info.repoName, .repository)
         add("tag", payload.tag ?? "(none: an early payload)", .tag)
+        if let origin = payload.origin { addSource(origin, image, add) }
         if let mediaType = payload.mediaType { add("media type", mediaType) }
         if let artifact = payload.artifact {
             let names: [ArtifactKind: String] = [

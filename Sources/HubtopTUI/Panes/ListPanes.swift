@@ -185,6 +185,10 @@ enum ListPanes {
         if state.data.tags.contains(where: { $0.digest != nil }) {
             fixed.append((tag.digest.map(ImageFacts.short) ?? "", 12, .muted))
         }
+        // Pulls a self-hosted registry or Harbor reported.
+        if state.data.tags.contains(where: { $0.pulls > 0 }) {
+            fixed.insert((tag.pulls > 0 ? "↓" + HeaderView.grouped(tag.pulls) : "", 6, .muted), at: 2)
+        }
         columns(
             (
                 (narrowed ? "▸" : "") + TerminalSanitizer.line(tag.tag ?? "(no tag)"),
@@ -223,6 +227,8 @@ enum ListPanes {
         var repairs = 0
         /// `sig`/`att`/`sbom` for artifact pushes, `CVE` for pushes that fix vulnerabilities.
         var marks = 0
+        /// Where each row came from (`hub`, `dist`, `ghcr`, …), once rows of another source show.
+        var source = 0
         /// Per row: its time and `repo:tag` as drawn, worked out once for sizing and drawing.
         var whens: [String] = []
         var names: [String] = []
@@ -237,11 +243,13 @@ enum ListPanes {
             redeliveries = rows.contains { $0.event.deliveries > 1 } ? 4 : 0
             repairs = rows.contains { !$0.event.payload.repairs.isEmpty } ? 2 : 0
             marks = rows.map { (ListPanes.mark(of: $0)?.text.count).map { $0 + 1 } ?? 0 }.max() ?? 0
+            source = rows.contains { $0.event.payload.origin != nil } ? 5 : 0
             let nameWidth = names.map { DisplayWidth.of($0) }.max() ?? 8
             let pushers =
                 rows.map { DisplayWidth.of(TerminalSanitizer.line($0.event.pusher ?? "?")) }.max() ?? 1
             // Leading space, time, space, gutter; then the name, the pusher and the small columns.
-            let available = width - (1 + time + 1 + 2) - (burst + images + redeliveries + repairs + marks)
+            let available =
+                width - (1 + time + 1 + 2) - (burst + images + redeliveries + repairs + marks + source)
             let pusherWidth = min(pushers, 14)
             if available - nameWidth - 1 >= min(pusherWidth, 4) {
                 // Everything on screen fits.
@@ -266,7 +274,11 @@ enum ListPanes {
         let payload = row.event.payload
         var text = ""
         var role = Role.warning
-        if let artifact = payload.artifact {
+        if payload.action == .delete {
+            return ("deleted", .error)
+        } else if let scan = row.scan ?? payload.origin?.scan {
+            return (scan.mark, scan.isSevere ? .error : .muted)
+        } else if let artifact = payload.artifact {
             text = artifact.rawValue
             role = .muted
         } else if payload.fixesVulnerabilities {
@@ -312,6 +324,11 @@ enum ListPanes {
             gutter = state.expandedBursts.contains(entry.burst) ? "▾ " : "▸ "
         } else {
             gutter = "  "
+        }
+        if columns.source > 0 {
+            column += buffer.write(
+                DisplayWidth.fit(event.payload.source.marker, to: columns.source - 1) + " ", x: column, y: y,
+                maxWidth: x + width - column, style: Style(.muted))
         }
         column += buffer.write(gutter, x: column, y: y, maxWidth: x + width - column, style: Style(.marker))
         let nameWidth = columns.name

@@ -77,6 +77,10 @@ enum HeaderView {
         if totals.folded > 0 { parts.insert("redelivered \(grouped(totals.folded))", at: 1) }
         if totals.artifacts > 0 { parts.insert("artifacts \(grouped(totals.artifacts))", at: 1) }
         if state.data.staleCount > 0 { parts.insert("stale \(grouped(state.data.staleCount))", at: 2) }
+        // A sender's greeting (a GitHub webhook just made), for ten minutes.
+        if let ping = state.data.lastPing, state.now - ping.at < 600 {
+            parts.append("✓ " + TerminalSanitizer.line(ping.text) + " " + Timestamp.timeOfDay(ping.at))
+        }
         let line = " " + parts.joined(separator: " · ")
         var filters: [String] = []
         if !state.filterText.isEmpty { filters.append("/\(TerminalSanitizer.line(state.filterText))") }
@@ -87,6 +91,7 @@ enum HeaderView {
         if let pusher = state.narrowedPusher { filters.append("pusher=\(TerminalSanitizer.line(pusher))") }
         if state.hideArtifacts { filters.append("no artifacts") }
         if state.onlyVulnerabilityFixes { filters.append("fixes only") }
+        if let source = state.sourceFilter { filters.append("source=\(source.rawValue)") }
         var used = 0
         if let problem = state.data.problem {
             used = buffer.write(

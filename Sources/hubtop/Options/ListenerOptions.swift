@@ -28,6 +28,15 @@ struct ListenerOptions: ParsableArguments {
     @Option(help: "Read the metrics token from this file.")
     var metricsTokenFile: String?
 
+    @Option(
+        help:
+            "The secret of a GitHub webhook: GitHub deliveries must then carry a valid X-Hub-Signature-256, else 401 (default: $HUBTOP_GITHUB_SECRET). Visible in ps as a flag: prefer the variable or --github-secret-file."
+    )
+    var githubSecret: Secret?
+
+    @Option(help: "Read the GitHub webhook secret from this file.")
+    var githubSecretFile: String?
+
     @Option(help: "Largest accepted request body, in bytes.")
     var maxBody = 1 << 20
 
@@ -73,6 +82,7 @@ struct ListenerSettings {
     let listen: String
     let token: Secret?
     let metricsToken: Secret?
+    let githubSecret: Secret?
     let secretFiles: [String]
     let allowlist: RepositoryAllowlist?
     private let options: ListenerOptions
@@ -90,7 +100,19 @@ struct ListenerSettings {
         token = try checkedToken(options.token, "--token", file: options.tokenFile, "--token-file")
         metricsToken = try checkedToken(
             options.metricsToken, "--metrics-token", file: options.metricsTokenFile, "--metrics-token-file")
-        secretFiles = [options.tokenFile, options.metricsTokenFile].compactMap { $0 }
+        do {
+            githubSecret = try SecretFile.either(
+                options.githubSecret, "--github-secret", file: options.githubSecretFile,
+                "--github-secret-file")
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        if githubSecret?.isEmpty == true {
+            throw ValidationError("--github-secret is empty (an unset variable?)")
+        }
+        secretFiles = [options.tokenFile, options.metricsTokenFile, options.githubSecretFile].compactMap {
+            $0
+        }
         guard options.maxBody > 0 else { throw ValidationError("--max-body must be positive") }
         guard options.requestTimeout > 0, options.idleTimeout > 0, options.firstByteTimeout > 0 else {
             throw ValidationError("timeouts must be positive")
@@ -118,6 +140,9 @@ struct ListenerSettings {
         configuration.maxConnections = options.maxConnections
         configuration.maxConnectionsPerAddress = options.maxConnectionsPerAddress
         configuration.metricsToken = metricsToken
+        configuration.githubSecret =
+            githubSecret
+            ?? Environment.value("HUBTOP_GITHUB_SECRET").flatMap { $0.isEmpty ? nil : Secret($0) }
         configuration.rateLimit = options.rateLimit > 0 ? options.rateLimit : nil
         configuration.trustProxy = options.trustProxy
         configuration.metrics = metrics
