@@ -108,9 +108,7 @@ public enum DetailContent {
             }
         }
         if let dhi = payload.dhi { addHardenedImageChanges(dhi, add) }
-        for extra in payload.extras {
-            add(extra.path, extra.value.jsonText, .warning)
-        }
+        for extra in payload.extras { add(extra.path, extra.value.jsonText, .warning) }
         if payload.repairs.isEmpty {
             add("repairs", "none")
         } else {
