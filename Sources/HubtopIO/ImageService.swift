@@ -6,6 +6,9 @@ import Synchronization
 /// and records digests and platforms in the store (where re-pushes and artifact folds follow).
 public final class ImageService: Sendable {
     public let mode: EnrichmentMode
+    /// The registry host whose events this service looks up (`ghcr.io`, `registry.internal:5000`);
+    /// nil: Docker Hub's (events that name no host).
+    public let host: String?
     let client: RegistryClient
     let store: EventStore
     /// Images by digest, newest last; at most `cacheLimit`.
@@ -15,8 +18,9 @@ public final class ImageService: Sendable {
     private let heads: AsyncStream<UInt64>.Continuation?
     private let headState = Mutex<(dropped: Int, lastError: (at: Double, text: String)?)>((0, nil))
 
-    public init(mode: EnrichmentMode, client: RegistryClient, store: EventStore) {
+    public init(mode: EnrichmentMode, client: RegistryClient, store: EventStore, host: String? = nil) {
         self.mode = mode
+        self.host = host
         self.client = client
         self.store = store
         guard mode == .auto else {
@@ -32,6 +36,8 @@ public final class ImageService: Sendable {
         }
         store.observe { change in
             guard case .appended(let id) = change else { return }
+            // Each registry's own events only: the store holds every source's.
+            guard store.event(id: id)?.payload.origin?.host == host else { return }
             if case .dropped = self.heads?.yield(id) { self.headState.withLock { $0.dropped += 1 } }
         }
     }
@@ -49,7 +55,7 @@ public final class ImageService: Sendable {
     }
 
     func lookUp(_ request: ImageRequest) async -> ImageLookup {
-        let name = ImageRequest.registryName(request.repository)
+        let name = registryName(request.repository)
         let known = cached(request.reference)
         do {
             var image = try await client.image(
@@ -77,9 +83,18 @@ public final class ImageService: Sendable {
         guard let event = store.event(id: id), let tag = event.tag, event.payload.artifact == nil,
             store.isNewestOfTag(id)
         else { return }
+        // Another registry's event names its digest but not its platforms (Distribution's index
+        // event): a GET of the index by digest says them.
+        if let digest = event.payload.origin?.digest, event.payload.origin?.platforms.isEmpty == true {
+            if case .failed(let text) = await lookUp(
+                ImageRequest(eventID: id, repository: event.repoName, reference: digest))
+            {
+                headState.withLock { $0.lastError = (client.clock(), text) }
+            }
+            return
+        }
         do {
-            let digest = try await client.digest(
-                ImageRequest.registryName(event.repoName), tag, automatic: true)
+            let digest = try await client.digest(registryName(event.repoName), tag, automatic: true)
             store.recordImage(
                 id,
                 ImageFacts(
@@ -91,6 +106,12 @@ public final class ImageService: Sendable {
             let text = (error as? RegistryClient.Failure)?.description ?? "\(error)"
             headState.withLock { $0.lastError = (client.clock(), text) }
         }
+    }
+
+    /// The name the registry knows: without this service's host; Docker Hub's with `library/`.
+    func registryName(_ repository: String) -> String {
+        guard let host, repository.hasPrefix(host + "/") else { return ImageRequest.registryName(repository) }
+        return String(repository.dropFirst(host.count + 1))
     }
 
     func cached(_ digest: String) -> RegistryImage? {

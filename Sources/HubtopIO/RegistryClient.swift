@@ -24,6 +24,9 @@ public final class RegistryClient: Sendable {
     let timeout: TimeAmount
     /// After a `429`: until when nothing is asked, and what to say meanwhile.
     private let blockedUntil = Mutex<(reset: Double?, message: String)?>(nil)
+    /// Set once the registry challenged with `Basic` (a self-hosted registry with `htpasswd`):
+    /// the credentials then go with every request to its origin.
+    private let usesBasic = Mutex(false)
     let clock: @Sendable () -> Double
 
     public struct Failure: Error, CustomStringConvertible, Sendable {
@@ -197,6 +200,8 @@ public final class RegistryClient: Sendable {
             let own = !leftOrigin && target.origin == origin
             if own, let token = tokens.withLock({ $0.token(for: repository) }) {
                 headers.append(("Authorization", "Bearer \(token)"))
+            } else if own, usesBasic.withLock({ $0 }), let basic = basicCredentials(for: target) {
+                headers.append(("Authorization", basic))
             }
             let response = try await HTTPPost.post(
                 url: target.url, body: [], extraHeaders: headers, method: method, timeout: timeout,
@@ -211,7 +216,12 @@ public final class RegistryClient: Sendable {
                 continue
             case 401 where !challenged && own:
                 challenged = true
-                try await authenticate(answer.header("www-authenticate"), repository)
+                let challenge = answer.header("www-authenticate")
+                if challenge?.lowercased().hasPrefix("basic") == true, basicCredentials(for: target) != nil {
+                    usesBasic.withLock { $0 = true }
+                } else {
+                    try await authenticate(challenge, repository)
+                }
                 continue
             case 429:
                 // Not retried: every lookup fails fast until the reset the registry named.
@@ -246,6 +256,13 @@ public final class RegistryClient: Sendable {
         throw Failure(description: "the registry redirected to a location hubtop does not follow")
     }
 
+    /// `Basic …` for the credentials, only over https or to loopback: never in the clear across a
+    /// network.
+    func basicCredentials(for target: HTTPPost.Target) -> String? {
+        guard let credentials, target.secure || ProxySettings.isLoopback(target.host) else { return nil }
+        return "Basic " + Base64.encode(Array("\(credentials.user):\(credentials.secret.reveal())".utf8))
+    }
+
     /// `Bearer realm="…",service="…",scope="…"` → a token from the realm. Basic credentials go
     /// along only over https or to loopback: never in the clear across a network.
     func authenticate(_ challenge: String?, _ repository: String) async throws {
@@ -260,13 +277,7 @@ public final class RegistryClient: Sendable {
         if let service = parameters["service"] { query.append("service=\(Self.percentEncoded(service))") }
         query.append("scope=\(Self.percentEncoded(parameters["scope"] ?? "repository:\(repository):pull"))")
         var headers: [(String, String)] = []
-        if let credentials, realm.secure || ProxySettings.isLoopback(realm.host) {
-            headers.append(
-                (
-                    "Authorization",
-                    "Basic " + Base64.encode(Array("\(credentials.user):\(credentials.secret.reveal())".utf8))
-                ))
-        }
+        if let basic = basicCredentials(for: realm) { headers.append(("Authorization", basic)) }
         let response = try await HTTPPost.post(
             url: realm.url + (realm.path.contains("?") ? "&" : "?") + query.joined(separator: "&"), body: [],
             extraHeaders: headers, method: "GET", timeout: timeout, proxies: proxies)
@@ -359,38 +370,5 @@ extension StringProtocol {
         while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
         while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
         return String(slice)
-    }
-}
-
-/// Registry requests per hour: manifest GETs (Docker Hub counts them against pull limits; blob
-/// GETs it does not) and the HEADs hubtop makes on its own; it spends at most this many and
-/// says when it runs low.
-public final class RequestBudget: Sendable {
-    public let perHour: Int
-    private let window = Mutex<(start: Double, used: Int)>((0, 0))
-
-    public init(perHour: Int) { self.perHour = max(0, perHour) }
-
-    /// Spends one request; `automatic` ones (hubtop's own HEADs) only while more than half is left.
-    func take(now: Double, automatic: Bool = false) throws {
-        try window.withLock { window in
-            if now - window.start >= 3600 { window = (now, 0) }
-            if automatic, window.used * 2 >= perHour {
-                throw RegistryClient.Failure(
-                    description: "automatic lookups have spent half of the budget of \(perHour) an hour; "
-                        + "the rest is kept for lookups you ask for (--registry-budget)")
-            }
-            guard window.used < perHour else {
-                throw RegistryClient.Failure(
-                    description: "the budget of \(perHour) registry requests an hour is spent; more at "
-                        + Timestamp.timeOfDay(window.start + 3600) + " (--registry-budget)")
-            }
-            window.used += 1
-        }
-    }
-
-    /// GETs left in this hour.
-    public func remaining(now: Double) -> Int {
-        window.withLock { now - $0.start >= 3600 ? perHour : perHour - $0.used }
     }
 }

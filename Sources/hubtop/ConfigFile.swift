@@ -96,6 +96,9 @@ enum ConfigFile {
         Setting("registry", .string) { $0.registry.registry },
         Setting("enrich", .string) { $0.registry.enrichment(demo: $0.display.demo).rawValue },
         Setting("registry-budget", .integer) { "\($0.registry.registryBudget)" },
+        Setting("lookup-registry", .strings) {
+            "[" + $0.registry.lookupRegistries.map(quoted).joined(separator: ", ") + "]"
+        },
         Setting("database", .string, environment: "HUBTOP_DATABASE_URL", secret: true) {
             $0.database.database != nil
                 ? "(secret)" : $0.database.databaseUrlFile != nil ? "(from database-url-file)" : "(none)"

@@ -35,7 +35,7 @@ final class DashboardService: Service, Sendable, CustomStringConvertible {
     /// The dashboard's options for this run: the theme chosen, what the header watches, and what
     /// `y`/`Y`, `r` and the Dockerfile viewer reach.
     static func options(
-        _ settings: RunSettings, receiver: Receiver, images: ImageService?, selection: ThemeSelection.Result
+        _ settings: RunSettings, receiver: Receiver, images: ImageLookups?, selection: ThemeSelection.Result
     ) -> DashboardOptions {
         let address = WebhookAddress(settings, port: receiver.port)
         var dashboard = DashboardOptions(

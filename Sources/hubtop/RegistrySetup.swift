@@ -7,8 +7,23 @@ extension RegistrySettings {
     /// The registry client and the lookups `--enrich` allows, with credentials from the
     /// environment or `~/.docker/config.json` (said on stderr, the secret never); nil with
     /// `--enrich off`.
-    func imageService(store: EventStore) -> ImageService? {
+    func imageLookups(store: EventStore) -> ImageLookups? {
         guard enrichment != .off else { return nil }
+        let others = lookups.map { lookup in
+            let credentials = dockerConfigCredentials(for: lookup.base)
+            if let credentials {
+                Logger.hubtop.info(
+                    "registry \(lookup.base) as \(credentials.user) (from \(credentials.origin))")
+            }
+            let client = RegistryClient(
+                base: lookup.base, credentials: credentials.map { ($0.user, $0.secret) },
+                budget: RequestBudget(perHour: budgetPerHour))
+            return ImageService(mode: enrichment, client: client, store: store, host: lookup.host)
+        }
+        return ImageLookups(dockerHub: imageService(store: store), others: others)
+    }
+
+    func imageService(store: EventStore) -> ImageService? {
         let credentials = self.credentials()
         if let credentials {
             Logger.hubtop.info("registry \(base) as \(credentials.user) (from \(credentials.origin))")
@@ -26,6 +41,11 @@ extension RegistrySettings {
         {
             return credentials
         }
+        return dockerConfigCredentials(for: base)
+    }
+
+    /// The `auths` entry of `$DOCKER_CONFIG/config.json` (or `~/.docker/config.json`) for `base`.
+    private func dockerConfigCredentials(for base: String) -> RegistryCredentials? {
         let path =
             (Environment.value("DOCKER_CONFIG") ?? ((Environment.value("HOME") ?? "") + "/.docker"))
             + "/config.json"

@@ -44,7 +44,7 @@ struct RunCommand: AsyncParsableCommand {
             if let warning = SecretFile.exposure(of: file) { Console.error(warning) }
         }
         let receiver = try await Receiver.start(settings, tokens: try RunTokens(settings.listener))
-        let images = settings.registry.imageService(store: receiver.store)
+        let images = settings.registry.imageLookups(store: receiver.store)
         let webhookURL = WebhookAddress(settings, port: receiver.port).url(token: receiver.webhookToken)
         guard case .dashboard = settings.display.output else {
             if settings.listens {

@@ -7,15 +7,20 @@ pushes them: blobs (POST an upload, PUT it with ?digest=), then manifests by PUT
 Pushes REPOSITORY:v1 as an OCI index of two platforms (linux/amd64, linux/arm64/v8) whose configs
 carry BuildKit-style history and OCI source/revision labels, pushes the same index again as
 REPOSITORY:v1-again (a re-push of one digest), and a cosign-style signature of the index as
-REPOSITORY:sha256-<digest>.sig. Prints one JSON object: the digests it pushed."""
-import hashlib, json, sys, urllib.request
+REPOSITORY:sha256-<digest>.sig. Prints one JSON object: the digests it pushed.
+With REGISTRY_USER and REGISTRY_PASSWORD set, every request carries them as Basic credentials."""
+import base64, hashlib, json, os, sys, urllib.request
 
 registry, repository = sys.argv[1].rstrip("/"), sys.argv[2]
+AUTH = {}
+if os.environ.get("REGISTRY_USER"):
+    pair = f"{os.environ['REGISTRY_USER']}:{os.environ.get('REGISTRY_PASSWORD', '')}".encode()
+    AUTH = {"Authorization": "Basic " + base64.b64encode(pair).decode()}
 
 
 def request(method, path, body=b"", headers=None):
     req = urllib.request.Request(registry + path, data=body if method in ("POST", "PUT") else None,
-                                 method=method, headers=headers or {})
+                                 method=method, headers={**AUTH, **(headers or {})})
     with urllib.request.urlopen(req, timeout=10) as response:
         return response.status, dict(response.headers), response.read()
 

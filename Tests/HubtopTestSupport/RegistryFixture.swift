@@ -22,12 +22,19 @@ public final class RegistryFixture: @unchecked Sendable {
             .appendingPathComponent("Fixtures")
     }
 
-    public init() throws {
+    /// Basic credentials every request must carry (`htpasswd`), when the registry asks for them.
+    public let credentials: (user: String, password: String)?
+
+    /// `credentials`: ask for them (bcrypt `htpasswd`), so notifications name the pusher;
+    /// `notify`: send notifications there (timeout 1 s, so a slow answer means a redelivery);
+    /// deletes are enabled with either.
+    public init(credentials: (user: String, password: String)? = nil, notify: String? = nil) throws {
         directory =
             FileManager.default.temporaryDirectory.appendingPathComponent("hubtop-registry-\(UUID())").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         port = freeLoopbackPort()
-        let config = """
+        self.credentials = credentials
+        var config = """
             version: 0.1
             log:
               level: info
@@ -35,9 +42,28 @@ public final class RegistryFixture: @unchecked Sendable {
             storage:
               filesystem:
                 rootdirectory: \(directory)/data
+              delete:
+                enabled: true
             http:
               addr: 127.0.0.1:\(port)
             """
+        if let credentials {
+            let hash = try Self.htpasswd(credentials.user, credentials.password)
+            try hash.write(toFile: directory + "/htpasswd", atomically: true, encoding: .utf8)
+            config += "\nauth:\n  htpasswd:\n    realm: test\n    path: \(directory)/htpasswd"
+        }
+        if let notify {
+            config += """
+
+                notifications:
+                  endpoints:
+                    - name: hubtop
+                      url: \(notify)
+                      timeout: 1s
+                      threshold: 3
+                      backoff: 1s
+                """
+        }
         try config.write(toFile: directory + "/config.yml", atomically: true, encoding: .utf8)
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/docker-registry")
@@ -48,11 +74,38 @@ public final class RegistryFixture: @unchecked Sendable {
         try process.run()
     }
 
-    /// Waits until the registry answers `/v2/`.
+    /// Waits until the registry answers `/v2/` (`401` when it asks for credentials).
     public func ready() async throws {
+        let expected = credentials == nil ? 200 : 401
         try await eventually("the registry to answer /v2/", within: 20, every: .milliseconds(50)) {
-            (try? await HTTPPost.post(url: base + "/v2/", body: [], method: "GET"))?.status == 200
+            (try? await HTTPPost.post(url: base + "/v2/", body: [], method: "GET"))?.status == expected
         }
+    }
+
+    /// `user:bcrypt-hash`, the only form the registry reads.
+    static func htpasswd(_ user: String, _ password: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/htpasswd")
+        process.arguments = ["-Bbn", user, password]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) + "\n"
+    }
+
+    /// Deletes a manifest by digest (its tags go with it), with the credentials.
+    public func delete(_ repository: String, digest: String) async throws -> Int {
+        var headers: [(String, String)] = []
+        if let credentials {
+            let pair = Array("\(credentials.user):\(credentials.password)".utf8)
+            headers.append(("Authorization", "Basic " + Base64.encode(pair)))
+        }
+        return try await HTTPPost.post(
+            url: base + "/v2/\(repository)/manifests/\(digest)", body: [], extraHeaders: headers,
+            method: "DELETE"
+        ).status
     }
 
     /// Pushes the test images; returns what the script printed (the digests).
@@ -64,6 +117,11 @@ public final class RegistryFixture: @unchecked Sendable {
         ]
         let output = Pipe()
         push.standardOutput = output
+        if let credentials {
+            push.environment = ProcessInfo.processInfo.environment.merging([
+                "REGISTRY_USER": credentials.user, "REGISTRY_PASSWORD": credentials.password,
+            ]) { $1 }
+        }
         try push.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         push.waitUntilExit()

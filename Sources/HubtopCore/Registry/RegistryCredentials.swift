@@ -55,7 +55,7 @@ public struct RegistryCredentials: Sendable, Equatable {
     }
 
     /// `https://host:port/path` → `host:port`.
-    static func host(of url: String) -> String {
+    public static func host(of url: String) -> String {
         var rest = Substring(url)
         for scheme in ["https://", "http://"] where rest.hasPrefix(scheme) {
             rest = rest.dropFirst(scheme.count)

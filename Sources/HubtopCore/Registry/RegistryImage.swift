@@ -142,6 +142,14 @@ extension String {
 
 /// The registry's name grammar: nothing from a payload goes into a URL unless it fits.
 public enum RegistryNames {
+    /// The registry host a repository name starts with (`ghcr.io/acme/api` → `ghcr.io`), by
+    /// Docker's rule: a first component with a `.` or `:`, or `localhost`; nil for Docker Hub's.
+    public static func host(of repository: String) -> String? {
+        guard let slash = repository.firstIndex(of: "/") else { return nil }
+        let first = repository[..<slash]
+        return first.contains(".") || first.contains(":") || first == "localhost" ? String(first) : nil
+    }
+
     /// `[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*`, at most 255 characters.
     public static func isRepository(_ name: String) -> Bool {
         guard !name.isEmpty, name.utf8.count <= 255 else { return false }

@@ -22,6 +22,13 @@ struct RegistryOptions: ParsableArguments {
     )
     var registryBudget = 16
 
+    @Option(
+        name: .customLong("lookup-registry"),
+        help:
+            "Another registry hubtop may read images from, matched to its events by host (repeatable): https://ghcr.io, http://registry.internal:5000 (plain http only as given). Credentials from $DOCKER_CONFIG/config.json auths."
+    )
+    var lookupRegistries: [String] = []
+
     /// `--enrich`, with `--demo`'s made-up repositories left alone unless asked.
     func enrichment(demo: Bool) -> EnrichmentMode {
         enrich.flatMap(EnrichmentMode.init(rawValue:)) ?? (demo ? .off : .onDemand)
@@ -33,6 +40,8 @@ struct RegistrySettings {
     let base: String
     let enrichment: EnrichmentMode
     let budgetPerHour: Int
+    /// `--lookup-registry`: base URLs and their hosts.
+    let lookups: [(base: String, host: String)]
 
     init(_ options: RegistryOptions, demo: Bool) throws(ValidationError) {
         if let enrich = options.enrich, EnrichmentMode(rawValue: enrich) == nil {
@@ -47,5 +56,15 @@ struct RegistrySettings {
             throw ValidationError("--registry \(options.registry): \(error)")
         }
         base = options.registry
+        var lookups: [(String, String)] = []
+        for url in options.lookupRegistries {
+            do { _ = try HTTPPost.target(url) } catch {
+                throw ValidationError("--lookup-registry \(url): \(error)")
+            }
+            let host = RegistryCredentials.host(of: url).lowercased()
+            guard !host.isEmpty else { throw ValidationError("--lookup-registry \(url): no host") }
+            lookups.append((url.hasSuffix("/") ? String(url.dropLast()) : url, host))
+        }
+        self.lookups = lookups
     }
 }
