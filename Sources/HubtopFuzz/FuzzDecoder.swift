@@ -9,6 +9,7 @@ import HubtopCore
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzDecoder(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeBufferPointer(start: data, count: size)
+    fuzzSources(bytes)
     // The repository cache never changes what a body decodes to: not when it learns from
     // it (a miss), not when it answers for it (a hit).
     let cache = RepositoryCache()

@@ -45,7 +45,10 @@ func decode() throws {
     let bodies = (0..<2000).map { _ in mix.next() }
     var ours: [Double] = []
     var cached: [Double] = []
+    var recognised: [Double] = []
     var theirs: [Double] = []
+    // What the listener's headers say of a Docker Hub delivery.
+    let hints = DeliveryHints(contentType: "application/json", proof: .urlToken)
     // As the listener decodes: with the repository cache, which the mix's 520 repositories
     // fill on the first pass and then hit until a Dockerfile changes.
     let cache = RepositoryCache()
@@ -63,6 +66,14 @@ func decode() throws {
             }
         }
         cached.append(seconds(now() - start) / Double(bodies.count * 5))
+        // The listener's path since other registries: the format recognised, then decoded.
+        start = now()
+        for _ in 0..<5 {
+            for body in bodies {
+                _ = try body.withUnsafeBufferPointer { try WebhookDecoder.decode($0, hints: hints, cache: cache) }
+            }
+        }
+        recognised.append(seconds(now() - start) / Double(bodies.count * 5))
         start = now()
         for body in bodies { _ = try NaivePayload.decode(body) }
         theirs.append(seconds(now() - start) / Double(bodies.count))
@@ -74,6 +85,34 @@ func decode() throws {
     report("decode_jsondecoder", median(theirs) * 1e6, "us")
     report("decode_ratio", median(ours) / median(theirs), "x")
     report("decode_ratio_cached", median(cached) / median(theirs), "x")
+    report("decode_recognised_cached", median(recognised) * 1e6, "us")
+    report("decode_ratio_recognised", median(recognised) / median(theirs), "x")
+}
+
+/// Each other registry's decoder on its sample, beside Foundation's generic JSON parse of the
+/// same bytes (`JSONSerialization`), in alternating rounds.
+func sources() throws {
+    for name in SourceSamples.names {
+        guard let sample = SourceSamples.sample(name) else { continue }
+        let hints = sample.hints()
+        let data = Data(sample.body)
+        var ours: [Double] = []
+        var theirs: [Double] = []
+        let rounds = 2000
+        for _ in 0..<9 {
+            var start = now()
+            for _ in 0..<rounds {
+                _ = try sample.body.withUnsafeBufferPointer { try WebhookDecoder.decode($0, hints: hints) }
+            }
+            ours.append(seconds(now() - start) / Double(rounds))
+            start = now()
+            for _ in 0..<rounds { _ = try JSONSerialization.jsonObject(with: data) }
+            theirs.append(seconds(now() - start) / Double(rounds))
+        }
+        report("source_\(name)_bytes", Double(sample.body.count), "B")
+        report("source_\(name)_hubtop", median(ours) * 1e6, "us")
+        report("source_\(name)_jsonserialization", median(theirs) * 1e6, "us")
+    }
 }
 
 /// RSS growth per stored event over `count` events of the realistic mix.
@@ -201,6 +240,7 @@ func replay(path: String, count: Int, format: String) throws {
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "decode": try decode()
+case "sources": try sources()
 case "decode-only":  // for profiling hubtop's decoder alone
     var mix = RealisticMix(seed: 7)
     let bodies = (0..<2000).map { _ in mix.next() }
@@ -231,6 +271,6 @@ case "write-journal": writeJournal(Int(arguments.dropFirst().first ?? "") ?? 100
 case "replay-file":
     try replay(path: arguments.last!, count: Int(arguments.dropFirst().first ?? "") ?? 100_000, format: "records")
 default:
-    print("usage: HubtopFigures decode | memory hubtop|naive N | render N | replay N")
+    print("usage: HubtopFigures decode | sources | memory hubtop|naive N | render N | replay N")
     exit(2)
 }
