@@ -33,12 +33,18 @@ public final class Forwarder: DeliveryRelay {
         public var deliveryID: String
         public var body: [UInt8]
         public var contentType: String
+        /// The sender's format headers (`X-GitHub-Event`, `ce-*`), sent along.
+        public var formatHeaders: [(String, String)]
 
-        public init(event: EventReference, deliveryID: String, body: [UInt8], contentType: String) {
+        public init(
+            event: EventReference, deliveryID: String, body: [UInt8], contentType: String,
+            formatHeaders: [(String, String)] = []
+        ) {
             self.event = event
             self.deliveryID = deliveryID
             self.body = body
             self.contentType = contentType
+            self.formatHeaders = formatHeaders
         }
 
         public init(eventID: UInt64, deliveryID: String, body: [UInt8], contentType: String) {
@@ -96,7 +102,8 @@ public final class Forwarder: DeliveryRelay {
             self.enqueue(
                 Delivery(
                     event: delivery.event, deliveryID: delivery.deliveryID,
-                    body: Array(delivery.body.readableBytesView), contentType: delivery.contentType),
+                    body: Array(delivery.body.readableBytesView), contentType: delivery.contentType,
+                    formatHeaders: delivery.formatHeaders),
                 now: delivery.receivedAt)
         }
     }
@@ -189,7 +196,7 @@ public final class Forwarder: DeliveryRelay {
             do {
                 let response = try await HTTPPost.post(
                     url: target.url, body: delivery.body, contentType: delivery.contentType,
-                    extraHeaders: [("X-Hubtop-Delivery", delivery.deliveryID)]
+                    extraHeaders: delivery.formatHeaders + [("X-Hubtop-Delivery", delivery.deliveryID)]
                         + (origin.map { [("X-Hubtop-Origin", $0)] } ?? []),
                     timeout: .seconds(policy.timeout))
                 status = response.status

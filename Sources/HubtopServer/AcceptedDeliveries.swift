@@ -24,6 +24,9 @@ public final class AcceptedDeliveries: Sendable {
         public var receivedAt: Double
         /// Deliveries of the event so far, this one included (more than 1: a redelivery).
         public var deliveries: Int
+        /// The sender's headers that say its format (`X-GitHub-Event`, its signature, `ce-*`):
+        /// forwarded with the body, so that the next receiver reads it as this one did.
+        public var formatHeaders: [(String, String)] = []
     }
 
     private let observers = Mutex<[@Sendable (Accepted) -> Void]>([])

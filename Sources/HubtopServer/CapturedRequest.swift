@@ -44,3 +44,14 @@ public enum DeliveryIDs {
         id?.hasPrefix(prefix + "-") == true
     }
 }
+
+extension WebhookHandler {
+    /// The headers that say a delivery's format and prove its sender (GitHub's event, delivery
+    /// and signature, CloudEvents' `ce-*`): what a forward must carry to be read again.
+    static func formatHeaders(_ head: HTTPRequestHead) -> [(String, String)] {
+        head.headers.filter { header in
+            let name = header.name.lowercased()
+            return name.hasPrefix("x-github-") || name == "x-hub-signature-256" || name.hasPrefix("ce-")
+        }.map { ($0.name, $0.value) }
+    }
+}

@@ -195,7 +195,8 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
                 event: event, deliveryID: delivered.delivery?.deliveryID ?? DeliveryIDs.next(),
                 body: delivered.body, contentType: delivered.contentType ?? "application/json",
                 repository: delivered.payload.repository.repoName, receivedAt: delivered.receivedAt,
-                deliveries: deliveries))
+                deliveries: deliveries,
+                formatHeaders: delivered.admission.hints == nil ? [] : Self.formatHeaders(head)))
     }
 
     /// A body that was not admitted: `403` for a repository the allowlist leaves out, else `400`.

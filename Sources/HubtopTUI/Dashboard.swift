@@ -18,6 +18,8 @@ public struct DashboardOptions: Sendable {
     public var problem: @Sendable () -> String? = { nil }
     /// `--stale`: mark repositories with no push for this many seconds.
     public var staleAfter: Double?
+    /// `--mirror-lag`: how long a push may take to land in another registry.
+    public var mirrorLag: Double?
     /// `--bell`: start with the bell on.
     public var bell = false
     /// `--enrich`, and what asks the registry (nil: nothing does).
@@ -82,6 +84,7 @@ public enum Dashboard {
         state.themeNames = options.themes.map(\.name)
         state.flash = options.startupMessage
         state.staleAfter = options.staleAfter
+        state.mirrorLag = options.mirrorLag
         state.bell = options.bell
         state.enrichment = options.lookUpImage == nil ? .off : options.enrichment
         state.canResend = options.resend != nil

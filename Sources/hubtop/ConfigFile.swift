@@ -81,6 +81,7 @@ enum ConfigFile {
         Setting("journal-max-bytes", .integer) { "\($0.store.journalMaxBytes)" },
         Setting("group-window", .string) { $0.store.groupWindow },
         Setting("stale", .string) { $0.display.stale ?? "(off)" },
+        Setting("mirror-lag", .string) { $0.display.mirrorLag ?? "(off)" },
         Setting("bell", .bool) { "\($0.display.bell)" },
         Setting("forward", .strings) {
             "[" + $0.forward.forwardURLs.map(quoted).joined(separator: ", ") + "]"

@@ -45,6 +45,7 @@ final class DashboardService: Service, Sendable, CustomStringConvertible {
             repositoryFilter: settings.display.repositoryFilter, themes: selection.themes,
             noColor: settings.display.noColor, startupMessage: selection.problem)
         dashboard.staleAfter = settings.display.staleAfter
+        dashboard.mirrorLag = settings.display.mirrorLag
         dashboard.bell = settings.display.bell
         // Why deliveries are being refused, in the header, while it lasts.
         let journal = receiver.journal

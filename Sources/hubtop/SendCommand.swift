@@ -91,12 +91,12 @@ struct SendCommand: AsyncParsableCommand {
         }
         if let tag { push?.tag = tag }
         if let pusher { push?.pusher = pusher }
-        if let pushedAt {
-            guard let seconds = pushedAt == "now" ? WallClock.now() : Double(pushedAt) else {
-                throw ValidationError("--pushed-at wants seconds since 1970 or 'now'")
-            }
-            push?.time = seconds.rounded()
+        // A sample is a push that just happened, unless told otherwise.
+        let time = pushedAt ?? "now"
+        guard let seconds = time == "now" ? WallClock.now() : Double(time) else {
+            throw ValidationError("--pushed-at wants seconds since 1970 or 'now'")
         }
+        push?.time = seconds.rounded()
         push?.id = Self.randomID()
         push?.digest = SamplePush.digest(UInt64.random(in: 0...UInt64.max))
         if let push, let made = SourceSamples.sample(source, push: push) { sample = made }

@@ -72,6 +72,7 @@ struct SourcesEndToEndTests {
         try await tmux.waitForScreen("the delete") { $0.contains("deleted") }
         screen = try tmux.screen()
         #expect(screen.contains("dist"))
-        _ = try? tmux.tmux(["kill-server"])
+        try tmux.keys("q")
+        #expect(try await tmux.exitStatus() == 0)
     }
 }

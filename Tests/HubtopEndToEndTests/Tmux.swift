@@ -110,6 +110,13 @@ final class TmuxSession {
     }
 
     deinit {
+        // kill-server alone leaves a pane whose program is still running (tmux 3.3 waits for
+        // it): its process group is hung up first, as closing a terminal would.
+        if let pane = try? tmux(["list-panes", "-t", name, "-F", "#{pane_pid}"]),
+            let pid = Int32(pane.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            kill(-pid, SIGHUP)
+        }
         _ = try? tmux(["kill-server"])
         try? FileManager.default.removeItem(at: directory)
     }

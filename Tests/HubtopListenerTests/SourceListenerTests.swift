@@ -135,3 +135,37 @@ import Testing
         #expect(event.payload.origin?.deliveryKey?.hasPrefix("github:") == true)
     }
 }
+
+@Suite(.serialized) struct SourceForwardingTests {
+    /// A forward carries the sender's format headers, so the next receiver reads a GitHub
+    /// delivery as one, its signature included.
+    @Test func aForwardedGitHubDeliveryKeepsItsEventAndSignatureHeaders() async throws {
+        let receiver = TestReceiver(statuses: [200])
+        let port = try await receiver.start()
+        try await withConfiguredListener { configuration, store in
+            configuration.githubSecret = Secret(SourceListenerTests.secret)
+            var policy = Forwarder.Policy()
+            policy.timeout = 5
+            configuration.relay = try Forwarder(
+                urls: ["http://127.0.0.1:\(port)/next"], policy: policy, store: store, metrics: nil)
+        } _: { base, _ in
+            let push = SamplePush(host: "ghcr.io", repository: "acme/api", tag: "3.2.0", id: "forwarded-1")
+            let sample = SourceSamples.github(push)
+            let signature = GitHubSignature.header(
+                body: sample.body, secret: Secret(SourceListenerTests.secret))
+            let response = try await HTTPPost.post(
+                url: base + "/hook/\(SourceListenerTests.token)", body: sample.body,
+                extraHeaders: sample.headers.map { ($0.name, $0.value) } + [
+                    ("X-Hub-Signature-256", signature)
+                ])
+            #expect(response.status == 200)
+            try await eventually("the forward") { receiver.received.count == 1 }
+            let forwarded = try #require(receiver.received.first)
+            #expect(forwarded.header("X-GitHub-Event") == "package")
+            #expect(forwarded.header("X-GitHub-Delivery") == "forwarded-1")
+            #expect(forwarded.header("X-Hub-Signature-256") == signature)
+            #expect(forwarded.body == sample.body)
+        }
+        await receiver.stop()
+    }
+}

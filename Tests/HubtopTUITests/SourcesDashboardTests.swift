@@ -83,4 +83,39 @@ import Testing
         fixture.send(.key(.character("s")))
         #expect(fixture.state.sourceFilter == nil)
     }
+
+    @Test func aMirroredPushIsMarkedItsDetailSaysWhereAndMListsTheUnmirrored() throws {
+        var fixture = Fixture()
+        fixture.state.mirrorLag = 60
+        let digest = SamplePush.digest(21)
+        guard case .appended(let hub) = fixture.post("acme/api", tag: "1.0", at: 999_000),
+            case .appended(let lonely) = fixture.post("acme/web", tag: "2.0", at: 999_010)
+        else {
+            Issue.record("not stored")
+            return
+        }
+        fixture.store.recordImage(hub, ImageFacts(digest: digest))
+        fixture.store.recordImage(lonely, ImageFacts(digest: SamplePush.digest(22)))
+        try ingest(
+            fixture.store,
+            SourceSamples.github(
+                SamplePush(host: "ghcr.io", repository: "acme/api", tag: "1.0", digest: digest, time: 999_042)
+            ),
+            at: 999_042)
+        fixture.model.refresh(&fixture.state)
+        let lines = fixture.screen.split(separator: "\n").map(String.init)
+        #expect(lines.first { $0.contains("acme/api:1.0") && $0.contains(" hub ") }?.contains("⇄") == true)
+        #expect(lines.first { $0.contains("acme/web:2.0") }?.contains("⇄") == false)
+
+        fixture.send(.key(.character("4")), .key(.end), .key(.enter))
+        #expect(fixture.screen.contains("also in"), "\(fixture.screen)")
+        #expect(fixture.screen.contains("ghcr.io/acme/api:1.0 — 42 s later"))
+        fixture.send(.key(.escape))
+
+        fixture.send(.key(.character("m")))
+        #expect(fixture.state.onlyUnmirrored)
+        let history = fixture.state.data.history.map(\.event.repoName)
+        #expect(history == ["acme/web"], "only the push no other registry received: \(history)")
+        #expect(fixture.screen.contains("unmirrored"))
+    }
 }

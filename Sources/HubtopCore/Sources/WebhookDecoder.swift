@@ -21,7 +21,8 @@ public enum WebhookDecoder {
         _ body: UnsafeBufferPointer<UInt8>, hints: DeliveryHints?, cache: RepositoryCache? = nil
     ) throws(PayloadError) -> DecodedDelivery {
         var decoded = try decodeUnproven(body, hints: hints, cache: cache)
-        if let proof = hints?.proof {
+        // Docker Hub's events carry no facts to stamp (and are most: no copy for them).
+        if let proof = hints?.proof, decoded.format != .dockerHub {
             decoded.events = decoded.events.map { event in
                 guard let origin = event.origin else { return event }
                 var event = event
@@ -44,6 +45,12 @@ public enum WebhookDecoder {
         _ body: UnsafeBufferPointer<UInt8>, hints: DeliveryHints?, cache: RepositoryCache?
     ) throws(PayloadError) -> DecodedDelivery {
         let type = hints?.contentType ?? ""
+        // Docker Hub's deliveries (plain JSON, no sender headers) go straight to its decoder.
+        if hints?.githubEvent == nil, type == "application/json" || type.isEmpty,
+            hints?.cloudEvent.isEmpty ?? true
+        {
+            return try decodeBody(body, cache: cache)
+        }
         if let event = hints?.githubEvent {
             let json: JSONValue
             if type == "application/x-www-form-urlencoded" {
@@ -72,7 +79,14 @@ public enum WebhookDecoder {
             throw PayloadError(
                 .invalidJSON, "a form-encoded body is read only from GitHub (with X-GitHub-Event); send JSON")
         }
-        // Docker Hub's payloads are by far the most: decoded the fast way first.
+        return try decodeBody(body, cache: cache)
+    }
+
+    /// A body that its headers do not place: Docker Hub's fast decoder first (its payloads are by
+    /// far the most), then the other formats by their shape.
+    static func decodeBody(
+        _ body: UnsafeBufferPointer<UInt8>, cache: RepositoryCache?
+    ) throws(PayloadError) -> DecodedDelivery {
         var hubError: PayloadError?
         var hubPayload: WebhookPayload?
         do throws(PayloadError) {

@@ -63,6 +63,11 @@ public struct StoreReader: ~Copyable {
     /// The digest and platforms of event `id`'s image, once the registry has told.
     public func image(of id: UInt64) -> ImageFacts? { state.pointee.images[id] }
 
+    /// Pushes of the same digest as `id` in other registries, oldest first.
+    public func mirrors(of id: UInt64) -> [StoredEvent] {
+        (state.pointee.mirrors[id] ?? []).sorted().compactMap { state.pointee.event(id: $0) }
+    }
+
     /// The scan result kept with push `id` (Harbor's `SCANNING_COMPLETED`).
     public func scan(of id: UInt64) -> ScanSummary? { state.pointee.scans[id] }
 

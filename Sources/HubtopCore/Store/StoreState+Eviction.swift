@@ -24,6 +24,7 @@ extension StoreState {
         if !annotations.isEmpty, let outcomes = annotations.removeValue(forKey: event.id) {
             bytes -= MemoryCost.outcomes(outcomes)
         }
+        forgetMirrors(of: event.id)
         if !scans.isEmpty, let scan = scans.removeValue(forKey: event.id) { bytes -= MemoryCost.scan(scan) }
         if let key = Self.foldHash(event.payload), foldIndex[key] == event.id { foldIndex[key] = nil }
         var repo = repositories[Int(repoIndex)]

@@ -34,6 +34,7 @@ extension StoreState {
         if let pusher = filter.pusher, event.pusher != pusher { return false }
         if filter.hideArtifacts, event.payload.artifact != nil { return false }
         if filter.onlyVulnerabilityFixes, !event.payload.fixesVulnerabilities { return false }
+        if let cutoff = filter.unmirroredBefore, !isUnmirrored(index, before: cutoff) { return false }
         return !isFolded(index, filter)
     }
 
@@ -177,6 +178,7 @@ extension StoreState {
                     isMember: isMember)
                 if !images.isEmpty { row.image = images[event.id] }
                 if !scans.isEmpty { row.scan = scans[event.id] }
+                if !mirrors.isEmpty { row.mirrors = mirrors[event.id]?.count ?? 0 }
                 if !ownedArtifacts.isEmpty { row.artifacts = artifactKinds(of: event.id) }
                 rows.append(row)
             }

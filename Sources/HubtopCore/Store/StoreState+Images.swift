@@ -29,6 +29,7 @@ extension StoreState {
             ownedArtifacts[id, default: []] += moved
             for artifact in moved { artifactOwner[artifact] = id }
         }
+        linkMirrors(id, digest: facts.digest)
         if (digestOwners[facts.digest] ?? 0) < id { digestOwners[facts.digest] = id }
         foldArtifacts(naming: facts.digest, under: id, repository: repoIndex)
         version += 1

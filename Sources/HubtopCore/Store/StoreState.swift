@@ -74,6 +74,8 @@ struct StoreState {
     var images: [UInt64: ImageFacts] = [:]
     /// Pulls by repository and tag (counted, not stored as events).
     var pullCounts: [PullCount: Int] = [:]
+    /// Pushes of the same digest in other registries, both ways (see `StoreState+Mirrors`).
+    var mirrors: [UInt64: [UInt64]] = [:]
     /// Scan results by the event id of the push they scanned.
     var scans: [UInt64: ScanSummary] = [:]
     /// The latest greeting a sender sent (GitHub's ping) and when.

@@ -112,6 +112,8 @@ public struct EventFilter: Sendable, Equatable {
     public var pusher: String?
     /// Only repositories of this registry kind (Docker Hub, Distribution, GHCR, …).
     public var source: EventSource?
+    /// `--mirror-lag`: only pushes landed before this time and seen in no other registry.
+    public var unmirroredBefore: Double?
     /// Ignore events newer than this id (a paused view).
     public var upToID: UInt64?
     /// Leave out signature, attestation and SBOM pushes.
@@ -120,7 +122,7 @@ public struct EventFilter: Sendable, Equatable {
     public var onlyVulnerabilityFixes = false
 
     /// Whether a filter looks at each event's kind (and so cannot count from the aggregates).
-    var selectsKinds: Bool { hideArtifacts || onlyVulnerabilityFixes }
+    var selectsKinds: Bool { hideArtifacts || onlyVulnerabilityFixes || unmirroredBefore != nil }
 
     public init(
         repositoryContains: String = "", repository: String? = nil, tag: String?? = nil,
@@ -174,6 +176,8 @@ public struct HistoryRow: Sendable, Equatable {
     public internal(set) var artifacts: [ArtifactKind] = []
     /// The vulnerability scan of this push, when the registry sent one (Harbor).
     public internal(set) var scan: ScanSummary?
+    /// Pushes of the same digest in other registries (mirrors).
+    public internal(set) var mirrors = 0
 
     init(event: StoredEvent, burst: UInt64, size: Int, isMember: Bool) {
         self.event = event

@@ -37,4 +37,15 @@ public enum DurationText {
         if milliseconds < 1000 { return "\(Int(milliseconds.rounded())) ms" }
         return oneDecimal(seconds) + " s"
     }
+
+    /// A lag for a person, in whole units: `42 s`, `12 min`, `3 h 5 min`, `2 d`.
+    public static func describe(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        if whole < 120 { return "\(whole) s" }
+        if whole < 3600 { return "\(whole / 60) min" }
+        if whole < 86_400 {
+            return "\(whole / 3600) h" + (whole % 3600 >= 60 ? " \(whole % 3600 / 60) min" : "")
+        }
+        return "\(whole / 86_400) d"
+    }
 }

@@ -73,6 +73,8 @@ public struct DashboardData: Equatable, Sendable {
     public var focusedArtifacts: [StoredEvent] = []
     /// The focused push's scan result and its tag's pulls, when its registry sends them.
     public var focusedScan: ScanSummary?
+    /// Pushes of the focused event's digest in other registries.
+    public var focusedMirrors: [StoredEvent] = []
     public var focusedPulls = 0
     /// The latest greeting a sender sent (GitHub's ping), for the header.
     public var lastPing: SenderPing?
@@ -121,6 +123,10 @@ public struct DashboardState: Sendable {
     public var onlyVulnerabilityFixes = false
     /// `s`: only repositories of one kind of registry.
     public var sourceFilter: EventSource?
+    /// `--mirror-lag`: how long a push may take to land in another registry.
+    public var mirrorLag: Double?
+    /// `m`: only pushes not seen in another registry within `mirrorLag`.
+    public var onlyUnmirrored = false
 
     public var paused = false
     /// Newest event id when paused: the frozen view shows nothing newer.
@@ -234,6 +240,7 @@ public struct DashboardState: Sendable {
         filter.hideArtifacts = hideArtifacts
         filter.onlyVulnerabilityFixes = onlyVulnerabilityFixes
         filter.source = sourceFilter
+        if onlyUnmirrored, let mirrorLag { filter.unmirroredBefore = now - mirrorLag }
         return filter
     }
 

@@ -33,7 +33,7 @@ enum KeyMap {
         case focus(PaneID)
         case move(Motion)
         case filter, clearFilters, pause, dockerfile, inspector, diff
-        case artifacts, vulnerabilityFixes, source, bell, export, theme
+        case artifacts, vulnerabilityFixes, source, unmirrored, bell, export, theme
     }
 
     struct Binding: Sendable {
@@ -176,6 +176,9 @@ enum KeyMap {
             keys: [.character("s")],
             help: "one kind of registry only: all, Docker Hub, GitHub, …"
         ) { _ in .source },
+        Binding(
+            keys: [.character("m")], help: "only pushes not in another registry within --mirror-lag, on / off"
+        ) { _ in .unmirrored },
         Binding(keys: [.character("T")], help: "next colour theme") { _ in .theme },
         Binding(keys: [.character("?")], help: "this help", hint: { _ in "help" }, action: { _ in .help }),
         Binding(

@@ -115,6 +115,7 @@ public struct DashboardModel: Sendable {
             state.narrowedPusher = nil
             state.onlyVulnerabilityFixes = false
             state.sourceFilter = nil
+            state.onlyUnmirrored = false
             state.want(.full)
         case .pause: togglePause(&state)
         case .dockerfile: toggleDockerfile(&state)
@@ -139,6 +140,18 @@ public struct DashboardModel: Sendable {
             state.cursors[.repositories] = ListCursor()
             state.cursors[.events] = ListCursor()
             state.flash = state.sourceFilter.map { "only \($0.title) repositories" } ?? "every registry"
+            state.want(.full)
+        case .unmirrored:
+            guard let lag = state.mirrorLag else {
+                state.flash = "start hubtop with --mirror-lag DURATION to list pushes not mirrored in time"
+                return
+            }
+            state.onlyUnmirrored.toggle()
+            state.cursors[.events] = ListCursor()
+            state.flash =
+                state.onlyUnmirrored
+                ? "pushes with a known digest not in another registry within \(DurationText.describe(lag))"
+                : "all pushes"
             state.want(.full)
         case .vulnerabilityFixes:
             state.onlyVulnerabilityFixes.toggle()

@@ -31,4 +31,19 @@ extension DetailContent {
         if let revision = origin.revision { add("revision", revision, .muted) }
         if origin.deliveryKey == nil { add("event id", "none (redeliveries cannot be told apart)", .muted) }
     }
+
+    /// Where else the same digest landed, and how long after (or before) this push.
+    static func addMirrors(
+        _ event: StoredEvent, _ mirrors: [StoredEvent], _ add: (String, String?, Role) -> Void
+    ) {
+        for (index, mirror) in mirrors.prefix(8).enumerated() {
+            let lag = mirror.pushedOrReceivedAt - event.pushedOrReceivedAt
+            let when =
+                abs(lag) < 1
+                ? "at the same time" : DurationText.describe(abs(lag)) + (lag > 0 ? " later" : " earlier")
+            add(
+                index == 0 ? "also in" : "", "\(mirror.repoName):\(mirror.tag ?? "(no tag)") — \(when)",
+                .marker)
+        }
+    }
 }

@@ -18,6 +18,8 @@ public enum DetailContent {
         public var artifacts: [StoredEvent] = []
         /// Its scan result and its tag's pulls, when the registry sends them.
         public var scan: ScanSummary?
+        /// Pushes of its digest in other registries.
+        public var mirrors: [StoredEvent] = []
         public var pulls = 0
 
         public init() {}
@@ -33,6 +35,7 @@ public enum DetailContent {
             image.enrichment = state.enrichment
             image.artifacts = state.data.focusedArtifacts
             image.scan = state.data.focusedScan
+            image.mirrors = state.data.focusedMirrors
             image.pulls = state.data.focusedPulls
         }
         return lines(
@@ -81,6 +84,7 @@ public enum DetailContent {
                 .marker)
         }
         if payload.artifact == nil { addImage(image, hasDockerfile: info.dockerfile != nil, add) }
+        addMirrors(event, image.mirrors, add)
         add("pusher", payload.pusher, .pusher)
         add("pushed", payload.pushedAt.map { Timestamp.utc($0) }, .time)
         add("received", Timestamp.utc(event.receivedAt), .time)

@@ -291,6 +291,11 @@ enum ListPanes {
             text += row.artifacts.count == 1 ? "+" + row.artifacts[0].rawValue : "+\(row.artifacts.count)"
             if role == .warning && text.hasPrefix("+") { role = .marker }
         }
+        // The same digest landed in another registry too (a mirror).
+        if row.mirrors > 0 {
+            if text.isEmpty { role = .marker }
+            text += "⇄"
+        }
         return text.isEmpty ? nil : (text, role)
     }
 

@@ -92,6 +92,7 @@ enum HeaderView {
         if state.hideArtifacts { filters.append("no artifacts") }
         if state.onlyVulnerabilityFixes { filters.append("fixes only") }
         if let source = state.sourceFilter { filters.append("source=\(source.rawValue)") }
+        if state.onlyUnmirrored { filters.append("unmirrored") }
         var used = 0
         if let problem = state.data.problem {
             used = buffer.write(

@@ -29,6 +29,12 @@ struct DisplayOptions: ParsableArguments {
     @Option(help: "Mark repositories with no push for this long (e.g. 6h, 7d).")
     var stale: String?
 
+    @Option(
+        help:
+            "How long a push may take to land in another registry (a mirror, e.g. 10m); m then lists the pushes that did not."
+    )
+    var mirrorLag: String?
+
     @Flag(help: "Ring the terminal bell on new events that match the filter (b toggles it).")
     var bell = false
 
@@ -50,6 +56,7 @@ struct DisplaySettings {
     let theme: String?
     let noColor: Bool
     let staleAfter: Double?
+    let mirrorLag: Double?
     let bell: Bool
     let copyToken: Bool
 
@@ -67,6 +74,15 @@ struct DisplaySettings {
             staleAfter = seconds
         } else {
             staleAfter = nil
+        }
+        if let lag = options.mirrorLag {
+            guard let seconds = DurationText.seconds(lag), seconds > 0 else {
+                throw ValidationError(
+                    "--mirror-lag wants a positive duration such as 10m or 1h; got '\(lag)'")
+            }
+            mirrorLag = seconds
+        } else {
+            mirrorLag = nil
         }
         repositoryFilter = options.repo ?? ""
         theme = options.theme
