@@ -234,6 +234,13 @@ import Testing
             try ingest(SourceSamples.harbor(harbor, type: "SCANNING_COMPLETED", scan: true), at: 6)
                 == .annotated(id: 2))
         #expect(store.read { $0.scan(of: 2) }?.text == "2 high, 3 medium, 2 low")
+        // A platform child's scan (its tag empty, its digest never stored) goes to the index's push.
+        var child = harbor
+        child.digest = SamplePush.digest(99)
+        child.tag = ""
+        #expect(
+            try ingest(SourceSamples.harbor(child, type: "SCANNING_COMPLETED", scan: true), at: 7)
+                == .annotated(id: 2))
         #expect(store.totals.events == 2)
     }
 }

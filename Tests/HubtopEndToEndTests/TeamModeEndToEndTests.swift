@@ -118,6 +118,38 @@ struct TeamModeEndToEndTests {
         #expect(batch > 1, "group commit: \(health.body)")
     }
 
+    /// Another registry's delivery is kept with what its request said: a viewer decodes it as
+    /// the receiver did, and its redelivery to the other receiver folds on the sender's id.
+    @Test func aGitHubDeliveryIsSharedWithItsSourceAndFoldsOnItsDeliveryIDAcrossReceivers() async throws {
+        let database = try PostgresFixture()
+        let (first, firstURL) = try await Self.receiver(database)
+        let (second, secondURL) = try await Self.receiver(database)
+        let viewer = try Self.viewer(database)
+        defer {
+            first.signal(SIGKILL)
+            second.signal(SIGKILL)
+            viewer.signal(SIGKILL)
+        }
+        let sample = SourceSamples.github(
+            SamplePush(host: "ghcr.io", repository: "acme/api", tag: "3.2.0", id: "gh-77"))
+        var statuses: [Int] = []
+        for url in [firstURL, secondURL] {
+            let answer = try await HTTPPost.post(
+                url: url, body: sample.body, extraHeaders: sample.headers.map { ($0.name, $0.value) })
+            statuses.append(answer.status)
+        }
+        #expect(statuses == [200, 200])
+        #expect(try database.psql("SELECT count(*), sum(deliveries) FROM hubtop_events") == "1|2")
+        try await eventually("the viewer shows the GitHub push", within: 30) {
+            viewer.stdout.contains(#""repo_name":"ghcr.io/acme/api""#)
+        }
+        let line = try #require(
+            viewer.stdout.split(separator: "\n").first { $0.contains("ghcr.io/acme/api") })
+        let fields = try JSONValue.parse(String(line)).members
+        #expect(fields["source"] == .string("github"))
+        #expect(fields["verified_by"] == .string("unsigned"))
+    }
+
     @Test func aDeliveryIsForwardedAndRunsItsCommandOnceByTheReceiverThatCommittedIt() async throws {
         let database = try PostgresFixture()
         let downstream = try #require(try HTTPProbe([HTTPProbe.Route("/downstream", 200)]))

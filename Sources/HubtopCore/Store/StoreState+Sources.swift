@@ -18,7 +18,8 @@ extension StoreState {
     }
 
     /// The stored push a scan result belongs to: the newest of the repository with its digest,
-    /// else (a tagged scan) the tag's newest push.
+    /// else (a tagged scan) the tag's newest push, else (a platform child's scan, its tag empty:
+    /// Harbor sends one per child) the repository's newest push of the last ten minutes.
     func scanTarget(_ payload: WebhookPayload) -> UInt64? {
         guard let index = repositoryIndex[payload.repository.repoName] else { return nil }
         if let digest = payload.origin?.digest, let owner = digestOwners[digest], event(id: owner) != nil,
@@ -26,10 +27,14 @@ extension StoreState {
         {
             return owner
         }
-        guard let tag = payload.tag, let newest = repositories[index].tags[TagKey(tag: tag)]?.lastEventID
-        else {
-            return nil
+        guard let tag = payload.tag else {
+            let newest = repositories[index].summary.lastEventID
+            guard let pushed = event(id: newest), pushed.payload.action == .push,
+                abs((payload.pushedAt ?? pushed.receivedAt) - pushed.pushedOrReceivedAt) <= 600
+            else { return nil }
+            return newest
         }
+        guard let newest = repositories[index].tags[TagKey(tag: tag)]?.lastEventID else { return nil }
         return event(id: newest) == nil ? nil : newest
     }
 
