@@ -213,9 +213,12 @@ import Testing
         let row = ExportFormat.csv.line(event(repo: "a/x", tag: "v1,2", pusher: "=cmd"))
         #expect(
             ExportFormat.csv.header
-                == "id,received_at,pushed_at,repository,tag,pusher,deliveries,images,dockerfile")
+                == "id,received_at,pushed_at,repository,tag,pusher,deliveries,images,dockerfile,source,action,digest"
+        )
         #expect(
-            row == "1,2026-11-29T08:10:02Z,2026-11-29T08:10:01Z,a/x,\"v1,2\",'=cmd,1,sha256:a sha256:b,no")
+            row
+                == "1,2026-11-29T08:10:02Z,2026-11-29T08:10:01Z,a/x,\"v1,2\",'=cmd,1,sha256:a sha256:b,no,dockerhub,push,"
+        )
     }
 
     @Test func ndjsonIsTheHeadlessJSONLine() {

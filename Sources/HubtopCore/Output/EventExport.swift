@@ -27,6 +27,7 @@ public enum ExportFormat: String, Sendable, CaseIterable {
 public enum EventExport {
     static let csvColumns = [
         "id", "received_at", "pushed_at", "repository", "tag", "pusher", "deliveries", "images", "dockerfile",
+        "source", "action", "digest",
     ]
 
     static func csvRow(_ event: StoredEvent) -> String {
@@ -40,6 +41,9 @@ public enum EventExport {
             String(event.deliveries),
             csvField(event.payload.images.joined(separator: " ")),
             event.payload.repository.dockerfile == nil ? "no" : "yes",
+            event.payload.source.rawValue,
+            event.payload.action.rawValue,
+            csvField(event.payload.origin?.digest ?? ""),
         ]
         return fields.joined(separator: ",")
     }
