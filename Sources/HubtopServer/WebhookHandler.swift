@@ -137,7 +137,8 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard !admission.payloads.isEmpty else {
             // Well-formed, of a known format, nothing to show: acknowledged, or the sender retries
             // it forever and holds its queue behind it.
-            ingestor.store.note(pulls: admission.pulls, ping: admission.ping, at: received)
+            ingestor.store.note(
+                pulls: admission.pulls, ping: admission.ping, children: admission.children, at: received)
             respond(
                 context: context, head: head, status: .ok,
                 json: AnswerBody.acknowledged(admission.format, note: admission.note))

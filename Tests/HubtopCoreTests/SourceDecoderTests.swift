@@ -85,6 +85,7 @@ import Testing
         child.tag = Self.push.digest
         let untagged = try decode(SourceSamples.harbor(child))
         #expect(untagged.events.isEmpty && untagged.note?.contains("untagged") == true)
+        #expect(untagged.children.map(\.digest) == [Self.push.digest])
         let scan = try decode(SourceSamples.harbor(Self.push, type: "SCANNING_COMPLETED", scan: true))
         let event = try #require(scan.events.first)
         #expect(event.action == .scan)
@@ -117,7 +118,12 @@ import Testing
 
         var untagged = Self.push
         untagged.tag = ""
-        #expect(try decode(SourceSamples.github(untagged)).events.isEmpty)
+        let child = try decode(SourceSamples.github(untagged))
+        #expect(child.events.isEmpty)
+        #expect(
+            child.children == [
+                ChildManifest(repository: "registry.internal:5000/team/app", digest: Self.push.digest)
+            ])
         var npm = sample
         npm.body = Array(
             String(decoding: sample.body, as: UTF8.self).replacing("CONTAINER", with: "npm").utf8)
@@ -219,7 +225,17 @@ import Testing
             }
             return ingestor.store(admission, receivedAt: time)
         }
+        // The platform manifests pushed by digest before their index fold under its push.
+        for (seed, id) in [(41, "c-1"), (42, "c-2")] {
+            var child = Self.push
+            child.digest = SamplePush.digest(UInt64(seed))
+            child.id = id
+            let manifest = SourceSamples.distribution(
+                child, mediaType: "application/vnd.oci.image.manifest.v1+json", tag: .some(nil))
+            #expect(try ingest(manifest, at: 0.5) == nil)
+        }
         #expect(try ingest(SourceSamples.distribution(Self.push), at: 1) == .appended(id: 1))
+        #expect(store.read { $0.children(of: 1) } == [SamplePush.digest(41), SamplePush.digest(42)])
         #expect(try ingest(SourceSamples.distribution(Self.push), at: 2) == .folded(id: 1, deliveries: 2))
         #expect(try ingest(SourceSamples.distribution(Self.push, action: "pull"), at: 3) == nil)
         #expect(try ingest(SourceSamples.distribution(Self.push, action: "pull"), at: 4) == nil)

@@ -63,7 +63,7 @@ struct SourcesEndToEndTests {
         try tmux.keys("4", "End", "Enter")
         try await tmux.waitForScreen("the detail with both platforms") { screen in
             screen.contains("Distribution (\(host))") && screen.contains("linux/amd64")
-                && screen.contains("linux/arm64/v8")
+                && screen.contains("linux/arm64/v8") && screen.contains("2 platform manifests folded")
         }
         try tmux.keys("Escape")
 

@@ -43,6 +43,7 @@ public final class Ingestor: Sendable {
         }
         var allowed = decoded
         allowed.pulls = decoded.pulls.filter { allowlist.admit($0.repository) != nil }
+        allowed.children = decoded.children.filter { allowlist.admit($0.repository) != nil }
         let info = admitted.map { (delivery ?? DeliveryInfo(origin: .webhook)).allowed(by: $0.description) }
         return Admission(
             decoded: allowed, delivery: info ?? delivery, hints: decoded.format == .dockerHub ? nil : hints)
@@ -69,6 +70,7 @@ public final class Ingestor: Sendable {
         /// What the request said beyond its body: kept with the body (nil for Docker Hub's).
         public let hints: DeliveryHints?
         public let pulls: [PullCount]
+        public let children: [ChildManifest]
         /// Why nothing is stored, when nothing is.
         public let note: String?
         public let ping: String?
@@ -79,6 +81,7 @@ public final class Ingestor: Sendable {
             format = decoded.format
             self.hints = hints
             pulls = decoded.pulls
+            children = decoded.children
             note = decoded.note
             ping = decoded.ping
         }
@@ -106,7 +109,7 @@ public final class Ingestor: Sendable {
         _ admission: Admission, receivedAt: Double, request: ReceivedRequest? = nil,
         answer: (StoreChange) -> String? = { _ in nil }
     ) -> StoreChange? {
-        store.note(pulls: admission.pulls, ping: admission.ping, at: receivedAt)
+        store.note(pulls: admission.pulls, ping: admission.ping, children: admission.children, at: receivedAt)
         var first: StoreChange?
         for payload in admission.payloads {
             let change = store.ingest(

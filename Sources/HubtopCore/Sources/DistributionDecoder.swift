@@ -52,6 +52,10 @@ enum DistributionDecoder {
         case "push":
             guard isManifest else { return notes.append("a blob push (part of an image push)") }
             guard tag != nil else {
+                if let digest = target.text("digest").flatMap(SourceEvent.validDigest) {
+                    decoded.children.append(
+                        ChildManifest(repository: qualified(repository, host: host(event)), digest: digest))
+                }
                 return notes.append("a manifest pushed by digest (a platform of an index pushed by tag)")
             }
             decoded.events.append(try payload(event, source: source, action: .push, repository: repository))

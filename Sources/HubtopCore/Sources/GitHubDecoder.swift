@@ -42,11 +42,21 @@ enum GitHubDecoder {
         let version = package["package_version"] ?? .null
         let metadata = version["container_metadata"] ?? .null
         let tag = metadata.text("tag", "name").flatMap { $0.isEmpty ? nil : $0 }
-        guard let tag else {
-            return DecodedDelivery(
-                format: .github, note: "an untagged manifest (a platform of an image pushed by tag)")
-        }
         let (host, repository) = name(package)
+        guard let tag else {
+            var decoded = DecodedDelivery(
+                format: .github, note: "an untagged manifest (a platform of an image pushed by tag)")
+            if let repository,
+                let digest = [version.text("version"), metadata.text("manifest", "digest")].compactMap({ $0 })
+                    .first(where: { SourceEvent.validDigest($0) != nil })
+            {
+                decoded.children = [
+                    ChildManifest(
+                        repository: DistributionDecoder.qualified(repository, host: host), digest: digest)
+                ]
+            }
+            return decoded
+        }
         guard let repository else {
             throw PayloadError(.missingRepository, "the GitHub package event names no package")
         }

@@ -73,6 +73,11 @@ enum HarborDecoder {
                 continue
             }
             if kind == .push && tag == nil {
+                if let digest = digest.flatMap(SourceEvent.validDigest) {
+                    decoded.children.append(
+                        ChildManifest(
+                            repository: DistributionDecoder.qualified(name, host: host), digest: digest))
+                }
                 notes.append("an untagged artifact (a platform of an index pushed by tag)")
                 continue
             }
@@ -91,7 +96,9 @@ enum HarborDecoder {
             if kind == .scan { made.scan = scanSummary(resource["scan_overview"]) }
             decoded.events.append(try made.payload(proof: nil))
         }
-        if decoded.events.isEmpty {
+        if decoded.events.isEmpty && decoded.children.isEmpty && !notes.isEmpty {
+            decoded.note = notes.first
+        } else if decoded.events.isEmpty {
             decoded.note =
                 notes.first ?? (kind == .pull ? "a pull (counted)" : "a Harbor event without an artifact")
         }

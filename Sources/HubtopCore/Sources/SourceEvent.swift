@@ -98,6 +98,8 @@ public struct DecodedDelivery: Sendable {
     public var events: [WebhookPayload] = []
     /// Pulls by tag, counted rather than stored.
     public var pulls: [PullCount] = []
+    /// Untagged per-platform manifests, folded under the push of their index.
+    public var children: [ChildManifest] = []
     /// Why nothing was stored, when nothing was: said in the answer.
     public var note: String?
     /// A sender's greeting (GitHub's `ping`), for the dashboard's header.
@@ -108,6 +110,19 @@ public struct DecodedDelivery: Sendable {
         self.events = events
         self.pulls = pulls
         self.note = note
+    }
+}
+
+/// A platform's manifest pushed by digest ahead of (or beside) its tagged index: GitHub sends a
+/// delivery for each, Harbor an artifact, Distribution an event.
+public struct ChildManifest: Sendable, Hashable {
+    /// With its host, as the store names it.
+    public var repository: String
+    public var digest: String
+
+    public init(repository: String, digest: String) {
+        self.repository = repository
+        self.digest = digest
     }
 }
 

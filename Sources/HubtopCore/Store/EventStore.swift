@@ -81,6 +81,7 @@ public final class EventStore: Sendable {
             changes.reserveCapacity(batch.count)
             for (admission, time) in zip(batch, receivedAt) {
                 if !admission.pulls.isEmpty { state.countPulls(admission.pulls) }
+                for child in admission.children { state.holdChild(child, at: time) }
                 for payload in admission.payloads {
                     changes.append(
                         state.ingest(

@@ -68,6 +68,9 @@ public struct StoreReader: ~Copyable {
         (state.pointee.mirrors[id] ?? []).sorted().compactMap { state.pointee.event(id: $0) }
     }
 
+    /// The platform manifests (by digest) folded under push `id`.
+    public func children(of id: UInt64) -> [String] { state.pointee.childManifests[id] ?? [] }
+
     /// The scan result kept with push `id` (Harbor's `SCANNING_COMPLETED`).
     public func scan(of id: UInt64) -> ScanSummary? { state.pointee.scans[id] }
 

@@ -25,6 +25,9 @@ extension StoreState {
             bytes -= MemoryCost.outcomes(outcomes)
         }
         forgetMirrors(of: event.id)
+        if !childManifests.isEmpty, let digests = childManifests.removeValue(forKey: event.id) {
+            bytes -= MemoryCost.children(digests)
+        }
         if !scans.isEmpty, let scan = scans.removeValue(forKey: event.id) { bytes -= MemoryCost.scan(scan) }
         if let key = Self.foldHash(event.payload), foldIndex[key] == event.id { foldIndex[key] = nil }
         var repo = repositories[Int(repoIndex)]

@@ -48,6 +48,38 @@ extension StoreState {
         return target
     }
 
+    /// Platform manifests held per repository for their index's push, at most this many each;
+    /// a push takes those of the last `childWindow` seconds.
+    static let maximumHeldChildren = 64
+    static let maximumChildRepositories = 1024
+    static let childWindow = 600.0
+
+    /// Holds a platform manifest (pushed by digest, ahead of its index) for the repository's next
+    /// tagged push.
+    mutating func holdChild(_ child: ChildManifest, at time: Double) {
+        if heldChildren[child.repository] == nil, heldChildren.count >= Self.maximumChildRepositories,
+            let oldest = heldChildren.min(by: { ($0.value.last?.at ?? 0) < ($1.value.last?.at ?? 0) })?.key
+        {
+            heldChildren[oldest] = nil
+        }
+        var held = heldChildren[child.repository, default: []]
+        held.removeAll { $0.digest == child.digest || time - $0.at > Self.childWindow }
+        held.append((child.digest, time))
+        if held.count > Self.maximumHeldChildren { held.removeFirst(held.count - Self.maximumHeldChildren) }
+        heldChildren[child.repository] = held
+    }
+
+    /// At ingest of another registry's tagged push: the platform manifests held for it.
+    mutating func foldChildren(into event: StoredEvent) {
+        guard !heldChildren.isEmpty, event.tag != nil, event.payload.action == .push,
+            let held = heldChildren.removeValue(forKey: event.repoName)
+        else { return }
+        let digests = held.filter { event.receivedAt - $0.at <= Self.childWindow }.map(\.digest)
+        guard !digests.isEmpty else { return }
+        childManifests[event.id] = digests
+        bytes += MemoryCost.children(digests)
+    }
+
     /// At ingest: the digest and platforms the event itself carries, as a registry lookup would.
     mutating func recordCarriedImage(_ event: StoredEvent) {
         guard let origin = event.payload.origin, let digest = origin.digest, origin.action == .push else {
@@ -58,17 +90,23 @@ extension StoreState {
 }
 
 extension MemoryCost {
+    static func children(_ digests: [String]) -> Int {
+        64 + digests.reduce(0) { $0 + 16 + text($1) }
+    }
+
     static func scan(_ scan: ScanSummary) -> Int {
         96 + scan.counts.reduce(0) { $0 + 24 + text($1.severity) } + text(scan.severity) + text(scan.scanner)
     }
 }
 
 extension EventStore {
-    /// Counts pulls and keeps a ping (neither is an event).
-    public func note(pulls: [PullCount], ping: String?, at time: Double) {
-        guard !pulls.isEmpty || ping != nil else { return }
+    /// Counts pulls, keeps a ping and holds platform manifests for their index's push (none of
+    /// them is an event).
+    public func note(pulls: [PullCount], ping: String?, children: [ChildManifest] = [], at time: Double) {
+        guard !pulls.isEmpty || ping != nil || !children.isEmpty else { return }
         state.withLock { state in
             state.countPulls(pulls)
+            for child in children { state.holdChild(child, at: time) }
             if let ping {
                 state.lastPing = SenderPing(text: ping, at: time)
                 state.version += 1

@@ -76,6 +76,10 @@ struct StoreState {
     var pullCounts: [PullCount: Int] = [:]
     /// Pushes of the same digest in other registries, both ways (see `StoreState+Mirrors`).
     var mirrors: [UInt64: [UInt64]] = [:]
+    /// Platform manifests folded under another registry's tagged push, by its event id, and
+    /// those held for the next push of their repository.
+    var childManifests: [UInt64: [String]] = [:]
+    var heldChildren: [String: [(digest: String, at: Double)]] = [:]
     /// Scan results by the event id of the push they scanned.
     var scans: [UInt64: ScanSummary] = [:]
     /// The latest greeting a sender sent (GitHub's ping) and when.
@@ -187,7 +191,10 @@ struct StoreState {
         perMinute.add(at: receivedAt)
         perSecond.add(at: receivedAt)
         if let key { foldIndex[key] = id }
-        if event.payload.origin != nil { recordCarriedImage(event) }
+        if event.payload.origin != nil {
+            recordCarriedImage(event)
+            foldChildren(into: event)
+        }
         if event.payload.artifact != nil {
             artifacts += 1
             if !digestOwners.isEmpty { foldIfOwnerKnown(id) }

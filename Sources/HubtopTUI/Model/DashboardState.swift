@@ -73,6 +73,8 @@ public struct DashboardData: Equatable, Sendable {
     public var focusedArtifacts: [StoredEvent] = []
     /// The focused push's scan result and its tag's pulls, when its registry sends them.
     public var focusedScan: ScanSummary?
+    /// Platform manifests folded under the focused push.
+    public var focusedChildren: [String] = []
     /// Pushes of the focused event's digest in other registries.
     public var focusedMirrors: [StoredEvent] = []
     public var focusedPulls = 0

@@ -115,6 +115,7 @@ extension StoreReader {
         read.data.focusedArtifacts = focused.map { artifacts(of: $0.id) } ?? []
         read.data.focusedScan = focused.flatMap { scan(of: $0.id) }
         read.data.focusedMirrors = focused.map { mirrors(of: $0.id) } ?? []
+        read.data.focusedChildren = focused.map { children(of: $0.id) } ?? []
         read.data.focusedPulls =
             focused.flatMap { event in event.tag.map { pulls(of: event.repoName, tag: $0) } } ?? 0
         read.data.lastPing = lastPing

@@ -27,6 +27,14 @@ extension DetailContent {
             add("scan", text, scan.isSevere ? .error : .text)
         }
         if image.pulls > 0 { add("pulls", "\(image.pulls) of this tag", .text) }
+        for (index, digest) in image.children.prefix(16).enumerated() {
+            add(
+                index == 0 ? "manifests" : "",
+                (index == 0
+                    ? "\(image.children.count) platform manifest\(image.children.count == 1 ? "" : "s") folded: "
+                    : "")
+                    + digest, .muted)
+        }
         if let url = origin.sourceURL { add("source URL", url, .text) }
         if let revision = origin.revision { add("revision", revision, .muted) }
         if origin.deliveryKey == nil { add("event id", "none (redeliveries cannot be told apart)", .muted) }

@@ -20,6 +20,8 @@ public enum DetailContent {
         public var scan: ScanSummary?
         /// Pushes of its digest in other registries.
         public var mirrors: [StoredEvent] = []
+        /// Platform manifests folded under it (by digest).
+        public var children: [String] = []
         public var pulls = 0
 
         public init() {}
@@ -36,6 +38,7 @@ public enum DetailContent {
             image.artifacts = state.data.focusedArtifacts
             image.scan = state.data.focusedScan
             image.mirrors = state.data.focusedMirrors
+            image.children = state.data.focusedChildren
             image.pulls = state.data.focusedPulls
         }
         return lines(
