@@ -134,7 +134,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .failure(let error): return refuse(error, head: head, context: context, counted: true)
         case .success(let admitted): admission = admitted
         }
-        guard !admission.payloads.isEmpty else {
+        guard !admission.isEmpty else {
             // Well-formed, of a known format, nothing to show: acknowledged, or the sender retries
             // it forever and holds its queue behind it.
             ingestor.store.note(

@@ -64,7 +64,11 @@ public final class Ingestor: Sendable {
     public struct Admission: Sendable {
         /// The events to store: usually one; none for what is acknowledged and not shown (a blob,
         /// a pull, a ping); several when an envelope carried several.
-        public let payloads: [WebhookPayload]
+        public var payloads: [WebhookPayload] { first.map { [$0] + more } ?? [] }
+        /// The first event and the rest (no array for the usual one).
+        let first: WebhookPayload?
+        let more: [WebhookPayload]
+        public var isEmpty: Bool { first == nil }
         public let delivery: DeliveryInfo?
         public let format: WebhookFormat
         /// What the request said beyond its body: kept with the body (nil for Docker Hub's).
@@ -76,7 +80,8 @@ public final class Ingestor: Sendable {
         public let ping: String?
 
         init(decoded: DecodedDelivery, delivery: DeliveryInfo?, hints: DeliveryHints?) {
-            payloads = decoded.events
+            first = decoded.first
+            more = decoded.more
             self.delivery = delivery
             format = decoded.format
             self.hints = hints
@@ -87,7 +92,14 @@ public final class Ingestor: Sendable {
         }
 
         /// The first event (only for an admission with events).
-        public var payload: WebhookPayload { payloads[0] }
+        public var payload: WebhookPayload { first! }
+
+        /// Each event, in order.
+        func eachPayload(_ body: (WebhookPayload) -> Void) {
+            guard let first else { return }
+            body(first)
+            for payload in more { body(payload) }
+        }
     }
 
     /// Decodes and checks a body without storing it. A refused body is counted under its reason.
@@ -111,7 +123,7 @@ public final class Ingestor: Sendable {
     ) -> StoreChange? {
         store.note(pulls: admission.pulls, ping: admission.ping, children: admission.children, at: receivedAt)
         var first: StoreChange?
-        for payload in admission.payloads {
+        admission.eachPayload { payload in
             let change = store.ingest(
                 payload, receivedAt: receivedAt, delivery: admission.delivery,
                 request: first == nil ? request : nil, answer: answer)

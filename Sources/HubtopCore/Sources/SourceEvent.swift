@@ -95,7 +95,16 @@ struct SourceEvent {
 public struct DecodedDelivery: Sendable {
     public var format: WebhookFormat
     /// The events to store (none for a blob push, a pull, a ping).
-    public var events: [WebhookPayload] = []
+    public var events: [WebhookPayload] {
+        get { first.map { [$0] + more } ?? [] }
+        set {
+            first = newValue.first
+            more = Array(newValue.dropFirst())
+        }
+    }
+    /// The first event, and the rest: one event (nearly every delivery) costs no array.
+    var first: WebhookPayload?
+    var more: [WebhookPayload] = []
     /// Pulls by tag, counted rather than stored.
     public var pulls: [PullCount] = []
     /// Untagged per-platform manifests, folded under the push of their index.
@@ -105,9 +114,16 @@ public struct DecodedDelivery: Sendable {
     /// A sender's greeting (GitHub's `ping`), for the dashboard's header.
     public var ping: String?
 
+    /// One Docker Hub event: the hot path, no array.
+    init(dockerHub payload: WebhookPayload) {
+        format = .dockerHub
+        first = payload
+    }
+
     init(format: WebhookFormat, events: [WebhookPayload] = [], pulls: [PullCount] = [], note: String? = nil) {
         self.format = format
-        self.events = events
+        self.first = events.first
+        self.more = Array(events.dropFirst())
         self.pulls = pulls
         self.note = note
     }

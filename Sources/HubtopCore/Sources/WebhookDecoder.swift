@@ -20,6 +20,13 @@ public enum WebhookDecoder {
     public static func decode(
         _ body: UnsafeBufferPointer<UInt8>, hints: DeliveryHints?, cache: RepositoryCache? = nil
     ) throws(PayloadError) -> DecodedDelivery {
+        // The hot path: Docker Hub's plain JSON, nothing unknown in it, one decode and no more.
+        if hints?.githubEvent == nil, hints?.cloudEvent.isEmpty ?? true,
+            hints?.contentType.map({ $0 == "application/json" }) ?? true,
+            let payload = try? PayloadDecoder.decode(body, cache: cache), !hasForeignKeys(payload)
+        {
+            return DecodedDelivery(dockerHub: payload)
+        }
         var decoded = try decodeUnproven(body, hints: hints, cache: cache)
         // Docker Hub's events carry no facts to stamp (and are most: no copy for them).
         if let proof = hints?.proof, decoded.format != .dockerHub {
@@ -91,8 +98,8 @@ public enum WebhookDecoder {
         var hubPayload: WebhookPayload?
         do throws(PayloadError) {
             let payload = try PayloadDecoder.decode(body, cache: cache)
-            if !payload.extras.contains(where: { foreignKeys.contains($0.path) }) {
-                return DecodedDelivery(format: .dockerHub, events: [payload])
+            if !hasForeignKeys(payload) {
+                return DecodedDelivery(dockerHub: payload)
             }
             hubPayload = payload
         } catch {
@@ -102,13 +109,18 @@ public enum WebhookDecoder {
             throw hubError ?? PayloadError(.invalidJSON, "not JSON")
         }
         if let decoded = try decodeShape(json) { return decoded }
-        if let hubPayload { return DecodedDelivery(format: .dockerHub, events: [hubPayload]) }
+        if let hubPayload { return DecodedDelivery(dockerHub: hubPayload) }
         let error = hubError ?? PayloadError(.missingRepository, "no repository")
         if json["push_data"] != nil || json["repository"] != nil { throw error }
         throw PayloadError(
             error.kind == .invalidJSON ? .invalidJSON : .missingRepository,
             "not a webhook hubtop knows; it reads \(WebhookFormat.understood) (as Docker Hub's: \(error.detail))"
         )
+    }
+
+    /// Whether a body read as Docker Hub's had a top-level key of another format (`events`, …).
+    static func hasForeignKeys(_ payload: WebhookPayload) -> Bool {
+        payload.rare != nil && payload.extras.contains { foreignKeys.contains($0.path) }
     }
 
     /// Rules 2 to 6 of the recognition order, by the body's shape; nil when none matches.

@@ -82,7 +82,7 @@ public final class EventStore: Sendable {
             for (admission, time) in zip(batch, receivedAt) {
                 if !admission.pulls.isEmpty { state.countPulls(admission.pulls) }
                 for child in admission.children { state.holdChild(child, at: time) }
-                for payload in admission.payloads {
+                admission.eachPayload { payload in
                     changes.append(
                         state.ingest(
                             payload, receivedAt: time, delivery: admission.delivery, capacity: capacity))
