@@ -155,6 +155,8 @@ public final class ReportingScript: @unchecked Sendable {
     public let firstLine: String
     private let lock = NSLock()
     private var lines: [String] = []
+    /// Output after the last newline: a line the child has not finished writing.
+    private var pending: [UInt8] = []
 
     public init(_ script: String, _ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -168,15 +170,25 @@ public final class ReportingScript: @unchecked Sendable {
             if more.isEmpty { break }
             first.append(more)
         }
-        let text = String(decoding: first, as: UTF8.self).split(
-            separator: "\n", omittingEmptySubsequences: false)
-        firstLine = String(text[0])
-        lines = text.dropFirst().filter { !$0.isEmpty }.map(String.init)
+        let bytes = Array(first)
+        let end = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? bytes.endIndex
+        firstLine = String(decoding: bytes[..<end], as: UTF8.self)
+        absorb(end < bytes.endIndex ? Array(bytes[(end + 1)...]) : [])
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
             guard let self, !data.isEmpty else { return }
-            self.lock.withLock {
-                self.lines += String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+            self.absorb(Array(data))
+        }
+    }
+
+    /// Whole lines only: a read may end in the middle of one (it waits for the rest).
+    private func absorb(_ bytes: [UInt8]) {
+        lock.withLock {
+            pending += bytes
+            while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: pending[..<newline], as: UTF8.self)
+                if !line.isEmpty { lines.append(line) }
+                pending.removeSubrange(...newline)
             }
         }
     }
