@@ -215,7 +215,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// What the decoders need of the request's head; nil when it claims to be GitHub's and its
     /// signature does not check out with `--github-secret`.
     private func hints(_ head: HTTPRequestHead, proof: SenderProof, body: ByteBuffer) -> DeliveryHints? {
-        var hints = DeliveryHints(headers: head.headers.map { ($0.name, $0.value) }, proof: proof)
+        var hints = DeliveryHints(headers: head.headers, proof: proof)
         guard hints.githubEvent != nil else { return hints }
         guard let secret = configuration.githubSecret else {
             hints.proof = .unsigned

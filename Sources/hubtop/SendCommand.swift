@@ -56,10 +56,16 @@ struct SendCommand: AsyncParsableCommand {
             throw fail(
                 "hubtop send: cannot apply overrides, the payload is not a JSON object: \(error)")
         }
+        try await post(body, contentType: "application/json", headers: [])
+    }
+
+    /// Posts to the target and prints the answer; exits 1 when refused or unreachable.
+    func post(_ body: [UInt8], contentType: String, headers: [(String, String)]) async throws {
         let target = try resolveURL()
         let response: HTTPPost.Response
         do {
-            response = try await HTTPPost.post(url: target, body: body)
+            response = try await HTTPPost.post(
+                url: target, body: body, contentType: contentType, extraHeaders: headers)
         } catch {
             Console.error("hubtop send: \(error)")
             throw ExitCode(1)
@@ -102,28 +108,10 @@ struct SendCommand: AsyncParsableCommand {
         if let push, let made = SourceSamples.sample(source, push: push) { sample = made }
         if file != nil { sample.body = try loadBody() }
         var headers = sample.headers.map { ($0.name, $0.value) }
-        let secret =
-            githubSecret
-            ?? Environment.value("HUBTOP_GITHUB_SECRET").flatMap { $0.isEmpty ? nil : Secret($0) }
-        if source == "github", let secret {
+        if source == "github", let secret = githubSecret ?? Environment.secret("HUBTOP_GITHUB_SECRET") {
             headers.append(("X-Hub-Signature-256", GitHubSignature.header(body: sample.body, secret: secret)))
         }
-        let response: HTTPPost.Response
-        do {
-            response = try await HTTPPost.post(
-                url: try resolveURL(), body: sample.body, contentType: sample.contentType,
-                extraHeaders: headers)
-        } catch let error as ValidationError {
-            throw error
-        } catch {
-            Console.error("hubtop send: \(error)")
-            throw ExitCode(1)
-        }
-        Console.out("\(response.status) \(response.body)")
-        if !(200..<300).contains(response.status) {
-            Console.error("hubtop send: refused with HTTP \(response.status)")
-            throw ExitCode(1)
-        }
+        try await post(sample.body, contentType: sample.contentType, headers: headers)
     }
 
     /// A fresh id in the UUID layout senders use.

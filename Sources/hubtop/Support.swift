@@ -11,6 +11,11 @@ import Synchronization
 #endif
 
 enum Environment {
+    /// A secret from the environment: nil when unset or empty.
+    static func secret(_ name: String) -> Secret? {
+        value(name).flatMap { $0.isEmpty ? nil : Secret($0) }
+    }
+
     static func value(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
     }

@@ -56,12 +56,7 @@ public struct SamplePush: Sendable {
         return "sha256:" + hex
     }
 
-    var rfc3339: String { Timestamp.utc(time).replacingSpace() }
-}
-
-extension String {
-    /// `2026-11-29 08:10:01Z` → `2026-11-29T08:10:01Z`.
-    fileprivate func replacingSpace() -> String { String(map { $0 == " " ? "T" : $0 }) }
+    var rfc3339: String { EventExport.isoTime(time) }
 }
 
 public enum SourceSamples {

@@ -56,10 +56,6 @@ public struct RegistryCredentials: Sendable, Equatable {
 
     /// `https://host:port/path` → `host:port`.
     public static func host(of url: String) -> String {
-        var rest = Substring(url)
-        for scheme in ["https://", "http://"] where rest.hasPrefix(scheme) {
-            rest = rest.dropFirst(scheme.count)
-        }
-        return String(rest.prefix { $0 != "/" })
+        String((URLParts.afterScheme(url) ?? Substring(url)).prefix { $0 != "/" })
     }
 }

@@ -107,9 +107,7 @@ enum CloudEventsDecoder {
         guard let origin = payload.origin else { return payload }
         var payload = payload
         if let time = event.time { payload.pushedAt = time }
-        payload.origin = SourceFacts(
-            source: .acr, action: origin.action, host: origin.host, digest: origin.digest,
-            platforms: origin.platforms, deliveryKey: event.deliveryKey, proof: origin.proof)
+        payload.origin = origin.with(deliveryKey: event.deliveryKey, source: .acr)
         return payload
     }
 }

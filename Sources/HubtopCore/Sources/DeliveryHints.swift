@@ -25,9 +25,14 @@ public struct DeliveryHints: Sendable, Equatable {
     }
 
     /// From a request's header fields (any case).
-    public init(headers: [(name: String, value: String)], proof: SenderProof?) {
+    public init<Headers: Sequence>(headers: Headers, proof: SenderProof?)
+    where Headers.Element == (name: String, value: String) {
         self.init(proof: proof)
         for (name, value) in headers {
+            // Every delivery passes here: only names that can matter (c…, x…) are lower-cased.
+            guard let first = name.utf8.first.map({ $0 | 0x20 }),
+                first == UInt8(ascii: "c") || first == UInt8(ascii: "x")
+            else { continue }
             let lowered = name.lowercased()
             switch lowered {
             case "content-type": contentType = Self.mediaType(value)

@@ -179,11 +179,14 @@ public final class SourceFacts: Sendable, Equatable, Hashable {
         self.revision = revision
     }
 
-    /// The same facts proven by `proof`.
-    public func proven(by proof: SenderProof) -> SourceFacts {
+    /// The same facts with another proof, event id or source.
+    func with(proof: SenderProof?? = nil, deliveryKey: String?? = nil, source: EventSource? = nil)
+        -> SourceFacts
+    {
         SourceFacts(
-            source: source, action: action, host: host, digest: digest, platforms: platforms,
-            deliveryKey: deliveryKey, proof: proof, scan: scan, sourceURL: sourceURL, revision: revision)
+            source: source ?? self.source, action: action, host: host, digest: digest, platforms: platforms,
+            deliveryKey: deliveryKey ?? self.deliveryKey, proof: proof ?? self.proof, scan: scan,
+            sourceURL: sourceURL, revision: revision)
     }
 
     public static func == (lhs: SourceFacts, rhs: SourceFacts) -> Bool {

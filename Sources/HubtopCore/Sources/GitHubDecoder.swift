@@ -90,31 +90,15 @@ enum GitHubDecoder {
         return ("ghcr.io", (owner + name).lowercased())
     }
 
-    /// A form body (`payload=<URL-encoded JSON>`) as its JSON bytes.
+    /// A form body (`payload=<URL-encoded JSON>`) as its JSON bytes (`+` is a space in a form).
     static func formPayload(_ body: UnsafeBufferPointer<UInt8>) throws(PayloadError) -> [UInt8] {
-        for field in body.split(separator: UInt8(ascii: "&")) where field.starts(with: Array("payload=".utf8))
-        {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(field.count)
-            var index = field.startIndex + 8
-            while index < field.endIndex {
-                let byte = field[index]
-                if byte == UInt8(ascii: "+") {
-                    bytes.append(0x20)
-                } else if byte == UInt8(ascii: "%"), index + 2 < field.endIndex,
-                    let value = UInt8(
-                        String(decoding: field[(index + 1)...(index + 2)], as: UTF8.self), radix: 16)
-                {
-                    bytes.append(value)
-                    index += 2
-                } else {
-                    bytes.append(byte)
-                }
-                index += 1
-            }
-            return bytes
+        let prefix = Array("payload=".utf8)
+        guard let field = body.split(separator: UInt8(ascii: "&")).first(where: { $0.starts(with: prefix) })
+        else {
+            throw PayloadError(.invalidJSON, "a form-encoded GitHub delivery needs a payload= field")
         }
-        throw PayloadError(.invalidJSON, "a form-encoded GitHub delivery needs a payload= field")
+        let value = field.dropFirst(prefix.count).map { $0 == UInt8(ascii: "+") ? 0x20 : $0 }
+        return Array(PercentEncoding.decoded(String(decoding: value, as: UTF8.self)).utf8)
     }
 }
 

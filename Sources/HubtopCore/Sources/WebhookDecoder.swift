@@ -20,20 +20,39 @@ public enum WebhookDecoder {
     public static func decode(
         _ body: UnsafeBufferPointer<UInt8>, hints: DeliveryHints?, cache: RepositoryCache? = nil
     ) throws(PayloadError) -> DecodedDelivery {
-        // The hot path: Docker Hub's plain JSON, nothing unknown in it, one decode and no more.
-        if hints?.githubEvent == nil, hints?.cloudEvent.isEmpty ?? true,
-            hints?.contentType.map({ $0 == "application/json" }) ?? true,
-            let payload = try? PayloadDecoder.decode(body, cache: cache), !hasForeignKeys(payload)
-        {
-            return DecodedDelivery(dockerHub: payload)
+        // The hot path, inline: Docker Hub's plain JSON, decoded once, its one event in no array.
+        if isPlain(hints) {
+            let hub: Result<WebhookPayload, PayloadError>
+            do throws(PayloadError) {
+                let payload = try PayloadDecoder.decode(body, cache: cache)
+                if !hasForeignKeys(payload) { return DecodedDelivery(dockerHub: payload) }
+                hub = .success(payload)
+            } catch {
+                hub = .failure(error)
+            }
+            return try proven(decodeOther(body, hub: hub), by: hints?.proof)
         }
-        var decoded = try decodeUnproven(body, hints: hints, cache: cache)
+        return try proven(decodeUnproven(body, hints: hints, cache: cache), by: hints?.proof)
+    }
+
+    /// Plain JSON without the headers of GitHub or CloudEvents: Docker Hub's, or a format told
+    /// by its shape.
+    static func isPlain(_ hints: DeliveryHints?) -> Bool {
+        guard let hints else { return true }
+        return hints.githubEvent == nil && hints.cloudEvent.isEmpty
+            && (hints.contentType == nil || hints.contentType == "application/json"
+                || hints.contentType == "")
+    }
+
+    /// The events stamped with how their sender was proven.
+    static func proven(_ decoded: DecodedDelivery, by proof: SenderProof?) -> DecodedDelivery {
+        var decoded = decoded
         // Docker Hub's events carry no facts to stamp (and are most: no copy for them).
-        if let proof = hints?.proof, decoded.format != .dockerHub {
+        if let proof, decoded.format != .dockerHub {
             decoded.events = decoded.events.map { event in
                 guard let origin = event.origin else { return event }
                 var event = event
-                event.origin = origin.proven(by: proof)
+                event.origin = origin.with(proof: proof)
                 return event
             }
         }
@@ -52,12 +71,6 @@ public enum WebhookDecoder {
         _ body: UnsafeBufferPointer<UInt8>, hints: DeliveryHints?, cache: RepositoryCache?
     ) throws(PayloadError) -> DecodedDelivery {
         let type = hints?.contentType ?? ""
-        // Docker Hub's deliveries (plain JSON, no sender headers) go straight to its decoder.
-        if hints?.githubEvent == nil, type == "application/json" || type.isEmpty,
-            hints?.cloudEvent.isEmpty ?? true
-        {
-            return try decodeBody(body, cache: cache)
-        }
         if let event = hints?.githubEvent {
             let json: JSONValue
             if type == "application/x-www-form-urlencoded" {
@@ -89,21 +102,28 @@ public enum WebhookDecoder {
         return try decodeBody(body, cache: cache)
     }
 
-    /// A body that its headers do not place: Docker Hub's fast decoder first (its payloads are by
+    /// A body that its headers do not place: Docker Hub's decoder first (its payloads are by
     /// far the most), then the other formats by their shape.
     static func decodeBody(
         _ body: UnsafeBufferPointer<UInt8>, cache: RepositoryCache?
     ) throws(PayloadError) -> DecodedDelivery {
-        var hubError: PayloadError?
+        let hub = Result { () throws(PayloadError) in try PayloadDecoder.decode(body, cache: cache) }
+        if case .success(let payload) = hub, !hasForeignKeys(payload) {
+            return DecodedDelivery(dockerHub: payload)
+        }
+        return try decodeOther(body, hub: hub)
+    }
+
+    /// What Docker Hub's decoder did not take (or took with another format's keys): the other
+    /// formats by their shape, else Docker Hub's payload or its refusal.
+    static func decodeOther(
+        _ body: UnsafeBufferPointer<UInt8>, hub: Result<WebhookPayload, PayloadError>
+    ) throws(PayloadError) -> DecodedDelivery {
         var hubPayload: WebhookPayload?
-        do throws(PayloadError) {
-            let payload = try PayloadDecoder.decode(body, cache: cache)
-            if !hasForeignKeys(payload) {
-                return DecodedDelivery(dockerHub: payload)
-            }
-            hubPayload = payload
-        } catch {
-            hubError = error
+        var hubError: PayloadError?
+        switch hub {
+        case .success(let payload): hubPayload = payload
+        case .failure(let error): hubError = error
         }
         guard let json = try? JSONValue.parseBody(body) else {
             throw hubError ?? PayloadError(.invalidJSON, "not JSON")

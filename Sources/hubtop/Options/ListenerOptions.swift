@@ -140,9 +140,7 @@ struct ListenerSettings {
         configuration.maxConnections = options.maxConnections
         configuration.maxConnectionsPerAddress = options.maxConnectionsPerAddress
         configuration.metricsToken = metricsToken
-        configuration.githubSecret =
-            githubSecret
-            ?? Environment.value("HUBTOP_GITHUB_SECRET").flatMap { $0.isEmpty ? nil : Secret($0) }
+        configuration.githubSecret = githubSecret ?? Environment.secret("HUBTOP_GITHUB_SECRET")
         configuration.rateLimit = options.rateLimit > 0 ? options.rateLimit : nil
         configuration.trustProxy = options.trustProxy
         configuration.metrics = metrics
