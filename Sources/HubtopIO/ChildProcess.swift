@@ -11,7 +11,7 @@ import HubtopServer
 /// stay the listener's.
 /// glibc's `pipe2`, which Swift's Glibc module leaves out (it sits behind `_GNU_SOURCE`).
 @_silgen_name("pipe2")
-private func systemPipe2(_ descriptors: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
+func systemPipe2(_ descriptors: UnsafeMutablePointer<Int32>, _ flags: Int32) -> Int32
 
 enum ChildProcess {
     enum Status: Equatable {
@@ -67,16 +67,18 @@ enum ChildProcess {
     }
 
     /// Starts the command in a process group of its own, with `stdin` and `stdout` (also its
-    /// stderr) as its standard descriptors and nothing else of ours open; `error` is 0 or errno.
-    private static func spawn(
-        _ arguments: [String], environment: [String: String], stdin: Int32, stdout: Int32
+    /// stderr, unless `stderr` is given) as its standard descriptors and nothing else of ours
+    /// open; `error` is 0 or errno.
+    static func spawn(
+        _ arguments: [String], environment: [String: String], stdin: Int32, stdout: Int32,
+        stderr: Int32? = nil
     ) -> (pid: pid_t, error: Int32) {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, stdin, 0)
         posix_spawn_file_actions_adddup2(&actions, stdout, 1)
-        posix_spawn_file_actions_adddup2(&actions, stdout, 2)
+        posix_spawn_file_actions_adddup2(&actions, stderr ?? stdout, 2)
         // Everything else this process has open is closed in the child (close-on-exec covers
         // what NIO and the journal open; this covers what might not be).
         if let directory = opendir("/proc/self/fd") {

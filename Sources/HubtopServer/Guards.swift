@@ -111,6 +111,9 @@ final class RequestDeadlineHandler: ChannelInboundHandler {
 
 /// What one connection's handlers tell each other (all on the connection's event loop).
 final class ConnectionState {
+    /// The connection's place under `--max-connections`: given back when it closes, or when it
+    /// becomes a viewer's stream (counted under `--max-viewers` instead).
+    var claim: ConnectionClaim?
     /// A request was refused before it ended (`413`) and the connection is closing: what the
     /// parser makes of the rest of that request is no new fault of the sender's.
     var refusedEarly = false
@@ -293,4 +296,20 @@ public final class ConnectionLimiter: Sendable {
     }
 
     public var current: Int { open.withLock { $0.total } }
+}
+
+/// One connection's slot in a `ConnectionLimiter`, given back once however often released.
+final class ConnectionClaim: Sendable {
+    private let limiter: ConnectionLimiter
+    private let address: String
+    private let released = Atomic<Bool>(false)
+
+    init(_ limiter: ConnectionLimiter, address: String) {
+        self.limiter = limiter
+        self.address = address
+    }
+
+    func release() {
+        if !released.exchange(true, ordering: .relaxed) { limiter.release(address) }
+    }
 }

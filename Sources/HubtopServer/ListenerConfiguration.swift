@@ -47,6 +47,10 @@ public struct ListenerConfiguration: Sendable {
     /// This listener's mark on what its forwarder and re-sends send (`X-Hubtop-Origin`): a
     /// delivery bearing it is refused (`508`), so that hubtop never feeds itself in a loop.
     public var origin = "hubtop-" + WebhookToken.random().prefix(12)
+    /// `--viewer-token`: the bearer token `GET /stream` asks for; nil serves no stream.
+    public var viewerToken: String?
+    /// The stream's viewers (made when there is a viewer token).
+    public var viewers: ViewerHub?
     /// Lines headless output has dropped (a reader that stopped reading), for `/healthz`.
     public var outputDropped: (@Sendable () -> Int)?
 

@@ -10,6 +10,8 @@ enum Route {
     /// `detailed`: the metrics token came with it, so paths and driver messages may be shown.
     case health(detailed: Bool)
     case metrics
+    /// `GET /stream` with the viewer token: the event stream, resumed after `lastEventID`.
+    case stream(lastEventID: String?)
     /// Answer this once the request ends, ignoring its body.
     case refuse(HTTPResponseStatus, reason: String, detail: String, headers: [(String, String)])
 }
@@ -48,6 +50,7 @@ struct Router {
             }
             return .metrics
         }
+        if path == "/stream" { return streamRoute(head) }
         if path == "/healthz" {
             if head.method == .GET || head.method == .HEAD {
                 return .health(detailed: carriesMetricsToken(head))
@@ -80,6 +83,24 @@ struct Router {
             return .hook(proof)
         }
         return notFound
+    }
+
+    /// The stream reads with its own token only: the webhook token (which senders hold) cannot.
+    func streamRoute(_ head: HTTPRequestHead) -> Route {
+        guard let expected = configuration.viewerToken, configuration.viewers != nil else { return notFound }
+        guard head.method == .GET else {
+            return .refuse(
+                .methodNotAllowed, reason: "method_not_allowed", detail: "use GET",
+                headers: [("Allow", "GET")])
+        }
+        guard let token = Self.bearer(head), WebhookToken.matches(token, expected) else {
+            return .refuse(
+                .unauthorized, reason: "unauthorized",
+                detail: Self.bearer(head) == nil
+                    ? "/stream needs Authorization: Bearer <viewer token>" : "that is not the viewer token",
+                headers: [("WWW-Authenticate", "Bearer")])
+        }
+        return .stream(lastEventID: head.headers.first(name: "last-event-id").map { String($0.prefix(256)) })
     }
 
     /// Whether the request bears `Authorization: Bearer <metrics token>`.
@@ -138,6 +159,10 @@ enum HealthResponder {
         writer.integer(totals.accepted)
         writer.key("store_bytes")
         writer.integer(totals.bytes)
+        if let viewers = configuration.viewers {
+            writer.key("viewers")
+            writer.integer(viewers.viewers)
+        }
         if let dropped = configuration.outputDropped {
             writer.key("output_dropped")
             writer.integer(dropped())
@@ -164,7 +189,12 @@ enum MetricsResponder {
             configuration.metrics?.render(
                 store: ingestor.store, rejections: ingestor.rejections,
                 forwardQueued: configuration.relay?.queued ?? [:]) ?? []
-        for gauge in configuration.durability?.gauges() ?? [] {
+        var gauges = configuration.durability?.gauges() ?? []
+        if let viewers = configuration.viewers {
+            gauges.append(
+                (name: "viewers", help: "Viewers attached to GET /stream.", value: Double(viewers.viewers)))
+        }
+        for gauge in gauges {
             text += Array(
                 "# HELP hubtop_\(gauge.name) \(gauge.help)\n# TYPE hubtop_\(gauge.name) gauge\nhubtop_\(gauge.name) \(gauge.value)\n"
                     .utf8)

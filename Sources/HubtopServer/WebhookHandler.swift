@@ -9,7 +9,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let configuration: ListenerConfiguration
+    let configuration: ListenerConfiguration
     private let ingestor: Ingestor
     /// The in-memory store when nothing else was configured.
     private let durability: any Durability
@@ -23,8 +23,10 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var headArrived = NIODeadline.now()
 
     private let deadline: RequestDeadlineHandler?
-    private let penaltyBox: PenaltyBox?
+    let penaltyBox: PenaltyBox?
     private let connection: ConnectionState
+    /// Set once this connection became a viewer's stream: it reads nothing more and is never idle.
+    private var streaming = false
 
     init(
         configuration: ListenerConfiguration, ingestor: Ingestor, deadline: RequestDeadlineHandler? = nil,
@@ -39,6 +41,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if streaming { return }
         switch unwrapInboundIn(data) {
         case .head(let head):
             self.head = head
@@ -90,6 +93,8 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
                 extra: headers)
         case .hook(let proof):
             return receive(head: head, proof: proof, context: context)
+        case .stream(let lastEventID):
+            return startStream(head: head, lastEventID: lastEventID, context: context)
         case .handshake(let origin):
             respond(
                 context: context, head: head, status: .ok, json: "{\"ok\":true}",
@@ -100,6 +105,19 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         self.route = nil
         self.head = nil
+    }
+
+    /// Hands the connection to a viewer's stream: it no longer counts as a connection of its
+    /// address (viewers behind one NAT), but against `--max-viewers`.
+    private func startStream(head: HTTPRequestHead, lastEventID: String?, context: ChannelHandlerContext) {
+        route = nil
+        self.head = nil
+        guard let hub = configuration.viewers else { return }
+        streaming = true
+        deadline?.requestCompleted()
+        connection.claim?.release()
+        let stream = StreamHandler(hub: hub, head: head, lastEventID: lastEventID)
+        try? context.pipeline.syncOperations.addHandler(stream, position: .after(self))
     }
 
     /// A delivery with the right token: admitted (decoded and checked) on the event loop, made
@@ -249,74 +267,14 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
         return request
     }
 
-    private struct Refusal {
+    struct Refusal {
         var status: HTTPResponseStatus
         var error: String
         var detail: String
         var headers: [(String, String)] = []
     }
 
-    /// Limits checked as soon as the head is parsed, before any body is read. Requests with the
-    /// right token are never throttled (Docker Hub sends from a handful of addresses, and a
-    /// release pushes hundreds of tags); everything else draws on its address's allowance, and
-    /// an address that overdraws it sits in the penalty box for a while.
-    private func screen(_ head: HTTPRequestHead, route: Route, context: ChannelHandlerContext) -> Refusal? {
-        let genuine: Bool
-        switch route {
-        case .hook, .handshake: genuine = true
-        default: genuine = false
-        }
-        if !genuine, let penaltyBox,
-            let wait = penaltyBox.strike(clientKey(head, context: context), now: WallClock.now())
-        {
-            return Refusal(
-                status: .tooManyRequests, error: "rate_limited",
-                detail: "too many requests without the webhook token from this address; retry in \(wait) s",
-                headers: [("Retry-After", String(wait))])
-        }
-        if genuine,
-            head.headers[canonicalForm: "x-hubtop-origin"].contains(where: { $0 == configuration.origin })
-        {
-            // Sent by this very listener's forwarder or re-send: taking it would loop.
-            return Refusal(
-                status: .loopDetected, error: "loop_detected",
-                detail: "this delivery was forwarded or re-sent by this hubtop to itself")
-        }
-        if head.uri.utf8.count > configuration.maxURIBytes {
-            return Refusal(
-                status: .uriTooLong, error: "uri_too_long",
-                detail: "the request target is longer than \(configuration.maxURIBytes) bytes")
-        }
-        if head.headers.count > configuration.maxHeaderCount {
-            return Refusal(
-                status: .requestHeaderFieldsTooLarge, error: "too_many_headers",
-                detail: "more than \(configuration.maxHeaderCount) header fields")
-        }
-        let headerBytes = head.headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
-        if headerBytes > configuration.maxHeaderBytes {
-            return Refusal(
-                status: .requestHeaderFieldsTooLarge, error: "headers_too_large",
-                detail: "the header fields exceed \(configuration.maxHeaderBytes) bytes")
-        }
-        if genuine, let length = head.headers.first(name: "content-length").flatMap(Int.init),
-            length > configuration.maxBodyBytes
-        {
-            return tooLarge
-        }
-        return nil
-    }
-
-    /// The address to hold responsible: the peer, or behind a trusted proxy the right-most
-    /// `X-Forwarded-For` entry — the one the proxy added; the client writes the ones before it.
-    private func clientKey(_ head: HTTPRequestHead, context: ChannelHandlerContext) -> String {
-        let peer = context.channel.remoteAddress?.ipAddress ?? "?"
-        guard configuration.trustProxy else { return peer }
-        return DeliveryInfo.lastForwardedHop(
-            head.headers[canonicalForm: "x-forwarded-for"].last.map(String.init))
-            ?? peer
-    }
-
-    private var tooLarge: Refusal {
+    var tooLarge: Refusal {
         Refusal(
             status: .payloadTooLarge, error: "body_too_large",
             detail: "the body exceeds \(configuration.maxBodyBytes) bytes")
@@ -384,7 +342,7 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is IdleStateHandler.IdleStateEvent {
-            context.close(promise: nil)
+            if !streaming { context.close(promise: nil) }
         } else if event is ChannelShouldQuiesceEvent {
             quiescing = true
             // Between requests: close now; mid-request: the response will close.

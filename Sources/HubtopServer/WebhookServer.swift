@@ -28,6 +28,7 @@ public final class WebhookServer: Sendable {
             configuration.accepted.observe { metrics.accepted(repository: $0.repository) }
         }
         configuration.relay?.follow(configuration.accepted)
+        configuration.viewers?.follow()
     }
 
     /// Binds and starts serving; returns the bound port (useful with port 0).
@@ -36,6 +37,7 @@ public final class WebhookServer: Sendable {
         // An empty or short secret would open `/hook/` (and `/metrics`) to anyone.
         for (token, name) in [
             (configuration.token, "the webhook token"), (configuration.metricsToken, "the metrics token"),
+            (configuration.viewerToken, "the viewer token"),
         ] {
             if let token, let problem = WebhookToken.problem(with: token, name: name) {
                 throw ListenerError(description: problem)
@@ -77,7 +79,8 @@ public final class WebhookServer: Sendable {
                         channel.writeAndFlush(response).whenComplete { _ in channel.close(promise: nil) }
                         return
                     }
-                    channel.closeFuture.whenComplete { _ in connections.release(address) }
+                    let claim = ConnectionClaim(connections, address: address)
+                    channel.closeFuture.whenComplete { _ in claim.release() }
                     let sync = channel.pipeline.syncOperations
                     let deadline = RequestDeadlineHandler(
                         timeout: configuration.requestTimeout,
@@ -88,6 +91,7 @@ public final class WebhookServer: Sendable {
                     try sync.configureHTTPServerPipeline(
                         withPipeliningAssistance: true, withErrorHandling: false)
                     let state = ConnectionState()
+                    state.claim = claim
                     try sync.addHandler(
                         ProtocolErrorHandler(
                             rejections: ingestor.rejections, penaltyBox: peerPenaltyBox, connection: state))

@@ -16,6 +16,9 @@ public struct DashboardOptions: Sendable {
     public var startupMessage: String?
     /// A standing problem to show in the header (e.g. the journal cannot be written), polled each tick.
     public var problem: @Sendable () -> String? = { nil }
+    /// Replaces the webhook URL in the header, polled each tick (`attach`: where, and how the
+    /// connection is).
+    public var headline: (@Sendable () -> String)?
     /// `--stale`: mark repositories with no push for this many seconds.
     public var staleAfter: Double?
     /// `--mirror-lag`: how long a push may take to land in another registry.
@@ -77,7 +80,8 @@ public enum Dashboard {
             signal(SIGWINCH, SIG_DFL)
         }
         let notices = [terminal.fallbackNotice].compactMap { $0 }
-        let model = DashboardDriver(store: store, rejections: rejections, problem: options.problem)
+        let model = DashboardDriver(
+            store: store, rejections: rejections, problem: options.problem, headline: options.headline)
         var state = DashboardState(
             width: terminal.width, height: terminal.height, now: wallClock(), webhookURL: options.webhookURL,
             filter: options.repositoryFilter)

@@ -206,7 +206,9 @@ enum ConfigFile {
 
     /// The subcommand the arguments run: config applies to `run` (the default) only.
     static func runsTheDashboard(_ arguments: [String]) -> Bool {
-        let others: Set<String> = ["send", "themes", "replay", "export", "token", "config", "help"]
+        let others: Set<String> = [
+            "send", "themes", "replay", "export", "attach", "stream", "token", "config", "help",
+        ]
         // Help, completions and the manual generator describe the whole tool, not `run`.
         let tooling = [
             "-h", "--help", "--version", "--generate-completion-script", "--experimental-dump-help",

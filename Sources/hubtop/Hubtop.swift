@@ -8,6 +8,7 @@ struct Hubtop: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             RunCommand.self, SendCommand.self, ThemesCommand.self, ReplayCommand.self, ExportCommand.self,
+            AttachCommand.self, StreamCommand.self,
             TokenCommand.self, ConfigCommand.self,
         ],
         defaultSubcommand: RunCommand.self

@@ -37,6 +37,12 @@ struct Receiver {
                 urls: settings.forward.urls, policy: settings.forward.policy, store: store, metrics: metrics,
                 origin: configuration.origin, outcomes: outcomes)
         configuration.relay = forwarder
+        if let viewer = tokens.viewer {
+            configuration.viewerToken = viewer
+            configuration.viewers = ViewerHub(
+                store: store, maximumViewers: settings.listener.maxViewers,
+                bufferBytes: settings.listener.viewerBufferBytes)
+        }
         var output: LineQueue?
         if case .lines = settings.display.output { output = LineQueue(descriptor: STDOUT_FILENO) }
         if let output { configuration.outputDropped = { output.dropped } }

@@ -8,6 +8,8 @@ import Logging
 struct RunTokens {
     let webhook: String
     let metrics: String?
+    /// Reads `GET /stream`; nil: no stream.
+    let viewer: String?
 
     init(_ settings: ListenerSettings) throws {
         webhook =
@@ -15,6 +17,11 @@ struct RunTokens {
         metrics = try settings.metricsToken?.reveal() ?? Self.fromEnvironment("HUBTOP_METRICS_TOKEN")
         if metrics == webhook {
             throw fail("hubtop: the metrics token must differ from the webhook token")
+        }
+        viewer = try settings.viewerToken?.reveal() ?? Self.fromEnvironment("HUBTOP_VIEWER_TOKEN")
+        // A sender (who holds the webhook token) must not read, nor a viewer post.
+        if let viewer, viewer == webhook || viewer == metrics {
+            throw fail("hubtop: the viewer token must differ from the webhook and metrics tokens")
         }
     }
 

@@ -64,7 +64,7 @@ public enum EventExport {
 }
 
 extension String {
-    func replacingAll(_ target: Character, with replacement: String) -> String {
+    public func replacingAll(_ target: Character, with replacement: String) -> String {
         var out = ""
         out.reserveCapacity(count)
         for character in self {

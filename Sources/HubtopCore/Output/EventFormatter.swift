@@ -26,6 +26,13 @@ public enum EventFormatter {
         // Read by people too (a terminal tailing the output): nothing in it may act on a terminal.
         var writer = JSONWriter(escapesUnsafeText: true)
         writer.beginObject()
+        writeFields(event, &writer)
+        writer.endObject()
+        return writer.text
+    }
+
+    /// The members of `json`'s object (the event stream writes them and adds its own).
+    static func writeFields(_ event: StoredEvent, _ writer: inout JSONWriter) {
         writer.key("id")
         writer.integer(Int(event.id))
         writer.key("received_at")
@@ -59,8 +66,6 @@ public enum EventFormatter {
         writer.beginArray()
         for repair in event.payload.repairs { writer.string(repair) }
         writer.endArray()
-        writer.endObject()
-        return writer.text
     }
 
     /// What another registry's event adds: its host, digest, platforms, proof and scan.

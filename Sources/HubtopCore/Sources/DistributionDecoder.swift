@@ -118,8 +118,8 @@ enum DistributionDecoder {
 }
 
 /// The host of an absolute URL (`http://registry.internal:5000/v2/…` → `registry.internal:5000`).
-enum URLParts {
-    static func host(_ url: String) -> String? {
+public enum URLParts {
+    public static func host(_ url: String) -> String? {
         guard let rest = afterScheme(url) else { return nil }
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         let host = authority.split(separator: "@").last.map(String.init) ?? ""

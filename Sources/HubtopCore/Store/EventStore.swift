@@ -187,6 +187,17 @@ public final class EventStore: Sendable {
 
     public var totals: StoreTotals { reading { $0.totals } }
 
+    /// Up to `limit` held events with ids after `id`, oldest first (the stream's history, read a
+    /// page at a time so no lock is held for long).
+    public func events(after id: UInt64, limit: Int) -> [StoredEvent] {
+        state.withLock { state in
+            guard let first = state.columns.events.first?.id else { return [] }
+            let start = Int(max(id &+ 1, first) - first)
+            guard start < state.columns.events.count else { return [] }
+            return Array(state.columns.events[start..<min(state.columns.events.count, start + limit)])
+        }
+    }
+
     public func event(id: UInt64) -> StoredEvent? {
         reading { $0.event(id: id) }
     }

@@ -9,14 +9,17 @@ public struct DashboardDriver: Sendable {
     public let rejections: RejectionCounter
     /// A standing problem for the header (the journal cannot be written).
     public let problem: @Sendable () -> String?
+    public let headline: (@Sendable () -> String)?
     public let model = DashboardModel()
 
     public init(
-        store: EventStore, rejections: RejectionCounter, problem: @escaping @Sendable () -> String? = { nil }
+        store: EventStore, rejections: RejectionCounter, problem: @escaping @Sendable () -> String? = { nil },
+        headline: (@Sendable () -> String)? = nil
     ) {
         self.store = store
         self.rejections = rejections
         self.problem = problem
+        self.headline = headline
     }
 
     /// `update`, then the snapshot it asked for, if any (tests; the run loop reads once a frame).
@@ -45,6 +48,7 @@ public struct DashboardDriver: Sendable {
     private func answer(_ state: inout DashboardState) {
         guard state.wants != nil else { return }
         model.update(&state, .status(rejections: rejections.byReason, problem: problem()))
+        if let headline { model.update(&state, .headline(headline())) }
         let query = model.query(state)
         let data = state.data
         model.update(&state, .read(store.read { $0.frame(query, data: data) }))

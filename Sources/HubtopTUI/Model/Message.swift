@@ -49,6 +49,8 @@ public enum Message: Equatable, Sendable {
     case storeChanged
     /// Rejections by reason and the standing problem (outside the store), read with each frame's read.
     case status(rejections: [String: Int], problem: String?)
+    /// What the header says in place of the webhook URL (an attached viewer's connection).
+    case headline(String)
     /// The frame's read of the store, answering `DashboardModel.query`.
     case read(DashboardRead)
     /// Once a second: ages and rates move on.

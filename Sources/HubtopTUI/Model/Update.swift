@@ -24,6 +24,8 @@ public struct DashboardModel: Sendable {
             state.data.topRejections = rejections.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(2)
                 .map { RejectionCount(reason: $0.key, count: $0.value) }
             state.data.problem = problem
+        case .headline(let text):
+            state.webhookURL = text
         case .read(let read):
             apply(read, &state)
         case .key(let key):

@@ -300,6 +300,7 @@ public struct ClockFace: Equatable, Sendable {
     var totals = StoreTotals()
     var rejections: [String] = []
     var problem: String?
+    var headline = ""
 
     public init(_ state: DashboardState) {
         let now = state.now
@@ -319,5 +320,6 @@ public struct ClockFace: Equatable, Sendable {
         totals = state.data.totals
         rejections = ["\(state.data.rejected)"] + state.data.topRejections.map { "\($0.reason) \($0.count)" }
         problem = state.data.problem
+        headline = state.webhookURL
     }
 }

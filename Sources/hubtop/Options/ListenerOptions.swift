@@ -37,6 +37,24 @@ struct ListenerOptions: ParsableArguments {
     @Option(help: "Read the GitHub webhook secret from this file.")
     var githubSecretFile: String?
 
+    @Option(
+        help:
+            "Bearer token for GET /stream (hubtop attach), at least 16 characters, unlike the other tokens (default: $HUBTOP_VIEWER_TOKEN; without one no stream is served). Visible in ps as a flag: prefer the variable or --viewer-token-file."
+    )
+    var viewerToken: Secret?
+
+    @Option(help: "Read the viewer token from this file.")
+    var viewerTokenFile: String?
+
+    @Option(help: "Viewers attached to GET /stream at once; more get 503.")
+    var maxViewers = 64
+
+    @Option(
+        help:
+            "Live messages waiting for one viewer before it is disconnected (it catches up when it reconnects), e.g. 8MiB."
+    )
+    var viewerBuffer = "8MiB"
+
     @Option(help: "Largest accepted request body, in bytes.")
     var maxBody = 1 << 20
 
@@ -83,6 +101,9 @@ struct ListenerSettings {
     let token: Secret?
     let metricsToken: Secret?
     let githubSecret: Secret?
+    let viewerToken: Secret?
+    let maxViewers: Int
+    let viewerBufferBytes: Int
     let secretFiles: [String]
     let allowlist: RepositoryAllowlist?
     private let options: ListenerOptions
@@ -100,6 +121,15 @@ struct ListenerSettings {
         token = try checkedToken(options.token, "--token", file: options.tokenFile, "--token-file")
         metricsToken = try checkedToken(
             options.metricsToken, "--metrics-token", file: options.metricsTokenFile, "--metrics-token-file")
+        viewerToken = try checkedToken(
+            options.viewerToken, "--viewer-token", file: options.viewerTokenFile, "--viewer-token-file")
+        guard options.maxViewers > 0 else { throw ValidationError("--max-viewers must be positive") }
+        maxViewers = options.maxViewers
+        guard let buffer = ByteSize.parse(options.viewerBuffer), buffer >= 64 << 10 else {
+            throw ValidationError(
+                "--viewer-buffer wants a size of at least 64KiB, got '\(options.viewerBuffer)'")
+        }
+        viewerBufferBytes = buffer
         do {
             githubSecret = try SecretFile.either(
                 options.githubSecret, "--github-secret", file: options.githubSecretFile,
@@ -110,9 +140,9 @@ struct ListenerSettings {
         if githubSecret?.isEmpty == true {
             throw ValidationError("--github-secret is empty (an unset variable?)")
         }
-        secretFiles = [options.tokenFile, options.metricsTokenFile, options.githubSecretFile].compactMap {
-            $0
-        }
+        secretFiles = [
+            options.tokenFile, options.metricsTokenFile, options.githubSecretFile, options.viewerTokenFile,
+        ].compactMap { $0 }
         guard options.maxBody > 0 else { throw ValidationError("--max-body must be positive") }
         guard options.requestTimeout > 0, options.idleTimeout > 0, options.firstByteTimeout > 0 else {
             throw ValidationError("timeouts must be positive")

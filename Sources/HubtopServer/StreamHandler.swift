@@ -1,0 +1,232 @@
+import DequeModule
+import HubtopCore
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// One viewer's `GET /stream`, once its token was checked: the history from the store (a page at
+/// a time, as fast as the viewer reads), then live messages from the hub. A viewer that stops
+/// reading fills only its own bounded buffer, and is disconnected past it.
+final class StreamHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    static let pageSize = 256
+    /// Pages written per turn of the event loop, so that a fast viewer's history does not keep
+    /// deliveries on the same loop waiting.
+    static let pagesPerTurn = 8
+    static let heartbeatInterval = TimeAmount.seconds(15)
+
+    private let hub: ViewerHub
+    private let head: HTTPRequestHead
+    private let lastEventID: String?
+    private var viewer: StreamViewer?
+    private var encoder = StreamEncoder()
+    /// While the history is being sent: the last id sent, the newest to send, the id to end on.
+    private var history: (cursor: UInt64, newest: UInt64, caughtUpID: String)?
+    private var heartbeat: RepeatedTask?
+
+    init(hub: ViewerHub, head: HTTPRequestHead, lastEventID: String?) {
+        self.hub = hub
+        self.head = head
+        self.lastEventID = lastEventID
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let eventLoop = context.eventLoop
+        let viewer = StreamViewer(limit: hub.bufferBytes) {
+            eventLoop.execute {
+                let (handler, context) = loopBound.value
+                handler.drain(context)
+            }
+        }
+        self.viewer = viewer
+        switch hub.join(viewer, lastEventID: lastEventID) {
+        case .full:
+            self.viewer = nil
+            let body = AnswerBody.error(
+                "too_many_viewers", "\(hub.maximumViewers) viewers are attached (--max-viewers)")
+            var headers = HTTPHeaders([
+                ("Content-Type", "application/json"), ("Content-Length", String(body.utf8.count)),
+                ("Retry-After", "10"), ("Connection", "close"),
+            ])
+            headers.reserveCapacity(4)
+            context.write(
+                wrapOutboundOut(
+                    .head(
+                        HTTPResponseHead(version: head.version, status: .serviceUnavailable, headers: headers)
+                    )),
+                promise: nil)
+            context.write(
+                wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))),
+                promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+                loopBound.value.1.close(promise: nil)
+            }
+            return
+        case .resume(let frames):
+            writeHead(context)
+            write(frames.reduce(into: []) { $0 += $1 }, context)
+            viewer.goLive()
+        case .history(let newest, let caughtUpID):
+            writeHead(context)
+            var hello: [UInt8] = []
+            ServerSentEvents.frame(
+                id: nil, data: StreamEncoder.hello(events: hub.store.totals.events, newestID: newest),
+                into: &hello)
+            write(hello, context)
+            history = (0, newest, caughtUpID)
+            pump(context)
+        }
+        context.flush()
+        heartbeat = context.eventLoop.scheduleRepeatedTask(
+            initialDelay: Self.heartbeatInterval, delay: Self.heartbeatInterval
+        ) { _ in
+            let (handler, context) = loopBound.value
+            guard context.channel.isWritable else { return }
+            handler.write(ServerSentEvents.heartbeat, context)
+            context.flush()
+        }
+    }
+
+    private func writeHead(_ context: ChannelHandlerContext) {
+        let headers = HTTPHeaders([
+            ("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-cache"),
+            // nginx: pass each message on as it comes.
+            ("X-Accel-Buffering", "no"),
+        ])
+        context.write(
+            wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))),
+            promise: nil)
+    }
+
+    private func write(_ bytes: [UInt8], _ context: ChannelHandlerContext) {
+        guard !bytes.isEmpty else { return }
+        context.write(
+            wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+    }
+
+    /// Sends history pages while the viewer reads; then the id of now, and live from there.
+    private func pump(_ context: ChannelHandlerContext) {
+        var pages = 0
+        while var progress = history, context.channel.isWritable {
+            if pages == Self.pagesPerTurn {
+                let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                context.eventLoop.execute {
+                    let (handler, context) = loopBound.value
+                    handler.pump(context)
+                }
+                break
+            }
+            pages += 1
+            let page = hub.store.events(after: progress.cursor, limit: Self.pageSize).prefix {
+                $0.id <= progress.newest
+            }
+            var bytes: [UInt8] = []
+            for event in page {
+                ServerSentEvents.frame(id: nil, data: encoder.event(event), into: &bytes)
+            }
+            if let last = page.last {
+                progress.cursor = last.id
+                history = progress
+            } else {
+                ServerSentEvents.frame(id: progress.caughtUpID, data: StreamEncoder.caughtUp, into: &bytes)
+                history = nil
+                encoder = StreamEncoder()
+            }
+            write(bytes, context)
+            context.flush()
+            if history == nil { viewer?.goLive() }
+        }
+    }
+
+    /// Writes what waits for the viewer, while it reads.
+    func drain(_ context: ChannelHandlerContext) {
+        guard let viewer, history == nil else { return }
+        while context.channel.isWritable {
+            guard let frames = viewer.take() else {
+                // It did not read, and its buffer is full: it catches up when it reconnects.
+                context.close(promise: nil)
+                return
+            }
+            if frames.isEmpty { break }
+            write(frames, context)
+            context.flush()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            if history != nil { pump(context) } else { drain(context) }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        heartbeat?.cancel()
+        if let viewer { hub.leave(viewer) }
+        viewer = nil
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        heartbeat?.cancel()
+        if let viewer { hub.leave(viewer) }
+        viewer = nil
+        context.fireChannelInactive()
+    }
+}
+
+/// A viewer's buffer of live messages: filled by whichever thread stored the event, emptied on
+/// its connection's event loop.
+final class StreamViewer: StreamSink {
+    private struct Pending {
+        var frames: [UInt8] = []
+        var overflowed = false
+        var live = false
+        var scheduled = false
+    }
+    private let pending = Mutex(Pending())
+    private let limit: Int
+    private let wake: @Sendable () -> Void
+
+    init(limit: Int, wake: @escaping @Sendable () -> Void) {
+        self.limit = limit
+        self.wake = wake
+    }
+
+    func push(_ frame: [UInt8]) {
+        let schedule = pending.withLock { pending -> Bool in
+            guard !pending.overflowed else { return false }
+            if pending.frames.count + frame.count > limit {
+                pending.overflowed = true
+                pending.frames = []
+            } else {
+                pending.frames += frame
+            }
+            guard pending.live, !pending.scheduled else { return false }
+            pending.scheduled = true
+            return true
+        }
+        if schedule { wake() }
+    }
+
+    /// The history is sent: what waits goes out now, and what comes later as it comes.
+    func goLive() {
+        pending.withLock {
+            $0.live = true
+            $0.scheduled = true
+        }
+        wake()
+    }
+
+    /// What waits (emptied), or nil when it overflowed.
+    func take() -> [UInt8]? {
+        pending.withLock { pending in
+            pending.scheduled = false
+            guard !pending.overflowed else { return nil }
+            defer { pending.frames = [] }
+            return pending.frames
+        }
+    }
+}
