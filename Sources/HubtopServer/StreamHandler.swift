@@ -143,7 +143,13 @@ final class StreamHandler: ChannelInboundHandler {
 
     /// Writes what waits for the viewer, while it reads.
     func drain(_ context: ChannelHandlerContext) {
-        guard let viewer, history == nil else { return }
+        guard let viewer else { return }
+        if viewer.overflowed {
+            // It did not read, and its buffer is full: it catches up when it reconnects.
+            context.close(promise: nil)
+            return
+        }
+        guard history == nil else { return }
         while context.channel.isWritable {
             guard let frames = viewer.take() else {
                 // It did not read, and its buffer is full: it catches up when it reconnects.
@@ -201,6 +207,8 @@ final class StreamViewer: StreamSink {
             if pending.frames.count + frame.count > limit {
                 pending.overflowed = true
                 pending.frames = []
+                // Woken whatever else is under way: the connection is closed at once.
+                return true
             } else {
                 pending.frames += frame
             }
@@ -219,6 +227,8 @@ final class StreamViewer: StreamSink {
         }
         wake()
     }
+
+    var overflowed: Bool { pending.withLock { $0.overflowed } }
 
     /// What waits (emptied), or nil when it overflowed.
     func take() -> [UInt8]? {

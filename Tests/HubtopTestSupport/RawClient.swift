@@ -71,3 +71,22 @@ extension RawClient {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 }
+
+extension RawClient {
+    /// What arrives until `condition` holds of it, the server closes, or 15 s pass without a
+    /// byte (a stream that stays open), on a thread of its own.
+    public func read(until condition: @escaping @Sendable (String) -> Bool) async -> String {
+        await withCheckedContinuation { continuation in
+            Thread {
+                var data = [UInt8]()
+                var chunk = [UInt8](repeating: 0, count: 65_536)
+                while !condition(String(decoding: data, as: UTF8.self)) {
+                    let count = recv(descriptor, &chunk, chunk.count, 0)
+                    if count <= 0 { break }
+                    data += chunk[0..<count]
+                }
+                continuation.resume(returning: String(decoding: data, as: UTF8.self))
+            }.start()
+        }
+    }
+}
