@@ -58,6 +58,13 @@ enum ConfigFile {
                 ? "(secret)" : $0.listener.githubSecretFile != nil ? "(from github-secret-file)" : "(none)"
         },
         Setting("github-secret-file", .string) { $0.listener.githubSecretFile ?? "(none)" },
+        Setting("viewer-token", .string, environment: "HUBTOP_VIEWER_TOKEN", secret: true) {
+            $0.listener.viewerToken != nil
+                ? "(secret)" : $0.listener.viewerTokenFile != nil ? "(from viewer-token-file)" : "(none)"
+        },
+        Setting("viewer-token-file", .string) { $0.listener.viewerTokenFile ?? "(none)" },
+        Setting("max-viewers", .integer) { "\($0.listener.maxViewers)" },
+        Setting("viewer-buffer", .string) { $0.listener.viewerBuffer },
         Setting("max-body", .integer) { "\($0.listener.maxBody)" },
         Setting("max-events", .integer) { "\($0.store.maxEvents)" },
         Setting("max-memory", .string) { $0.store.maxMemory },

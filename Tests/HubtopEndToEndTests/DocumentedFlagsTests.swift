@@ -7,6 +7,8 @@ import Testing
     /// Flags of other tools the manual quotes (SwiftPM's plugin runner, docker, `az acr webhook`).
     static let othersFlags: Set<String> = [
         "allow-writing-to-package-directory", "package-path", "no-trunc", "name", "uri", "headers", "actions",
+        // systemctl's
+        "now",
     ]
 
     static func documentedFlags() throws -> Set<String> {
@@ -33,7 +35,7 @@ import Testing
         let documented = try Self.documentedFlags()
         #expect(documented.count > 50, "the manual was read: \(documented.count) flags")
         var known = Set(["help", "version", "generate-completion-script"])
-        for command in ["run", "send", "replay", "export", "themes", "token", "config"] {
+        for command in ["run", "send", "replay", "export", "attach", "stream", "themes", "token", "config"] {
             let help = try runHubtop([command, "--help"])
             #expect(help.status == 0, "\(command): \(help.err)")
             for word in help.out.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "," })

@@ -19,12 +19,12 @@ import Testing
         _ body: (_ base: String, _ port: Int, _ ingestor: Ingestor, _ hub: ViewerHub) async throws -> Void
     ) async throws {
         var made: ViewerHub?
-        try await withConfiguredListener(configure: { configuration, store in
+        try await withConfiguredListener { configuration, store in
             let hub = ViewerHub(store: store, maximumViewers: maximumViewers, bufferBytes: bufferBytes)
             configuration.viewerToken = Self.viewer
             configuration.viewers = hub
             made = hub
-        }) { base, ingestor in
+        } _: { base, ingestor in
             let port = Int(base.split(separator: ":").last ?? "") ?? 0
             try await body(base, port, ingestor, try #require(made))
         }
@@ -64,7 +64,8 @@ import Testing
     }
 
     @Test func onlyTheViewerTokenReadsTheStream() async throws {
-        try await withConfiguredListener(configure: { _, _ in }) { base, _ in
+        try await withConfiguredListener { _, _ in
+        } _: { base, _ in
             let closed = try await HTTPPost.post(url: base + "/stream", body: [], method: "GET")
             #expect(closed.status == 404, "no viewer token: no stream")
         }
