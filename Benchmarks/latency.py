@@ -6,8 +6,10 @@ background load of about RATE events/s (wrk, Benchmarks/mix.lua, paced by Benchm
 and SAMPLES times posts a probe delivery with a unique tag and polls `tmux capture-pane` until
 the tag is on screen. Prints p50/p99 beside the target. The baseline in the same run: the same
 probe with no background load. With EVENTS=N the store starts with N events of the realistic
-mix (a journal written by HubtopFigures and replayed at start).
+mix (a journal written by HubtopFigures and replayed at start). With ATTACH=1 the receiver runs
+headless and the screen watched is a dashboard attached to its /stream (`hubtop attach`).
     Benchmarks/latency.py [SAMPLES] [RATE]          EVENTS=1000000 Benchmarks/latency.py 200 1000
+    ATTACH=1 EVENTS=1000000 Benchmarks/latency.py 200 1000
 """
 import http.client, json, os, random, shutil, subprocess, sys, time
 
@@ -35,9 +37,19 @@ if events > 0:
     subprocess.run([os.path.join(root, "Benchmarks/.build/release/HubtopFigures"), "write-journal", str(events), journal],
                    check=True)
     prefill = f"--journal {journal} --max-memory 4GiB "
+attach = os.environ.get("ATTACH") == "1"
+receiver_args = (f"--listen 127.0.0.1:{port} --token lat-token-0123456789 --rate-limit 0 --max-connections-per-address 4096 "
+                 f"--max-events {max(1000000, events + 200000)} {prefill}")
+receiver = None
+if attach:
+    receiver = subprocess.Popen(f"{binary} --headless {receiver_args}".split(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env=dict(os.environ, HUBTOP_VIEWER_TOKEN="lat-viewer-0123456789"))
+    watched = (f"HUBTOP_VIEWER_TOKEN=lat-viewer-0123456789 {binary} attach http://127.0.0.1:{port} "
+               f"--max-events {max(1000000, events + 200000)} --max-memory 4GiB --repo probe/")
+else:
+    watched = f"{binary} {receiver_args}--repo probe/"
 tmux("-f", "/dev/null", "new-session", "-d", "-s", "lat", "-x", "160", "-y", "50",
-     f"TERM=screen-256color {binary} --listen 127.0.0.1:{port} --token lat-token-0123456789 --rate-limit 0 --max-connections-per-address 4096 "
-     f"--max-events {max(1000000, events + 200000)} {prefill}--repo probe/ 2>/dev/null")
+     f"TERM=screen-256color {watched} 2>/dev/null")
 body = json.loads(open(os.path.join(root, "Benchmarks/probe.json")).read())
 
 def post(tag):
@@ -82,6 +94,10 @@ def capture_cost():
     return (time.perf_counter() - start) * 1000 / 50
 
 try:
+    if attach:  # the viewer has the history before probes are timed
+        deadline = time.time() + 300
+        while "live" not in tmux("capture-pane", "-p", "-t", "lat") and time.time() < deadline:
+            time.sleep(0.2)
     idle = measure("i", max(20, samples // 4))
     load = subprocess.Popen(
         ["wrk", "-t1", f"-c{max(1, -(-rate // 75))}", "-d600s", "-s", os.path.join(root, "Benchmarks/paced.lua"),
@@ -99,8 +115,11 @@ try:
     print(f"| POST → on screen, p50, {events} events stored at start | {loaded[0]:.1f} ms | {idle[0]:.1f} ms | |")
     print(f"| POST → on screen, p99 ({samples} probes, load {achieved} events/s) | {loaded[1]:.1f} ms | "
           f"{idle[1]:.1f} ms | ≤ 50 ms |")
-    print(f"(one tmux capture-pane costs {cost:.1f} ms here, included in each figure)")
+    print(f"(one tmux capture-pane costs {cost:.1f} ms here, included in each figure)"
+          + ("; the screen is an attached viewer's" if attach else ""))
 finally:
     tmux("kill-server")
+    if receiver:
+        receiver.terminate()
     if os.path.exists(journal):
         os.unlink(journal)

@@ -12,6 +12,8 @@ enum Route {
     case metrics
     /// `GET /stream` with the viewer token: the event stream, resumed after `lastEventID`.
     case stream(lastEventID: String?)
+    /// `GET /stream/requests/<id>` with the viewer token: an event's raw requests (the inspector).
+    case streamRequests(UInt64)
     /// Answer this once the request ends, ignoring its body.
     case refuse(HTTPResponseStatus, reason: String, detail: String, headers: [(String, String)])
 }
@@ -50,7 +52,7 @@ struct Router {
             }
             return .metrics
         }
-        if path == "/stream" { return streamRoute(head) }
+        if path == "/stream" || path.hasPrefix("/stream/requests/") { return streamRoute(head, path: path) }
         if path == "/healthz" {
             if head.method == .GET || head.method == .HEAD {
                 return .health(detailed: carriesMetricsToken(head))
@@ -86,7 +88,7 @@ struct Router {
     }
 
     /// The stream reads with its own token only: the webhook token (which senders hold) cannot.
-    func streamRoute(_ head: HTTPRequestHead) -> Route {
+    func streamRoute(_ head: HTTPRequestHead, path: Substring) -> Route {
         guard let expected = configuration.viewerToken, configuration.viewers != nil else { return notFound }
         guard head.method == .GET else {
             return .refuse(
@@ -99,6 +101,10 @@ struct Router {
                 detail: Self.bearer(head) == nil
                     ? "/stream needs Authorization: Bearer <viewer token>" : "that is not the viewer token",
                 headers: [("WWW-Authenticate", "Bearer")])
+        }
+        if path.hasPrefix("/stream/requests/") {
+            guard let id = UInt64(path.dropFirst("/stream/requests/".count)) else { return notFound }
+            return .streamRequests(id)
         }
         return .stream(lastEventID: head.headers.first(name: "last-event-id").map { String($0.prefix(256)) })
     }

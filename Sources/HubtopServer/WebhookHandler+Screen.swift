@@ -10,7 +10,7 @@ extension WebhookHandler {
     func screen(_ head: HTTPRequestHead, route: Route, context: ChannelHandlerContext) -> Refusal? {
         let genuine: Bool
         switch route {
-        case .hook, .handshake, .stream: genuine = true
+        case .hook, .handshake, .stream, .streamRequests: genuine = true
         default: genuine = false
         }
         if !genuine, let penaltyBox,

@@ -95,6 +95,18 @@ final class WebhookHandler: ChannelInboundHandler, RemovableChannelHandler {
             return receive(head: head, proof: proof, context: context)
         case .stream(let lastEventID):
             return startStream(head: head, lastEventID: lastEventID, context: context)
+        case .streamRequests(let id):
+            guard ingestor.store.event(id: id) != nil else {
+                respond(
+                    context: context, head: head, status: .notFound,
+                    json: AnswerBody.error("not_found", "no event \(id) is held"))
+                break
+            }
+            respond(
+                context: context, head: head, status: .ok,
+                body: context.channel.allocator.buffer(
+                    bytes: StreamEncoder.requests(ingestor.store.requests(of: id))),
+                contentType: "application/json")
         case .handshake(let origin):
             respond(
                 context: context, head: head, status: .ok, json: "{\"ok\":true}",

@@ -19,6 +19,9 @@ public struct DashboardOptions: Sendable {
     /// Replaces the webhook URL in the header, polled each tick (`attach`: where, and how the
     /// connection is).
     public var headline: (@Sendable () -> String)?
+    /// Called with the event a detail or inspector opens on (`attach`: its raw requests are
+    /// fetched from the receiver and recorded in the store).
+    public var wantRequests: (@Sendable (UInt64) -> Void)?
     /// `--stale`: mark repositories with no push for this many seconds.
     public var staleAfter: Double?
     /// `--mirror-lag`: how long a push may take to land in another registry.

@@ -68,6 +68,7 @@ struct DashboardLoop {
     /// Store changes are read once per frame, not once per wake-up: under a flood there are
     /// thousands of wake-ups a second, and each read holds the store's lock.
     private var storeChanged = false
+    private var requestsAskedFor: UInt64?
     private var appliedTheme = 0
     /// What the clock alone moves on the last frame drawn: a tick that leaves it as it was draws
     /// nothing.
@@ -115,10 +116,20 @@ struct DashboardLoop {
         let cpuBefore = Dashboard.threadCPUTime()
         noteStoreChange()
         model.readStore(&state)
+        askForRequests()
         runEffects()
         terminal.draw(View.render(state))
         drawnFace = ClockFace(state)
         pacer.drew(at: now, cpu: Dashboard.threadCPUTime() - cpuBefore)
+    }
+
+    /// Once per event a detail or inspector opens on.
+    private mutating func askForRequests() {
+        guard let want = options.wantRequests, let id = state.inspector?.eventID ?? state.detail?.eventID,
+            id != requestsAskedFor
+        else { return }
+        requestsAskedFor = id
+        want(id)
     }
 
     private mutating func runEffects() {

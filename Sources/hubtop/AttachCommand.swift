@@ -83,7 +83,10 @@ struct AttachCommand: AsyncParsableCommand {
         if let viewerTokenFile, let warning = SecretFile.exposure(of: viewerTokenFile) {
             Console.error(warning)
         }
-        let store = EventStore(capacity: maxEvents, memoryBudget: ByteSize.parse(maxMemory) ?? 512 << 20)
+        // Raw requests fetched for the inspector are kept within a budget of their own.
+        let store = EventStore(
+            capacity: maxEvents, memoryBudget: ByteSize.parse(maxMemory) ?? 512 << 20, requestBudget: 16 << 20
+        )
         let ingestor = Ingestor(store: store)
         let signals = SignalRelay([SIGINT, SIGTERM, SIGHUP])
         defer { signals.release() }
@@ -118,6 +121,14 @@ struct AttachCommand: AsyncParsableCommand {
         options.enrichment = settings.enrichment
         if let images = settings.imageLookups(store: store) {
             options.lookUpImage = { images.lookUp($0, completion: $1) }
+        }
+        options.wantRequests = feed.wantRequests
+        // `r` re-sends from this machine, to a URL typed at the prompt.
+        let resender = Resender(store: store, forwardURLs: [], listener: nil, origin: nil)
+        options.resend = { resender.resend(eventID: $0, request: $1, to: $2) }
+        if case .receiver(let url) = target {
+            // `Y`'s command posts to the receiver, the token left to the shell.
+            options.curlURL = "\"" + url.dropLast("/stream".count) + "/hook/${HUBTOP_TOKEN}\""
         }
         let running = Task { await feed.run(until: nil) }
         let notices = await Dashboard.run(

@@ -12,15 +12,18 @@ import Synchronization
 /// followed here. Headless, it also prints what arrives.
 final class AttachFeed: Sendable {
     let status: AttachStatus
+    /// Fetches an event's raw requests from the receiver into the store (nil: none to fetch).
+    let wantRequests: (@Sendable (UInt64) -> Void)?
     private let reason = Mutex<String?>(nil)
     private let body: @Sendable (AttachFeed) async -> Void
     private let halt: @Sendable () -> Void
 
     private init(
-        status: AttachStatus, body: @escaping @Sendable (AttachFeed) async -> Void,
-        halt: @escaping @Sendable () -> Void = {}
+        status: AttachStatus, wantRequests: (@Sendable (UInt64) -> Void)? = nil,
+        body: @escaping @Sendable (AttachFeed) async -> Void, halt: @escaping @Sendable () -> Void = {}
     ) {
         self.status = status
+        self.wantRequests = wantRequests
         self.body = body
         self.halt = halt
     }
@@ -53,7 +56,18 @@ final class AttachFeed: Sendable {
     {
         let applier = StreamApplier(store: store)
         let status = attachment.status
-        return AttachFeed(status: status) { feed in
+        let wantRequests: @Sendable (UInt64) -> Void = { local in
+            guard store.requests(of: local).isEmpty, let remote = applier.receiverID(of: local) else {
+                return
+            }
+            Task {
+                switch await attachment.requests(of: remote) {
+                case .success(let requests): for request in requests { store.record(request, for: local) }
+                case .failure(let error): status.note("raw requests: \(error)")
+                }
+            }
+        }
+        return AttachFeed(status: status, wantRequests: wantRequests) { feed in
             do {
                 try await attachment.run { event in
                     do {

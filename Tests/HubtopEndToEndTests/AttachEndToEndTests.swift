@@ -102,6 +102,8 @@ import Testing
         let tmux = try TmuxSession(
             hubtop: ["attach", "http://127.0.0.1:\(port)"],
             environment: environment.merging(["HUBTOP_VIEWER_TOKEN": Self.viewer]) { $1 })
+        // tmux keeps what OSC 52 sets as a buffer (`y` below).
+        try tmux.tmux(["set-option", "-s", "set-clipboard", "on"])
         try await tmux.waitForText("acme/first")
         try await tmux.waitForText("· live ·")
         #expect(try tmux.screen().contains("attached to http://127.0.0.1:\(port)/stream"))
@@ -114,6 +116,23 @@ import Testing
         try await tmux.waitForText("· live ·")
         let screen = try tmux.screen()
         #expect(screen.contains("events 2 "), "each event once:\n\(screen)")
+        // The inspector: the raw request is fetched from the receiver when it opens.
+        try tmux.keys("4")
+        try tmux.keys("Enter")
+        try await tmux.waitForScreen("the detail of acme/second") {
+            $0.contains("Event #") && $0.contains("repository     acme/second")
+        }
+        try tmux.keys("i")
+        try await tmux.waitForScreen("the raw request from the receiver") { screen in
+            screen.contains("POST /hook/<token> HTTP/1.1") && screen.contains("u/acme/second")
+        }
+        #expect(!(try tmux.screen()).contains(Self.webhook), "the webhook token never shows")
+        try tmux.keys("y")
+        try await tmux.waitForText("copied the body")
+        let copied = try tmux.tmux(["show-buffer"])
+        #expect(copied.contains("acme/second"), "\(copied)")
+        try tmux.keys("Escape")
+        try tmux.keys("Escape")
         try tmux.keys("q")
         #expect(try await tmux.exitStatus() == 0)
         receiver.child.signal(SIGTERM)

@@ -122,6 +122,46 @@ import Testing
         }
     }
 
+    @Test func anEventsRawRequestsAreFetchedWithTheViewerToken() async throws {
+        var made: ViewerHub?
+        try await withConfiguredListener(requestBudget: 1 << 20) { configuration, store in
+            let hub = ViewerHub(store: store, maximumViewers: 4, bufferBytes: 1 << 20)
+            configuration.viewerToken = Self.viewer
+            configuration.viewers = hub
+            made = hub
+        } _: { base, _ in
+            #expect(made != nil)
+            let body = Array(#"{"repository":{"repo_name":"acme/raw"},"push_data":{"tag":"v1"}}"#.utf8)
+            let posted = try await HTTPPost.post(
+                url: base + "/hook", body: body,
+                extraHeaders: [("Authorization", "Bearer secret-token-0123456789")])
+            #expect(posted.status == 200)
+            let fetched = try await HTTPPost.post(
+                url: base + "/stream/requests/1", body: [],
+                extraHeaders: [("Authorization", "Bearer \(Self.viewer)")],
+                method: "GET")
+            #expect(fetched.status == 200)
+            let requests = try StreamDecoder.requests(Array(fetched.body.utf8))
+            #expect(requests.count == 1)
+            #expect(requests.first?.body == body)
+            #expect(requests.first?.path == "/hook")
+            #expect(
+                requests.first?.headers.contains {
+                    $0.name.lowercased() == "authorization" && $0.value == "Bearer <hidden>"
+                } == true)
+            #expect(!fetched.body.contains("secret-token-0123456789"), "the webhook token never leaves")
+            let unknown = try await HTTPPost.post(
+                url: base + "/stream/requests/99", body: [],
+                extraHeaders: [("Authorization", "Bearer \(Self.viewer)")],
+                method: "GET")
+            #expect(unknown.status == 404)
+            let webhook = try await HTTPPost.post(
+                url: base + "/stream/requests/1", body: [],
+                extraHeaders: [("Authorization", "Bearer secret-token-0123456789")], method: "GET")
+            #expect(webhook.status == 401)
+        }
+    }
+
     @Test func viewersBeyondTheLimitAreTurnedAway() async throws {
         try await withStream(maximumViewers: 1) { _, port, _, hub in
             let first = try open(port)

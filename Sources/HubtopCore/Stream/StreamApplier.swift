@@ -9,6 +9,8 @@ public final class StreamApplier: Sendable {
         /// The receiver's id → (this store's id, when it arrived). An id that comes again with
         /// another time belongs to another history (the receiver started over): not the same event.
         var local: [UInt64: (id: UInt64, receivedAt: Double)] = [:]
+        /// This store's id → the receiver's (to fetch an event's raw requests).
+        var remote: [UInt64: UInt64] = [:]
         var decoder = StreamDecoder()
         var applied = 0
         var caughtUp = false
@@ -17,6 +19,11 @@ public final class StreamApplier: Sendable {
 
     public init(store: EventStore) {
         self.store = store
+    }
+
+    /// The receiver's id of an event of this store.
+    public func receiverID(of local: UInt64) -> UInt64? {
+        state.withLock { $0.remote[local] }
     }
 
     /// Events stored so far (not counting ones sent again).
@@ -53,11 +60,13 @@ public final class StreamApplier: Sendable {
             lastDeliveredAt: event.lastDeliveredAt)
         guard let id = change.eventID else { return true }
         state.local[event.id] = (id, event.receivedAt)
+        state.remote[id] = event.id
         state.applied += 1
         // Ids of events the store has evicted are no use: forget them now and then.
         if state.local.count > 2 * store.capacity + 1024 {
             let oldest = store.totals.newestID &- UInt64(store.totals.events)
             state.local = state.local.filter { $0.value.id > oldest }
+            state.remote = state.remote.filter { $0.key > oldest }
         }
         return true
     }

@@ -86,7 +86,7 @@ public struct StreamDecoder {
     }
 
     /// A time no clock gives (NaN, before 1970, centuries ahead) is no time.
-    static func time(_ value: JSONValue?) -> Double? {
+    public static func time(_ value: JSONValue?) -> Double? {
         guard let number = value?.number, number.isFinite, number >= 0, number < 32_503_680_000 else {
             return nil
         }
@@ -144,7 +144,7 @@ public struct StreamDecoder {
             scan: scan, sourceURL: value.text("source_url"), revision: value.text("revision"))
     }
 
-    static func count(_ number: Double) -> Int? {
+    public static func count(_ number: Double) -> Int? {
         number >= 0 && number < 1e12 ? Int(number) : nil
     }
 

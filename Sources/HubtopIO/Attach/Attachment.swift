@@ -137,6 +137,28 @@ public final class Attachment: Sendable {
     }
 }
 
+extension Attachment {
+    /// An event's raw requests, as the receiver keeps them (`GET /stream/requests/<id>`).
+    public func requests(of receiverID: UInt64) async -> Result<[ReceivedRequest], StreamError> {
+        guard case .receiver(let url) = status.target else {
+            return .failure(StreamError("raw requests stay on the receiver: attach over HTTP to see them"))
+        }
+        var request = HTTPClientRequest(url: url + "/requests/\(receiverID)")
+        request.headers.add(name: "User-Agent", value: "hubtop attach")
+        if let viewerToken { request.headers.add(name: "Authorization", value: "Bearer \(viewerToken)") }
+        do {
+            let response = try await Self.client.execute(request, timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 16 << 20)
+            guard response.status.code == 200 else {
+                return .failure(StreamError("the receiver answered \(response.status.code)"))
+            }
+            return Result { () throws(StreamError) in try StreamDecoder.requests(Array(buffer: body)) }
+        } catch {
+            return .failure(StreamError(Self.describe(error)))
+        }
+    }
+}
+
 /// Why attaching cannot go on (exit status 1): retrying would not help.
 public struct AttachFailure: Error, Sendable, CustomStringConvertible {
     public var description: String
