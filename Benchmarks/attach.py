@@ -12,14 +12,15 @@
    (`curl -N` each) beside the same with none.
 4. A viewer stopped with SIGSTOP for STOP seconds under RATE/s: the receiver's RSS before and
    after beside its viewer buffer, and the viewer caught up after SIGCONT.
-    Benchmarks/attach.py            (EVENTS=1000000 RATE=1000 SAMPLES=200 STOP=60 by default)
+    Benchmarks/attach.py            (EVENTS=1000000 RATE=1000 STOP=60 by default)
+    PARTS=viewers,stop Benchmarks/attach.py       (some of: history, viewers, stop)
 """
 import http.client, json, os, random, shutil, signal, subprocess, sys, threading, time
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 events = int(os.environ.get("EVENTS", "1000000"))
 rate = int(os.environ.get("RATE", "1000"))
-samples = int(os.environ.get("SAMPLES", "200"))
+parts = os.environ.get("PARTS", "history,viewers,stop").split(",")
 stop_seconds = int(os.environ.get("STOP", "60"))
 token, viewer = "attach-token-0123456789", "attach-viewer-0123456789"
 binary = os.path.join(root, ".build/release/hubtop")
@@ -34,6 +35,11 @@ work = f"/tmp/hubtop-attach-{os.getpid()}"
 os.makedirs(work)
 environment = dict(os.environ, HUBTOP_TOKEN=token, HUBTOP_VIEWER_TOKEN=viewer, XDG_STATE_HOME=work)
 rows = []
+
+
+def row(*cells):
+    rows.append(cells)
+    print("| " + " | ".join(cells) + " |", file=sys.stderr, flush=True)
 
 
 def start_receiver(port, journal=None):
@@ -103,80 +109,93 @@ def wrk(port, seconds="10s"):
 
 
 try:
-    # 1. A million events onto an attached viewer.
-    journal = os.path.join(work, "journal")
-    subprocess.run([figures, "write-journal", str(events), journal], check=True, stdout=subprocess.DEVNULL)
-    port = random.randint(20000, 40000)
-    receiver = start_receiver(port, journal)
-    held = health(port)["events"]
-    baseline = stream_history_seconds(port)
-    attach = subprocess.Popen([binary, "attach", f"http://127.0.0.1:{port}", "--headless", "--max-events",
-                               str(held + 1000), "--max-memory", "8GiB"], env=environment, stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL)
-    seconds, lines = count_lines(attach, held, time.perf_counter() + 300)
-    attach.kill()
-    attach.wait()
-    rows.append((f"viewer attached to a receiver holding {held} events: all of them ({lines} shown)",
-                 f"{seconds:.2f} s", f"the stream alone (curl -N): {baseline:.2f} s", "≤ 5 s"))
-    receiver.send_signal(signal.SIGTERM)
-    receiver.wait()
+    if "history" in parts:
+        # 1. A million events onto an attached viewer.
+        journal = os.path.join(work, "journal")
+        subprocess.run([figures, "write-journal", str(events), journal], check=True, stdout=subprocess.DEVNULL)
+        port = random.randint(20000, 40000)
+        receiver = start_receiver(port, journal)
+        held = health(port)["events"]
+        baseline = stream_history_seconds(port)
+        attach = subprocess.Popen([binary, "attach", f"http://127.0.0.1:{port}", "--headless", "--max-events",
+                                   str(held + 1000), "--max-memory", "8GiB"], env=environment, stdout=subprocess.PIPE,
+                                  stderr=subprocess.DEVNULL)
+        seconds, lines = count_lines(attach, held, time.perf_counter() + 300)
+        attach.kill()
+        attach.wait()
+        row(f"viewer attached to a receiver holding {held} events: all of them ({lines} shown)",
+                     f"{seconds:.2f} s", f"the stream alone (curl -N): {baseline:.2f} s", "≤ 5 s")
+        receiver.send_signal(signal.SIGTERM)
+        receiver.wait()
 
-    # 3. 64 viewers and ingest throughput (a fresh receiver, no history).
-    port = random.randint(20000, 40000)
-    receiver = start_receiver(port)
-    alone = wrk(port)
-    curls = [subprocess.Popen(["curl", "-sN", "-H", f"Authorization: Bearer {viewer}", f"http://127.0.0.1:{port}/stream"],
-                              stdout=subprocess.DEVNULL) for _ in range(64)]
-    time.sleep(1)
-    attached = health(port).get("viewers", 0)
-    watched = wrk(port)
-    for curl in curls:
-        curl.kill()
-        curl.wait()
-    rows.append((f"ingest, keep-alive, headless, with {attached} viewers attached", f"{watched:.0f} req/s",
-                 f"no viewer: {alone:.0f} req/s ({watched / alone:.2f}×)", "≥ 0.85×"))
+    if "viewers" in parts:
+        # 3. 64 viewers and ingest throughput: each on a fresh receiver (no history to send).
+        port = random.randint(20000, 40000)
+        receiver = start_receiver(port)
+        alone = wrk(port)
+        receiver.send_signal(signal.SIGTERM)
+        receiver.wait()
+        port = random.randint(20000, 40000)
+        receiver = start_receiver(port)
+        curls = [subprocess.Popen(["curl", "-sN", "-H", f"Authorization: Bearer {viewer}", f"http://127.0.0.1:{port}/stream"],
+                                  stdout=subprocess.DEVNULL) for _ in range(64)]
+        time.sleep(1)
+        attached = health(port).get("viewers", 0)
+        watched = wrk(port)
+        for curl in curls:
+            curl.kill()
+            curl.wait()
+        row(f"ingest, keep-alive, headless, with {attached} viewers attached", f"{watched:.0f} req/s",
+                     f"no viewer: {alone:.0f} req/s ({watched / alone:.2f}×)", "≥ 0.85×")
+        receiver.send_signal(signal.SIGTERM)
+        receiver.wait()
 
-    # 4. A viewer stopped for a minute under load.
-    stopped = subprocess.Popen([binary, "attach", f"http://127.0.0.1:{port}", "--headless"], env=environment,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    time.sleep(1)
-    load = subprocess.Popen(["wrk", "-t1", f"-c{max(1, -(-rate // 75))}", "-d600s", "-s", "Benchmarks/paced.lua",
-                             f"http://127.0.0.1:{port}", "--", f"/hook/{token}", "10"], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, cwd=root)
-    time.sleep(3)
-    before = rss(receiver.pid)
-    stopped.send_signal(signal.SIGSTOP)
-    time.sleep(stop_seconds)
-    after = rss(receiver.pid)
-    load.terminate()
-    load.wait()
-    total = health(port)["events"]
-    stopped.send_signal(signal.SIGCONT)
-    lines = 0
-    deadline = time.perf_counter() + 60
+    if "stop" in parts:
+        # 4. A viewer stopped for a minute under load.
+        port = random.randint(20000, 40000)
+        receiver = start_receiver(port)
+        stopped = subprocess.Popen([binary, "attach", f"http://127.0.0.1:{port}", "--headless"], env=environment,
+                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        time.sleep(1)
+        load = subprocess.Popen(["wrk", "-t1", f"-c{max(1, -(-rate // 75))}", "-d600s", "-s", "Benchmarks/paced.lua",
+                                 f"http://127.0.0.1:{port}", "--", f"/hook/{token}", "10"], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, cwd=root)
+        time.sleep(3)
+        before, store_before = rss(receiver.pid), health(port)["store_bytes"]
+        stopped.send_signal(signal.SIGSTOP)
+        time.sleep(stop_seconds)
+        after, store_after = rss(receiver.pid), health(port)["store_bytes"]
+        load.terminate()
+        load.wait()
+        total = health(port)["events"]
+        stopped.send_signal(signal.SIGCONT)
+        lines = 0
+        deadline = time.perf_counter() + 60
 
-    def drain():
-        global lines
-        while lines < total and time.perf_counter() < deadline:
-            chunk = stopped.stdout.read1(1 << 20)
-            if not chunk:
-                break
-            lines += chunk.count(b"\n")
+        def drain():
+            global lines
+            while lines < total and time.perf_counter() < deadline:
+                chunk = stopped.stdout.read1(1 << 20)
+                if not chunk:
+                    break
+                lines += chunk.count(b"\n")
 
-    reader = threading.Thread(target=drain)
-    reader.start()
-    reader.join(65)
-    rows.append((f"receiver RSS across a viewer stopped {stop_seconds} s under ~{rate}/s",
-                 f"{(after - before) / 2**20:+.1f} MiB", "its viewer buffer: 8 MiB", "within the buffer"))
-    rows.append(("the stopped viewer after SIGCONT", f"{lines} of {total} events", "", "catches up"))
-    stopped.kill()
-    receiver.send_signal(signal.SIGTERM)
-    receiver.wait()
+        reader = threading.Thread(target=drain)
+        reader.start()
+        reader.join(65)
+        row(f"receiver RSS across a viewer stopped {stop_seconds} s under ~{rate}/s, beyond what the store grew",
+            f"{(after - before - (store_after - store_before)) / 2**20:+.1f} MiB "
+            f"(RSS {(after - before) / 2**20:+.1f}, store {(store_after - store_before) / 2**20:+.1f})",
+            "its viewer buffer: 8 MiB", "within the buffer")
+        row("the stopped viewer after SIGCONT", f"{lines} of {total} events", "", "catches up")
+        stopped.kill()
+        receiver.send_signal(signal.SIGTERM)
+        receiver.wait()
 finally:
     subprocess.run(["rm", "-rf", work])
 
 print("| figure | hubtop | baseline (same run) | target |")
 print("|---|---|---|---|")
-for row in rows:
-    print("| " + " | ".join(row) + " |")
+for cells in rows:
+    print("| " + " | ".join(cells) + " |")
 print("POST → an attached screen, p50/p99: ATTACH=1 Benchmarks/latency.py")

@@ -1,5 +1,6 @@
 import DequeModule
 import HubtopCore
+import NIOCore
 import Synchronization
 
 /// The receiver's side of `GET /stream`: turns each change of the store into one stream message,
@@ -21,11 +22,15 @@ public final class ViewerHub: Sendable {
 
     struct State {
         var sequence: UInt64 = 0
-        var ring = Deque<(sequence: UInt64, frame: [UInt8])>()
+        var ring = Deque<(sequence: UInt64, frame: ByteBuffer)>()
         var ringBytes = 0
         /// The first sequence the ring can still give (everything from it on is there).
         var ringStart: UInt64 = 1
-        var viewers: [ObjectIdentifier: any StreamSink] = [:]
+        var viewers: [ObjectIdentifier: any StreamSink] = [:] {
+            // Handed out with every message: made once per join or leave, not per event.
+            didSet { sinks = Array(viewers.values) }
+        }
+        var sinks: [any StreamSink] = []
         var lastLeft = -Double.infinity
     }
     let state = Mutex(State())
@@ -58,20 +63,22 @@ public final class ViewerHub: Sendable {
             return true
         }
         guard active, let data = StreamEncoder.message(for: change, in: store) else { return }
-        let (sinks, frame) = state.withLock { state -> ([any StreamSink], [UInt8]) in
+        let (sinks, frame) = state.withLock { state -> ([any StreamSink], ByteBuffer) in
             state.sequence += 1
-            var frame: [UInt8] = []
-            frame.reserveCapacity(data.count + 32)
-            ServerSentEvents.frame(id: id(state.sequence), data: data, into: &frame)
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(data.count + 32)
+            ServerSentEvents.frame(id: id(state.sequence), data: data, into: &bytes)
+            // One buffer for every viewer: NIO writes it to each socket without a copy of ours.
+            let frame = ByteBuffer(bytes: bytes)
             state.ring.append((state.sequence, frame))
-            state.ringBytes += frame.count
+            state.ringBytes += frame.readableBytes
             while state.ring.count > Self.ringMessages || state.ringBytes > Self.ringBytes,
                 let oldest = state.ring.popFirst()
             {
-                state.ringBytes -= oldest.frame.count
+                state.ringBytes -= oldest.frame.readableBytes
                 state.ringStart = oldest.sequence + 1
             }
-            return (Array(state.viewers.values), frame)
+            return (state.sinks, frame)
         }
         for sink in sinks { sink.push(frame) }
     }
@@ -81,7 +88,7 @@ public final class ViewerHub: Sendable {
     /// How a viewer joins: the messages after its last id, when the ring still holds them all;
     /// else the history from the store, ending with the id of now.
     enum Join {
-        case resume([[UInt8]])
+        case resume([ByteBuffer])
         case history(newestID: UInt64, caughtUpID: String)
         case full
     }
@@ -116,5 +123,5 @@ public final class ViewerHub: Sendable {
 
 /// Where the hub hands a viewer's messages: its connection's bounded buffer.
 protocol StreamSink: AnyObject, Sendable {
-    func push(_ frame: [UInt8])
+    func push(_ frame: ByteBuffer)
 }
