@@ -99,6 +99,18 @@ def stream_history_seconds(port):
     return seconds
 
 
+def cpu_seconds(pid):
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measured_wrk(receiver, port):
+    """req/s, and the receiver's CPU microseconds per delivery taken."""
+    cpu, taken = cpu_seconds(receiver.pid), health(port)["accepted"]
+    rate = wrk(port)
+    return rate, (cpu_seconds(receiver.pid) - cpu) * 1e6 / max(1, health(port)["accepted"] - taken)
+
+
 def wrk(port, seconds="10s"):
     result = subprocess.run(["wrk", "-t2", "-c64", f"-d{seconds}", "-s", "Benchmarks/mix.lua", f"http://127.0.0.1:{port}",
                              "--", f"/hook/{token}"], capture_output=True, text=True, cwd=root)
@@ -132,7 +144,7 @@ try:
         # 3. 64 viewers and ingest throughput: each on a fresh receiver (no history to send).
         port = random.randint(20000, 40000)
         receiver = start_receiver(port)
-        alone = wrk(port)
+        alone, alone_cpu = measured_wrk(receiver, port)
         receiver.send_signal(signal.SIGTERM)
         receiver.wait()
         port = random.randint(20000, 40000)
@@ -141,12 +153,14 @@ try:
                                   stdout=subprocess.DEVNULL) for _ in range(64)]
         time.sleep(1)
         attached = health(port).get("viewers", 0)
-        watched = wrk(port)
+        watched, watched_cpu = measured_wrk(receiver, port)
         for curl in curls:
             curl.kill()
             curl.wait()
-        row(f"ingest, keep-alive, headless, with {attached} viewers attached", f"{watched:.0f} req/s",
-                     f"no viewer: {alone:.0f} req/s ({watched / alone:.2f}×)", "≥ 0.85×")
+        row(f"ingest, keep-alive, headless, with {attached} viewers attached (64 curl -N on the same 2 cores)",
+            f"{watched:.0f} req/s", f"no viewer: {alone:.0f} req/s ({watched / alone:.2f}×)", "≥ 0.85×")
+        row("the receiver's CPU per delivery, with those viewers", f"{watched_cpu:.0f} µs",
+            f"no viewer: {alone_cpu:.0f} µs ({alone_cpu / watched_cpu:.2f}× the throughput it allows)", "≥ 0.85×")
         receiver.send_signal(signal.SIGTERM)
         receiver.wait()
 

@@ -31,12 +31,18 @@ public final class ViewerHub: Sendable {
             didSet { sinks = Array(viewers.values) }
         }
         var sinks: [any StreamSink] = []
+        /// Every viewer's live messages, in the order they are numbered.
+        var encoder: StreamEncoder
         var lastLeft = -Double.infinity
     }
-    let state = Mutex(State())
+    let state: Mutex<State>
+    private let resendAfter: Int
 
     public init(store: EventStore, maximumViewers: Int, bufferBytes: Int) {
         self.store = store
+        // A repository comes again before the history a joining viewer reads could have lost it.
+        resendAfter = max(1, min(Self.ringMessages, store.capacity / 2))
+        state = Mutex(State(encoder: StreamEncoder(resendAfter: resendAfter)))
         self.maximumViewers = maximumViewers
         self.bufferBytes = bufferBytes
     }
@@ -55,6 +61,8 @@ public final class ViewerHub: Sendable {
                 if !state.ring.isEmpty || state.ringStart <= state.sequence {
                     state.ring.removeAll()
                     state.ringBytes = 0
+                    // What it sent is forgotten with it: the next viewer's history says it again.
+                    state.encoder = StreamEncoder(resendAfter: resendAfter)
                 }
                 state.sequence += 1
                 state.ringStart = state.sequence + 1
@@ -62,8 +70,11 @@ public final class ViewerHub: Sendable {
             }
             return true
         }
-        guard active, let data = StreamEncoder.message(for: change, in: store) else { return }
-        let (sinks, frame) = state.withLock { state -> ([any StreamSink], ByteBuffer) in
+        guard active else { return }
+        // Encoded, numbered and handed over in one order: a message that leaves out a repository
+        // reaches each viewer after the one that carried it.
+        state.withLock { state in
+            guard let data = state.encoder.message(for: change, in: store) else { return }
             state.sequence += 1
             var bytes: [UInt8] = []
             bytes.reserveCapacity(data.count + 32)
@@ -78,9 +89,8 @@ public final class ViewerHub: Sendable {
                 state.ringBytes -= oldest.frame.readableBytes
                 state.ringStart = oldest.sequence + 1
             }
-            return (state.sinks, frame)
+            for sink in state.sinks { sink.push(frame) }
         }
-        for sink in sinks { sink.push(frame) }
     }
 
     func id(_ sequence: UInt64) -> String { "\(run)-\(sequence)" }

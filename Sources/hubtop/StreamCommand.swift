@@ -47,19 +47,20 @@ struct StreamCommand: ParsableCommand {
         }
         let out = StreamOutput()
         out.frame(StreamEncoder.hello(events: store.totals.events, newestID: store.totals.newestID))
-        var encoder = StreamEncoder()
+        // One encoder for the history and what follows: the reader gets them in that order.
+        let encoder = Mutex(StreamEncoder())
         var cursor: UInt64 = 0
         while true {
             let page = store.events(after: cursor, limit: 256)
             guard let last = page.last else { break }
-            for event in page { out.frame(encoder.event(event)) }
+            for event in page { out.frame(encoder.withLock { $0.event(event) }) }
             cursor = last.id
         }
         out.frame(StreamEncoder.caughtUp)
         out.flush()
         // Only this thread stores: changes are written as they happen.
         store.observe { change in
-            if let message = StreamEncoder.message(for: change, in: store) { out.frame(message) }
+            if let message = encoder.withLock({ $0.message(for: change, in: store) }) { out.frame(message) }
         }
         while true {
             guard follower.wait(timeout: Self.heartbeatSeconds, also: STDOUT_FILENO) else { return }

@@ -77,6 +77,19 @@ import Testing
         #expect(try applier.apply(encoder.event(other)) != nil)
     }
 
+    @Test func aSharedEncoderSaysARepositoryAgainAfterAWhile() throws {
+        let store = try receiverStore()
+        let first = try #require(store.event(id: 1))
+        var encoder = StreamEncoder(resendAfter: 3)
+        func carriesRepository() -> Bool {
+            String(decoding: encoder.event(first), as: UTF8.self).contains("\"repository\":")
+        }
+        #expect(carriesRepository())
+        #expect(!carriesRepository() && !carriesRepository() && !carriesRepository())
+        #expect(carriesRepository(), "said again after three events")
+        #expect(!carriesRepository())
+    }
+
     @Test func theParserTakesAnyChunkingAndSkipsComments() throws {
         var text: [UInt8] = Array(": keepalive\n\n".utf8)
         ServerSentEvents.frame(id: "run-1", data: Array("{\"kind\":\"caught_up\"}".utf8), into: &text)

@@ -4,15 +4,25 @@
 ///
 /// One per connection: a repository object is sent once while it stays the same, as the store
 /// shares it, so a history of a million pushes does not carry a million Dockerfiles.
+///
+/// The receiver's live messages share one encoder for every viewer: a viewer that joins later
+/// has each repository from its history, and `resendAfter` sends a repository again once that
+/// many events have gone by (so one whose last mention the viewer's history no longer holds
+/// comes again).
 public struct StreamEncoder {
-    private var sent: [String: RepositoryBox] = [:]
+    private var sent: [String: (box: RepositoryBox, at: Int)] = [:]
+    private var written = 0
+    private let resendAfter: Int
     /// Repositories remembered: past this the table starts again (a repository is then sent again).
     private static let rememberedRepositories = 50_000
 
-    public init() {}
+    public init(resendAfter: Int = .max) {
+        self.resendAfter = resendAfter
+    }
 
     /// The event's object; `shareRepositories`: leave out a repository this encoder sent before.
     public mutating func event(_ event: StoredEvent, shareRepositories: Bool = true) -> [UInt8] {
+        written += 1
         var writer = JSONWriter(escapesUnsafeText: true)
         writer.beginObject()
         EventFormatter.writeFields(event, &writer)
@@ -28,12 +38,13 @@ public struct StreamEncoder {
             writer.string(mediaType)
         }
         let name = payload.repository.repoName
-        if !shareRepositories || sent[name] !== payload.repositoryBox {
+        let last = shareRepositories ? sent[name] : nil
+        if last == nil || last?.box !== payload.repositoryBox || written - (last?.at ?? 0) > resendAfter {
             writer.key("repository")
             writer.repository(payload.repository)
             if shareRepositories {
                 if sent.count >= Self.rememberedRepositories { sent.removeAll(keepingCapacity: true) }
-                sent[name] = payload.repositoryBox
+                sent[name] = (payload.repositoryBox, written)
             }
         }
         if !payload.extras.isEmpty {
@@ -56,15 +67,14 @@ public struct StreamEncoder {
     }
 
     /// The live message for a change of `store` (nil for one a viewer does not need).
-    public static func message(for change: StoreChange, in store: EventStore) -> [UInt8]? {
+    public mutating func message(for change: StoreChange, in store: EventStore) -> [UInt8]? {
         switch change {
         case .appended(let id):
             guard let event = store.event(id: id) else { return nil }
-            var encoder = StreamEncoder()
-            return encoder.event(event, shareRepositories: false)
+            return self.event(event)
         case .folded(let id, _):
             guard let event = store.event(id: id) else { return nil }
-            return fold(id: id, deliveries: event.deliveries, lastDeliveredAt: event.lastDeliveredAt)
+            return Self.fold(id: id, deliveries: event.deliveries, lastDeliveredAt: event.lastDeliveredAt)
         case .annotated: return nil
         }
     }
