@@ -4,10 +4,14 @@ import Testing
 
 /// A real OpenSSH server on a loopback port, with a host key and an authorised key of its own,
 /// for the current user (no root login setting of the machine's is touched).
+///
+/// Spawned and reaped here, not with Foundation's Process: sshd closes every descriptor it
+/// inherits, which Foundation takes for an exit — and its one monitoring thread then waits on
+/// sshd for ever, hanging every other Process of the test run.
 final class SSHServer {
     let port = freeLoopbackPort()
     let directory: URL
-    let process = Process()
+    private var pid: pid_t = 0
 
     static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/sbin/sshd") }
 
@@ -36,11 +40,18 @@ final class SSHServer {
         if getuid() == 0 {
             try? FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
         }
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/sshd")
-        process.arguments = ["-D", "-e", "-f", path("sshd_config")]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in 0...2 {
+            posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+        }
+        closeEverythingElse(&actions)
+        let arguments = ["/usr/sbin/sshd", "-D", "-e", "-f", path("sshd_config")]
+        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
+        guard spawned == 0 else { throw Timeout(description: "cannot start sshd: \(spawned)") }
     }
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
@@ -62,7 +73,11 @@ final class SSHServer {
     }
 
     deinit {
-        process.terminate()
+        if pid > 0 {
+            kill(pid, SIGTERM)
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        }
         try? FileManager.default.removeItem(at: directory)
     }
 }
