@@ -22,9 +22,8 @@ final class StreamHandler: ChannelInboundHandler {
     private let head: HTTPRequestHead
     private let lastEventID: String?
     private var viewer: StreamViewer?
-    private var encoder = StreamEncoder()
-    /// While the history is being sent: the last id sent, the newest to send, the id to end on.
-    private var history: (cursor: UInt64, newest: UInt64, caughtUpID: String)?
+    /// While the history is being sent: its pages, and the id to end on.
+    private var history: (pages: StreamHistory, caughtUpID: String)?
     private var heartbeat: RepeatedTask?
 
     init(hub: ViewerHub, head: HTTPRequestHead, lastEventID: String?) {
@@ -79,7 +78,7 @@ final class StreamHandler: ChannelInboundHandler {
                 id: nil, data: StreamEncoder.hello(events: hub.store.totals.events, newestID: newest),
                 into: &hello)
             write(hello, context)
-            history = (0, newest, caughtUpID)
+            history = (StreamHistory(store: hub.store, newest: newest), caughtUpID)
             pump(context)
         }
         context.flush()
@@ -123,20 +122,12 @@ final class StreamHandler: ChannelInboundHandler {
                 break
             }
             pages += 1
-            let page = hub.store.events(after: progress.cursor, limit: Self.pageSize).prefix {
-                $0.id <= progress.newest
-            }
             var bytes: [UInt8] = []
-            for event in page {
-                ServerSentEvents.frame(id: nil, data: encoder.event(event), into: &bytes)
-            }
-            if let last = page.last {
-                progress.cursor = last.id
+            if progress.pages.nextPage(limit: Self.pageSize, into: &bytes) {
                 history = progress
             } else {
                 ServerSentEvents.frame(id: progress.caughtUpID, data: StreamEncoder.caughtUp, into: &bytes)
                 history = nil
-                encoder = StreamEncoder()
             }
             write(bytes, context)
             context.flush()
@@ -181,16 +172,19 @@ final class StreamHandler: ChannelInboundHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        heartbeat?.cancel()
-        if let viewer { hub.leave(viewer) }
-        viewer = nil
+        detach()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        detach()
+        context.fireChannelInactive()
+    }
+
+    /// No more heartbeats or live messages (once, however the connection ends).
+    private func detach() {
         heartbeat?.cancel()
         if let viewer { hub.leave(viewer) }
         viewer = nil
-        context.fireChannelInactive()
     }
 }
 

@@ -40,17 +40,12 @@ struct AttachCommand: AsyncParsableCommand {
     )
     var remoteHubtop: String?
 
-    @Option(help: "Events kept here (the newest).")
-    var maxEvents = 100_000
-
-    @Option(help: "Memory the events kept here may take, e.g. 512MiB.")
-    var maxMemory = "512MiB"
-
+    @OptionGroup(title: "Events kept here") var kept: ViewerStoreOptions
     @OptionGroup(title: "Dashboard and output") var display: AttachDisplayOptions
     @OptionGroup(title: "Registry") var registry: RegistryOptions
 
     private enum CodingKeys: CodingKey {
-        case target, viewerToken, viewerTokenFile, remoteHubtop, maxEvents, maxMemory, display, registry
+        case target, viewerToken, viewerTokenFile, remoteHubtop, kept, display, registry
     }
 
     /// Checked by `validate()`.
@@ -60,10 +55,6 @@ struct AttachCommand: AsyncParsableCommand {
         switch AttachTarget.parse(target) {
         case .success(let target): parsed = target
         case .failure(let error): throw ValidationError(error.description)
-        }
-        guard maxEvents > 0 else { throw ValidationError("--max-events must be positive") }
-        guard let memory = ByteSize.parse(maxMemory), memory >= 1 << 20 else {
-            throw ValidationError("--max-memory wants a size of at least 1MiB, got '\(maxMemory)'")
         }
         _ = try RegistrySettings(registry, demo: false)
         if display.json && !display.headless { throw ValidationError("--json goes with --headless") }
@@ -84,9 +75,7 @@ struct AttachCommand: AsyncParsableCommand {
             Console.error(warning)
         }
         // Raw requests fetched for the inspector are kept within a budget of their own.
-        let store = EventStore(
-            capacity: maxEvents, memoryBudget: ByteSize.parse(maxMemory) ?? 512 << 20, requestBudget: 16 << 20
-        )
+        let store = kept.makeStore(requestBudget: 16 << 20)
         let ingestor = Ingestor(store: store)
         let signals = SignalRelay([SIGINT, SIGTERM, SIGHUP])
         defer { signals.release() }

@@ -19,26 +19,15 @@ struct StreamCommand: ParsableCommand {
     @Option(help: "The journal the receiver writes (its --journal).")
     var journal: String
 
-    @Option(help: "Events of history to send at most (the newest).")
-    var maxEvents = 100_000
-
-    @Option(help: "Memory the history may take, e.g. 512MiB.")
-    var maxMemory = "512MiB"
+    @OptionGroup(title: "History") var history: ViewerStoreOptions
 
     /// Without a word for this long a heartbeat is written: it also finds a viewer gone.
     static let heartbeatSeconds = 5.0
 
-    func validate() throws {
-        guard maxEvents > 0 else { throw ValidationError("--max-events must be positive") }
-        guard let memory = ByteSize.parse(maxMemory), memory >= 1 << 20 else {
-            throw ValidationError("--max-memory wants a size of at least 1MiB, got '\(maxMemory)'")
-        }
-    }
-
     func run() throws {
         // A viewer that went away is a write that fails (EPIPE), not a signal that kills.
         signal(SIGPIPE, SIG_IGN)
-        let store = EventStore(capacity: maxEvents, memoryBudget: ByteSize.parse(maxMemory) ?? 512 << 20)
+        let store = history.makeStore()
         let follower = JournalFollower(path: journal, ingestor: Ingestor(store: store))
         do {
             _ = try follower.readHistory()
@@ -47,17 +36,16 @@ struct StreamCommand: ParsableCommand {
         }
         let out = StreamOutput()
         out.frame(StreamEncoder.hello(events: store.totals.events, newestID: store.totals.newestID))
-        // One encoder for the history and what follows: the reader gets them in that order.
-        let encoder = Mutex(StreamEncoder())
-        var cursor: UInt64 = 0
-        while true {
-            let page = store.events(after: cursor, limit: 256)
-            guard let last = page.last else { break }
-            for event in page { out.frame(encoder.withLock { $0.event(event) }) }
-            cursor = last.id
+        var pages = StreamHistory(store: store, newest: store.totals.newestID)
+        var bytes: [UInt8] = []
+        while pages.nextPage(limit: 256, into: &bytes) {
+            out.write(bytes)
+            bytes.removeAll(keepingCapacity: true)
         }
         out.frame(StreamEncoder.caughtUp)
         out.flush()
+        // One encoder for the history and what follows: the reader gets them in that order.
+        let encoder = Mutex(pages.encoder)
         // Only this thread stores: changes are written as they happen.
         store.observe { change in
             if let message = encoder.withLock({ $0.message(for: change, in: store) }) { out.frame(message) }
@@ -77,6 +65,14 @@ final class StreamOutput: Sendable {
     func frame(_ data: [UInt8]) {
         pending.withLock { pending in
             ServerSentEvents.frame(id: nil, data: data, into: &pending)
+            if pending.count >= 1 << 16 { Self.write(&pending) }
+        }
+    }
+
+    /// Messages already framed.
+    func write(_ framed: [UInt8]) {
+        pending.withLock { pending in
+            pending += framed
             if pending.count >= 1 << 16 { Self.write(&pending) }
         }
     }
