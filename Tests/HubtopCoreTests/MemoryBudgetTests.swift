@@ -195,15 +195,60 @@ import Testing
                 let dockerfile =
                     Bool.random(using: &generator) ? dockerfiles.randomElement(using: &generator) : nil
                 let pushedAt = Double(Int.random(in: 0..<400, using: &generator))
+                // Two senders whose ids share a prefix, one whose ids do not end in a number, none.
+                let sender = ["10.0.0.1", "10.0.0.2", "10.0.0.3", nil].randomElement(using: &generator)!
+                let delivery = sender.map {
+                    DeliveryInfo(
+                        origin: .webhook, source: $0, userAgent: "a user agent longer than fifteen bytes",
+                        deliveryID: $0 == "10.0.0.3" ? "id-\(step)x" : "prefix-\(step + 1)")
+                }
                 store.ingest(
                     makePayload(
                         repo: repo, tag: "t\(step % 5)", pushedAt: pushedAt,
                         callback: "https://cb/\(repo)/\(Int(pushedAt))/long-enough", dockerfile: dockerfile),
-                    receivedAt: Double(step))
+                    receivedAt: Double(step), delivery: delivery)
                 if step % 50 == 0 { #expect(store.totals.bytes == store.recountedBytes(), "step \(step)") }
             }
             #expect(store.totals.bytes == store.recountedBytes())
             if budget > 0 { #expect(store.totals.bytes <= budget) }
         }
+    }
+
+    @Test func deliveryDetailsAreSharedAmongEventsAndEachKeepsItsOwnID() throws {
+        func delivery(_ id: String, from source: String = "203.0.113.7") -> DeliveryInfo {
+            DeliveryInfo(
+                origin: .webhook, source: source, userAgent: "Go-http-client/1.1 (hookshot)", deliveryID: id)
+        }
+        let ids = ["Zq9xY2ab-1", "Zq9xY2ab-2", "Zq9xY2ab-03", "Zq9xY2ab-0", "Zq9xY2ab", "a-b-7"]
+        let stored = try ids.enumerated().map { index, id in
+            let alone = EventStore(capacity: 100)
+            alone.ingest(
+                makePayload(repo: "r/x", pushedAt: Double(index)), receivedAt: 1, delivery: delivery(id))
+            return try #require(alone.event(id: 1))
+        }
+        // Each event reads back the delivery it came with, ids with leading zeros and all.
+        #expect(stored.map { $0.delivery?.deliveryID } == ids)
+        #expect(stored.map { $0.delivery } == ids.map { delivery($0) })
+        // Two of one sender share one object; another sender's is another.
+        let store = EventStore(capacity: 100)
+        for (index, id) in ["Zq9xY2ab-1", "Zq9xY2ab-2", "Zq9xY2ab-3"].enumerated() {
+            store.ingest(
+                makePayload(repo: "r/x", pushedAt: Double(index)), receivedAt: 1,
+                delivery: delivery(id, from: index == 2 ? "198.51.100.1" : "203.0.113.7"))
+        }
+        let events = try (1...3).map { try #require(store.event(id: UInt64($0))) }
+        #expect(events[0].sharedDelivery === events[1].sharedDelivery)
+        #expect(events[0].sharedDelivery !== events[2].sharedDelivery)
+        #expect(store.state.withLock { $0.sharedDeliveries.count } == 2)
+        #expect(store.totals.bytes == store.recountedBytes())
+        // Evicted with their events (two kept): nothing else left held or counted.
+        let small = EventStore(capacity: 2)
+        for index in 0..<5 {
+            small.ingest(
+                makePayload(repo: "r/y", pushedAt: Double(index)), receivedAt: 2,
+                delivery: delivery("Zq9xY2ab-\(index + 1)", from: "192.0.2.\(index)"))
+        }
+        #expect(small.state.withLock { $0.sharedDeliveries.count } == 2)
+        #expect(small.totals.bytes == small.recountedBytes())
     }
 }

@@ -1,7 +1,7 @@
 /// How far to trust an event: what hubtop saw of the request that delivered it. Payloads are
 /// unsigned, so this is all there is to go on. A class, so that events without it (and the
 /// many that share nothing) cost one pointer.
-public final class DeliveryInfo: Sendable, Equatable {
+public final class DeliveryInfo: Sendable, Hashable {
     public enum Origin: String, Sendable {
         /// POSTed to the webhook URL: the path token matched.
         case webhook
@@ -54,6 +54,41 @@ public final class DeliveryInfo: Sendable, Equatable {
         guard let last = value?.split(separator: ",").last else { return nil }
         let hop = String(last).trimmingASCIIWhitespace()
         return hop.isEmpty ? nil : String(hop)
+    }
+
+    /// The same with hubtop's id `<deliveryID>-<number>`: this one's id is the shared prefix.
+    func numbered(_ number: UInt64) -> DeliveryInfo {
+        DeliveryInfo(
+            origin: origin, source: source, userAgent: userAgent, forwardedFor: forwardedFor,
+            forwardedForTrusted: forwardedForTrusted, allowedBy: allowedBy,
+            deliveryID: "\(deliveryID ?? "")-\(number)")
+    }
+
+    /// This delivery as what it shares with every other of its sender (the id's prefix) and
+    /// its own number: the inverse of `numbered`. Nil when the id does not end in `-<number>`
+    /// written as `numbered` writes it (a positive number without leading zeros).
+    func splitNumber() -> (shared: DeliveryInfo, number: UInt64)? {
+        guard let id = deliveryID?.utf8, let dash = id.lastIndex(of: UInt8(ascii: "-")) else { return nil }
+        let digits = id[id.index(after: dash)...]
+        guard (1...19).contains(digits.count), digits.first != UInt8(ascii: "0"),
+            digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+            let number = UInt64(Substring(digits))
+        else { return nil }
+        let shared = DeliveryInfo(
+            origin: origin, source: source, userAgent: userAgent, forwardedFor: forwardedFor,
+            forwardedForTrusted: forwardedForTrusted, allowedBy: allowedBy,
+            deliveryID: String(Substring(id[..<dash])))
+        return (shared, number)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(origin)
+        hasher.combine(source)
+        hasher.combine(userAgent)
+        hasher.combine(forwardedFor)
+        hasher.combine(forwardedForTrusted)
+        hasher.combine(allowedBy)
+        hasher.combine(deliveryID)
     }
 
     public static func == (lhs: DeliveryInfo, rhs: DeliveryInfo) -> Bool {

@@ -24,12 +24,21 @@ enum MemoryCost {
             size += rare.repairs.reduce(0) { $0 + 16 + text($1) }
         }
         if let origin = payload.origin { size += origin.cost }
-        if let delivery = event.delivery {
-            size += 96 + text(delivery.source) + text(delivery.userAgent) + text(delivery.forwardedFor)
-            size += text(delivery.deliveryID) + text(delivery.allowedBy)
+        // A shared delivery is counted once, in the store's table (`sharedDelivery`).
+        if event.deliveryNumber == 0, let delivery = event.sharedDelivery {
+            size += deliveryDetails(delivery)
         }
         return size
     }
+
+    /// A delivery's object and text.
+    static func deliveryDetails(_ delivery: DeliveryInfo) -> Int {
+        96 + text(delivery.source) + text(delivery.userAgent) + text(delivery.forwardedFor)
+            + text(delivery.deliveryID) + text(delivery.allowedBy)
+    }
+
+    /// A delivery shared by events, with its entry in the store's table.
+    static func sharedDelivery(_ delivery: DeliveryInfo) -> Int { 48 + deliveryDetails(delivery) }
 
     /// An info's own bytes; its long text is counted once in the store's `TextPool`.
     static func repositoryInfo(_ info: RepositoryInfo) -> Int {
@@ -79,6 +88,7 @@ extension StoreState {
                 }
             }
         }
+        total += sharedDeliveries.keys.reduce(0) { $0 + MemoryCost.sharedDelivery($1) }
         total += images.values.reduce(0) { $0 + MemoryCost.imageFacts($1) }
         total += annotations.values.reduce(0) { $0 + MemoryCost.outcomes($1) }
         for repository in repositories where repository.summary.events > 0 {

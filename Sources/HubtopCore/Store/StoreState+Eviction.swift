@@ -21,6 +21,7 @@ extension StoreState {
         evicted += 1
         bytes -= MemoryCost.event(event)
         releaseBox(event.payload.repositoryBox)
+        releaseDelivery(of: event)
         if !annotations.isEmpty, let outcomes = annotations.removeValue(forKey: event.id) {
             bytes -= MemoryCost.outcomes(outcomes)
         }

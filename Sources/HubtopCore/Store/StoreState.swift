@@ -61,6 +61,8 @@ struct StoreState {
     /// Long repository text (Dockerfiles, descriptions), one copy per distinct value while an
     /// info holding it is stored.
     var texts = TextPool()
+    /// Delivery details shared by events (see `StoreState+Deliveries`), with how many hold each.
+    var sharedDeliveries: [DeliveryInfo: Int] = [:]
     /// Slots of `repositories` whose last event was evicted, for reuse.
     var vacantRepositories: [Int] = []
     /// The stored events, oldest first, with what the walks need beside each.
@@ -179,10 +181,11 @@ struct StoreState {
         shareRepositoryInfo(&payload)
         let id = nextID
         nextID += 1
+        let (sharedDelivery, deliveryNumber) = holdDelivery(delivery)
         let event = StoredEvent(
             id: id, receivedAt: receivedAt, deliveries: max(1, deliveries),
             lastDeliveredAt: max(receivedAt, lastDeliveredAt ?? receivedAt), payload: payload,
-            delivery: delivery)
+            sharedDelivery: sharedDelivery, deliveryNumber: deliveryNumber)
         let (repoIndex, burst) = addToIndexes(event)
         columns.events.append(event)
         columns.repository.append(Int32(repoIndex))

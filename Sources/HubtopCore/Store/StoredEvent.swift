@@ -9,8 +9,44 @@ public struct StoredEvent: Sendable, Identifiable, Equatable {
     /// When the latest delivery arrived.
     public internal(set) var lastDeliveredAt: Double
     public let payload: WebhookPayload
+    /// What the delivery shares with its sender's others (every field but its id's number)
+    /// when `deliveryNumber` is not 0, else the event's own delivery: one object per sender,
+    /// not per event.
+    let sharedDelivery: DeliveryInfo?
+    let deliveryNumber: UInt64
+
     /// What hubtop saw of the request (nil for events made in-process, such as tests').
-    public let delivery: DeliveryInfo?
+    public var delivery: DeliveryInfo? {
+        deliveryNumber == 0 ? sharedDelivery : sharedDelivery?.numbered(deliveryNumber)
+    }
+
+    public init(
+        id: UInt64, receivedAt: Double, deliveries: Int, lastDeliveredAt: Double, payload: WebhookPayload,
+        delivery: DeliveryInfo?
+    ) {
+        self.init(
+            id: id, receivedAt: receivedAt, deliveries: deliveries, lastDeliveredAt: lastDeliveredAt,
+            payload: payload, sharedDelivery: delivery, deliveryNumber: 0)
+    }
+
+    init(
+        id: UInt64, receivedAt: Double, deliveries: Int, lastDeliveredAt: Double, payload: WebhookPayload,
+        sharedDelivery: DeliveryInfo?, deliveryNumber: UInt64
+    ) {
+        self.id = id
+        self.receivedAt = receivedAt
+        self.deliveries = deliveries
+        self.lastDeliveredAt = lastDeliveredAt
+        self.payload = payload
+        self.sharedDelivery = sharedDelivery
+        self.deliveryNumber = deliveryNumber
+    }
+
+    public static func == (lhs: StoredEvent, rhs: StoredEvent) -> Bool {
+        lhs.id == rhs.id && lhs.receivedAt == rhs.receivedAt && lhs.deliveries == rhs.deliveries
+            && lhs.lastDeliveredAt == rhs.lastDeliveredAt && lhs.payload == rhs.payload
+            && lhs.delivery == rhs.delivery
+    }
 
     public var repoName: String { payload.repository.repoName }
     public var tag: String? { payload.tag }
