@@ -52,7 +52,9 @@ func decode() throws {
     // As the listener decodes: with the repository cache, which the mix's 520 repositories
     // fill on the first pass and then hit until a Dockerfile changes.
     let cache = RepositoryCache()
-    for body in bodies { _ = try body.withUnsafeBufferPointer { try PayloadDecoder.decode($0, cache: cache) } }
+    for body in bodies {
+        _ = try body.withUnsafeBufferPointer { try PayloadDecoder.decode($0, cache: cache) }
+    }
     for _ in 0..<9 {
         var start = now()
         for _ in 0..<5 {
@@ -70,7 +72,9 @@ func decode() throws {
         start = now()
         for _ in 0..<5 {
             for body in bodies {
-                _ = try body.withUnsafeBufferPointer { try WebhookDecoder.decode($0, hints: hints, cache: cache) }
+                _ = try body.withUnsafeBufferPointer {
+                    try WebhookDecoder.decode($0, hints: hints, cache: cache)
+                }
             }
         }
         recognised.append(seconds(now() - start) / Double(bodies.count * 5))
@@ -125,16 +129,32 @@ func memory(_ kind: String, _ count: Int) throws {
     if kind == "naive" { naive.reserveCapacity(count) }
     _ = ingestor.ingest(mix.next(), receivedAt: 1)
     let before = residentBytes()
+    let counted = store.totals.bytes
     for index in 0..<count {
         let body = mix.next()
-        if kind == "naive" {
-            naive.append(try NaivePayload.decode(body))
-        } else {
-            _ = ingestor.ingest(body, receivedAt: 1_790_000_000 + Double(index) * 0.05)
+        let time = 1_790_000_000 + Double(index) * 0.05
+        switch kind {
+        case "naive": naive.append(try NaivePayload.decode(body))
+        // As the listener stores a delivery: with what it saw of the request and an id of its own.
+        case "delivered":
+            let delivery = DeliveryInfo(
+                origin: .webhook, source: "127.0.0.1", userAgent: "Go-http-client/1.1 (hookshot)",
+                deliveryID: "Zq9xY2ab-\(index + 1)")
+            _ = ingestor.ingest(body, receivedAt: time, delivery: delivery)
+        // The same with ids that do not end in a number: each event keeps its own details (as
+        // every event did before they were shared).
+        case "delivered_unshared":
+            let delivery = DeliveryInfo(
+                origin: .webhook, source: "127.0.0.1", userAgent: "Go-http-client/1.1 (hookshot)",
+                deliveryID: "\(index + 1)-Zq9xY2ab")
+            _ = ingestor.ingest(body, receivedAt: time, delivery: delivery)
+        default: _ = ingestor.ingest(body, receivedAt: time)
         }
     }
     let after = residentBytes()
     report("memory_\(kind)", Double(after - before) / Double(count), "B/event")
+    // What the memory budget counts for the same events, to compare with what RSS shows.
+    report("memory_\(kind)_counted", Double(store.totals.bytes - counted) / Double(count), "B/event")
     withExtendedLifetime((store, naive)) {}
 }
 
@@ -269,7 +289,8 @@ case "replay": try replay(Int(arguments.dropFirst().first ?? "") ?? 1_000_000)
 // For profiling the two halves apart: write-journal N PATH, then replay-file N PATH.
 case "write-journal": writeJournal(Int(arguments.dropFirst().first ?? "") ?? 100_000, to: arguments.last!)
 case "replay-file":
-    try replay(path: arguments.last!, count: Int(arguments.dropFirst().first ?? "") ?? 100_000, format: "records")
+    try replay(
+        path: arguments.last!, count: Int(arguments.dropFirst().first ?? "") ?? 100_000, format: "records")
 default:
     print("usage: HubtopFigures decode | sources | memory hubtop|naive N | render N | replay N")
     exit(2)
