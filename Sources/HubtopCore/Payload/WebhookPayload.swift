@@ -143,6 +143,11 @@ struct PushTail: Sendable, Equatable {
         return PushTail(callbackPart: bytes[5..<5 + partLength], images: images)
     }
 
+    /// The callback part's bytes, without making a string of them; nil when there is no URL.
+    var callbackPartBytes: ArraySlice<UInt8>? {
+        bytes.first == 1 ? bytes[5..<5 + partLength] : nil
+    }
+
     var callbackPart: String? {
         guard bytes.first == 1 else { return nil }
         return String(decoding: bytes[5..<5 + partLength], as: UTF8.self)

@@ -79,13 +79,17 @@ public final class EventStore: Sendable {
         let changes = state.withLock { state in
             var changes: [StoreChange] = []
             changes.reserveCapacity(batch.count)
-            for (admission, time) in zip(batch, receivedAt) {
-                if !admission.pulls.isEmpty { state.countPulls(admission.pulls) }
-                for child in admission.children { state.holdChild(child, at: time) }
-                admission.eachPayload { payload in
-                    changes.append(
-                        state.ingest(
-                            payload, receivedAt: time, delivery: admission.delivery, capacity: capacity))
+            // In place: a copy of each admission would retain and release all it holds.
+            batch.withUnsafeBufferPointer { batch in
+                for index in batch.indices {
+                    let time = receivedAt[index]
+                    if !batch[index].pulls.isEmpty { state.countPulls(batch[index].pulls) }
+                    for child in batch[index].children { state.holdChild(child, at: time) }
+                    let delivery = batch[index].delivery
+                    batch[index].eachPayload { payload in
+                        changes.append(
+                            state.ingest(payload, receivedAt: time, delivery: delivery, capacity: capacity))
+                    }
                 }
             }
             return changes

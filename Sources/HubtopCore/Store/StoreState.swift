@@ -100,6 +100,15 @@ struct StoreState {
     var nextID: UInt64 = 1
     var repositories: [Repository] = []
     var repositoryIndex: [String: Int] = [:]
+    /// Beside each slot of `repositories`: the decoder's box its info was last found equal to.
+    /// The decoder hands the same box again while a repository's bytes stay the same, so the
+    /// comparison is skipped. Weak (the decoder's cache holds it, not the store), and apart from
+    /// `Repository` (a weak field there makes every read of a slot copy it).
+    var infoSources: [InfoSource] = []
+
+    struct InfoSource {
+        weak var box: RepositoryBox?
+    }
     var liveRepositories = 0
     var pushers: [String: PusherSummary] = [:]
     /// Redeliveries: a 64-bit hash of the fold key → event id (a key string per event would
@@ -129,9 +138,12 @@ struct StoreState {
             return UInt64(bitPattern: Int64(hasher.finalize()))
         }
         guard let pushedAt = payload.pushedAt else { return nil }
-        if let callback = payload.callbackURL, !callback.isEmpty {
+        // The URL's two stored parts, not the URL made again (a URL splits the same way each time).
+        let part = payload.tail.callbackPartBytes
+        if let part, !part.isEmpty || !(payload.callbackPrefix ?? "").isEmpty {
             hasher.combine(0 as UInt8)
-            hasher.combine(callback)
+            hasher.combine(payload.callbackPrefix ?? "")
+            part.withUnsafeBytes { hasher.combine(bytes: $0) }
         } else {
             hasher.combine(1 as UInt8)
             hasher.combine(payload.repository.repoName)
@@ -216,10 +228,12 @@ struct StoreState {
     /// Uses the repository's previous info when this payload's is the same, so that a million
     /// events of a few hundred repositories hold a few hundred copies.
     mutating func shareRepositoryInfo(_ payload: inout WebhookPayload) {
-        let name = payload.repository.repoName
+        let incoming = payload.repositoryBox
+        let name = incoming.value.repoName
         if let index = repositoryIndex[name], let shared = repositories[index].info,
-            shared == payload.repositoryBox
+            infoSources[index].box === incoming || shared == incoming
         {
+            infoSources[index].box = incoming
             payload.repositoryBox = shared
         } else {
             // A new info (a star more, a new Dockerfile, a repository seen first): its long
@@ -232,6 +246,7 @@ struct StoreState {
             payload.repository = info
             if let index = repositoryIndex[name] {
                 repositories[index].info = payload.repositoryBox
+                infoSources[index].box = incoming
             } else {
                 pendingInfo = payload.repositoryBox
             }
@@ -265,62 +280,39 @@ struct StoreState {
     /// Counts the event in its repository, tag and pusher aggregates and puts it in a burst.
     /// Returns the repository index and the burst id.
     mutating func addToIndexes(_ event: StoredEvent) -> (Int, UInt64) {
-        let info = event.payload.repository
+        let box = event.payload.repositoryBox
+        let name = box.value.repoName
         let time = event.pushedOrReceivedAt
         let index: Int
-        if let existing = repositoryIndex[info.repoName] {
+        if let existing = repositoryIndex[name] {
             index = existing
         } else {
             let summary = RepositorySummary(
-                name: info.repoName, events: 0, lastPushedAt: time, lastReceivedAt: event.receivedAt,
+                name: name, events: 0, lastPushedAt: time, lastReceivedAt: event.receivedAt,
                 lastEventID: event.id, isPrivate: false, isOfficial: false, isTrusted: false, tagCount: 0)
             var repository = Repository(
-                summary: summary, lowercasedName: info.repoName.lowercased(), info: pendingInfo)
+                summary: summary, lowercasedName: name.lowercased(), info: pendingInfo)
             repository.source = event.payload.source
             if let vacant = vacantRepositories.popLast() {
                 index = vacant
                 repositories[index] = repository
+                infoSources[index] = InfoSource()
             } else {
                 index = repositories.count
                 repositories.append(repository)
+                infoSources.append(InfoSource())
             }
-            repositoryIndex[info.repoName] = index
-            bytes += MemoryCost.repository(info.repoName)
+            repositoryIndex[name] = index
+            bytes += MemoryCost.repository(name)
             pendingInfo = nil
         }
-        var repo = repositories[index]
-        repositories[index].releaseTables()
-        if repo.summary.events == 0 { liveRepositories += 1 }
-        repo.summary.events += 1
-        repo.summary.lastPushedAt = max(repo.summary.lastPushedAt, time)
-        repo.summary.lastReceivedAt = event.receivedAt
-        repo.summary.lastEventID = event.id
-        repo.summary.isPrivate = info.isPrivate ?? repo.summary.isPrivate
-        repo.summary.isOfficial = info.isOfficial ?? repo.summary.isOfficial
-        repo.summary.isTrusted = info.isTrusted ?? repo.summary.isTrusted
         let tagKey = TagKey(tag: event.tag)
-        let burstID = joinBurst(event, open: repo.openBursts[tagKey])
-        let startsBurst = burstID == event.id
-        if startsBurst {
-            repo.openBursts[tagKey] = burstID
-            repo.summary.bursts += 1
-        }
-        // One lookup, changed in place.
-        repo.tags[
-            tagKey,
-            default: TagSummary(
-                repository: info.repoName, tag: event.tag, events: 0, lastPushedAt: time,
-                lastEventID: event.id,
-                bursts: 0)
-        ].add(id: event.id, at: time, startsBurst: startsBurst)
-        repo.summary.tagCount = repo.tags.count
-        repo.activity.add(at: event.receivedAt)
-        repo.eventIDs.append(event.id)
-        if let pusher = event.pusher {
-            Self.count(pusher, at: time, in: &repo.pushers)
-            Self.count(pusher, at: time, in: &pushers)
-        }
-        repositories[index] = repo
+        let (isEmpty, open) = repositories[index].openBurst(tagKey)
+        if isEmpty { liveRepositories += 1 }
+        let burstID = joinBurst(event, open: open)
+        // Changed in place: a copy of the repository would copy its tables on the first write.
+        repositories[index].add(event, info: box.value, tagKey: tagKey, burst: burstID)
+        if let pusher = event.pusher { Self.count(pusher, at: time, in: &pushers) }
         return (index, burstID)
     }
 
