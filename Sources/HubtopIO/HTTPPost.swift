@@ -3,7 +3,12 @@ import HubtopCore
 import HubtopServer
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Every outbound request hubtop makes (registry lookups, forwarding, notifications, re-sends,
 /// `hubtop send`), through async-http-client: redirects are never followed here (the registry
@@ -102,6 +107,10 @@ public enum HTTPPost {
             if let client = clients[proxy] { return client }
             var configuration = HTTPClient.Configuration(
                 redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5)))
+            // A refused connection fails the request at once, as curl does: the pool would
+            // otherwise retry until the connect timeout and then report only a timeout. hubtop's
+            // own retries (forwarding's backoff) decide when to try again.
+            configuration.connectionPool.retryConnectionEstablishment = false
             if let proxy {
                 let authorization = proxy.user.map {
                     HTTPClient.Authorization.basic(username: $0, password: proxy.password?.reveal() ?? "")
@@ -157,8 +166,20 @@ public enum HTTPPost {
         } catch {
             throw Failure(
                 description:
-                    "cannot connect to \(target.authority)\(proxy == nil ? "" : " (through the proxy)"): \(error)"
+                    "cannot connect to \(target.authority)\(proxy == nil ? "" : " (through the proxy)"): \(reason(error))"
             )
         }
+    }
+
+    /// `connection refused`, not NIO's wording around it.
+    static func reason(_ error: any Error) -> String {
+        var error = error
+        if let failed = error as? NIOConnectionError, let first = failed.connectionErrors.first?.error {
+            error = first
+        }
+        guard let failure = error as? IOError, let text = strerror(failure.errnoCode) else {
+            return "\(error)"
+        }
+        return String(cString: text).lowercased()
     }
 }

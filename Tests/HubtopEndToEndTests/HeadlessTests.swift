@@ -71,6 +71,7 @@ import Testing
         let unreachable = try runHubtop(["send", "--url", url])
         #expect(unreachable.status != 0)
         #expect(unreachable.err.contains("cannot connect"))
+        #expect(unreachable.err.contains("refused"), "says why, not a timeout: \(unreachable.err)")
     }
 
     @Test func demoFeedsHeadlessMode() async throws {
