@@ -106,13 +106,18 @@ public final class WebhookServer: Sendable {
         return bound.localAddress?.port ?? configuration.port
     }
 
+    /// The longest `shutdown` waits for requests in flight.
+    public static let maximumDrain = TimeAmount.seconds(12)
+
     /// Stops accepting, lets in-flight requests finish, then stops the event loops.
     public func shutdown() async {
         if let bound = channel.withLock({ $0 }) {
             let promise = bound.eventLoop.makePromise(of: Void.self)
             quiescing.withLock { $0 }?.initiateShutdown(promise: promise)
-            // In-flight requests get a bounded time; then the event loops close what is left.
-            let deadline = bound.eventLoop.scheduleTask(in: .seconds(5)) { promise.succeed() }
+            // In-flight requests get as long as one may take to arrive and a moment to be
+            // answered, within the run's 15 s to stop; then the event loops close what is left.
+            let grace = min(configuration.requestTimeout + .seconds(2), Self.maximumDrain)
+            let deadline = bound.eventLoop.scheduleTask(in: grace) { promise.succeed() }
             defer { deadline.cancel() }
             _ = try? await promise.futureResult.get()
             _ = try? await bound.closeFuture.get()

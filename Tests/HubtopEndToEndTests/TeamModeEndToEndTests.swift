@@ -175,9 +175,20 @@ struct TeamModeEndToEndTests {
         let again = try await HTTPPost.post(url: secondURL, body: Self.delivery(0))
         #expect(again.body.contains("\"deliveries\":2"), "\(again.body)")
         let lines = { (try? String(contentsOfFile: ran, encoding: .utf8))?.split(separator: "\n") ?? [] }
-        try await eventually("every delivery forwarded and every command run", within: 30) {
+        let settled = {
             downstream.requests.count >= 7 && lines().count >= 6
                 && Self.pushTimes(first.stdout).count == 6 && Self.pushTimes(second.stdout).count == 6
+        }
+        do {
+            try await eventually("every delivery forwarded and every command run", within: 30, settled)
+        } catch {
+            Issue.record(
+                error,
+                Comment(
+                    rawValue: "forwarded \(downstream.requests.count), commands \(lines()), shown "
+                        + "\(Self.pushTimes(first.stdout).count)/\(Self.pushTimes(second.stdout).count); "
+                        + "first: \(first.stderr)\nsecond: \(second.stderr)"))
+            return
         }
         // Both receivers now hold all six events: a duplicate would come from one of them
         // reacting to the other's delivery, which it has read by now. Give it a moment to show.
