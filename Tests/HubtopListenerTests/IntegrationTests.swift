@@ -95,15 +95,14 @@ func withConfiguredListener(
                 store: store, metrics: nil)
         } _: { base, ingestor in
             for index in 0..<5 {
-                let started = ContinuousClock.now
                 let response = try await HTTPPost.post(
                     url: base + "/hook/secret-token-0123456789",
                     body: try examplePayload(pushedAt: Double(1_417_566_161 + index)))
                 #expect(response.status == 200, "forwarding never fails the answer")
-                #expect(ContinuousClock.now - started < .seconds(1), "nor delays it")
             }
-            // The first is being retried, two wait, two did not fit. (An outcome is recorded
-            // just after the answer goes out.)
+            // The first is being retried, two wait, two did not fit: had an answer waited for
+            // its forward (3 attempts, 3 s), the queue would never have filled. (An outcome is
+            // recorded just after the answer goes out.)
             let states = { (1...5).map { ingestor.store.outcomes(of: UInt64($0)).first?.state } }
             try await eventually("an outcome for every delivery") { !states().contains(nil) }
             #expect(states().filter { $0 == .dropped }.count == 2, "\(states())")
