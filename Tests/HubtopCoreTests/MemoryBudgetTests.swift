@@ -76,6 +76,42 @@ import Testing
         #expect(small.totals.bytes == plain.totals.bytes)
     }
 
+    /// Text no other event repeats is paid for byte by byte, however short: a sender of ever
+    /// new 200-byte tags and pushers fills the budget with them, not three times it.
+    @Test func newTextIsCountedForEveryByteAndSharedTextOnce() {
+        let budget = 1 << 20
+        let store = EventStore(capacity: 100_000, memoryBudget: budget)
+        let filler = String(repeating: "x", count: 200)
+        for index in 0..<10_000 {
+            store.ingest(
+                makePayload(
+                    repo: "hostile/r", tag: "\(index)" + filler, pusher: filler + "\(index)",
+                    pushedAt: Double(index)),
+                receivedAt: Double(index))
+        }
+        let held = store.totals.events
+        #expect(held * 2 * 200 <= budget, "\(held) events hold \(held * 400) bytes of text alone")
+        #expect(store.totals.bytes <= budget)
+        #expect(store.totals.bytes == store.recountedBytes())
+        // The same long tag and pusher, a thousand times: counted once.
+        let repeated = EventStore(capacity: 100_000)
+        repeated.ingest(
+            makePayload(repo: "calm/r", tag: "v" + filler, pusher: "p" + filler, pushedAt: 0), receivedAt: 0)
+        let first = repeated.totals.bytes
+        for index in 1..<1_000 {
+            repeated.ingest(
+                makePayload(repo: "calm/r", tag: "v" + filler, pusher: "p" + filler, pushedAt: Double(index)),
+                receivedAt: Double(index))
+        }
+        #expect((repeated.totals.bytes - first) / 999 < 300, "\(repeated.totals.bytes)")
+        // One copy in memory: the events' tags are the same string.
+        let a = repeated.event(id: 1)!.payload.tag!
+        let b = repeated.event(id: 1_000)!.payload.tag!
+        #expect(
+            a.utf8.withContiguousStorageIfAvailable { $0.baseAddress }
+                == b.utf8.withContiguousStorageIfAvailable { $0.baseAddress })
+    }
+
     @Test func aRepositorySlotIsReusedAfterItsLastEventGoes() {
         let store = EventStore(capacity: 2)
         store.ingest(makePayload(repo: "a/one", pushedAt: 1), receivedAt: 1)
@@ -204,7 +240,10 @@ import Testing
                 }
                 store.ingest(
                     makePayload(
-                        repo: repo, tag: "t\(step % 5)", pushedAt: pushedAt,
+                        repo: repo,
+                        tag: step % 3 == 0 ? "a-tag-longer-than-inline-\(step % 7)" : "t\(step % 5)",
+                        pusher: step % 4 == 0 ? "a-pusher-of-many-bytes-\(step % 9)" : "ann",
+                        pushedAt: pushedAt,
                         callback: "https://cb/\(repo)/\(Int(pushedAt))/long-enough", dockerfile: dockerfile),
                     receivedAt: Double(step), delivery: delivery)
                 if step % 50 == 0 { #expect(store.totals.bytes == store.recountedBytes(), "step \(step)") }

@@ -1,6 +1,7 @@
-/// What the store counts against its memory budget: each event's own heap (text it does not
-/// share, unknown fields, image list, delivery details) plus a fixed share for its record and
-/// index entries; each distinct repository info once; each repository's tables.
+/// What the store counts against its memory budget: each event's own heap (unknown fields,
+/// image list, delivery details) plus a fixed share for its record and index entries; each
+/// distinct text (`SharedText`), repository info and delivery details once; each repository's
+/// tables.
 ///
 /// The fixed shares are measured on this platform: with them the count stays within 10 % of
 /// the resident memory a million events of the realistic mix add (`HubtopFigures memory
@@ -14,13 +15,10 @@ enum MemoryCost {
 
     static func event(_ event: StoredEvent) -> Int {
         let payload = event.payload
-        // The callback prefix is shared through the interner unless it is too long for it.
-        let prefix = unshared(payload.callbackPrefix)
-        var size = eventRecord + prefix + (payload.tail.bytes.isEmpty ? 0 : 32 + payload.tail.byteCount)
-        // Interned (shared) up to the interner's longest; a longer value is the event's own.
-        size += unshared(payload.pusher) + unshared(payload.tag)
+        // Its tag, pusher, callback prefix and media type are counted in `SharedText`.
+        var size = eventRecord + (payload.tail.bytes.isEmpty ? 0 : 32 + payload.tail.byteCount)
         if let rare = payload.rare {
-            size += 48 + unshared(rare.mediaType) + (rare.dhi?.byteCount ?? 0)
+            size += 48 + (rare.dhi?.byteCount ?? 0)
             size += rare.extras.reduce(0) { $0 + 32 + text($1.path) + text($1.json) }
             size += rare.repairs.reduce(0) { $0 + 16 + text($1) }
         }
@@ -41,27 +39,17 @@ enum MemoryCost {
     /// A delivery shared by events, with its entry in the store's table.
     static func sharedDelivery(_ delivery: DeliveryInfo) -> Int { 48 + deliveryDetails(delivery) }
 
-    /// An info's own bytes; its long text is counted once in the store's `TextPool`.
-    static func repositoryInfo(_ info: RepositoryInfo) -> Int {
-        var size = 192 + text(info.repoName) + text(info.namespace) + text(info.name) + text(info.owner)
-        for field in [info.description, info.fullDescription, info.dockerfile] where !TextPool.isPooled(field)
-        {
-            size += text(field)
-        }
-        return size + text(info.repoURL) + text(info.status)
-    }
+    /// An info's object (its text is counted once in the store's `SharedText`).
+    static let repositoryInfo = 192
+
+    /// A text in `SharedText`: its bytes and its entry in the pool's table.
+    static func pooled(_ string: String) -> Int { text(string) + 32 }
 
     static func repository(_ name: String) -> Int { repositoryRecord + 2 * text(name) }
 
     /// An event's forward, notify and command outcomes (the detail shows them).
     static func outcomes(_ outcomes: [IntegrationOutcome]) -> Int {
         outcomes.isEmpty ? 0 : outcomes.reduce(64) { $0 + 96 + text($1.name) + text($1.detail) }
-    }
-
-    /// A string the interner shares while it is short enough; a longer one is its holder's own.
-    static func unshared(_ string: String?) -> Int {
-        guard let string, string.utf8.count > StringInterner.longest else { return 0 }
-        return text(string)
     }
 
     /// A string's heap bytes: none up to 15 UTF-8 bytes (stored inline), else its bytes plus
@@ -79,14 +67,21 @@ extension StoreState {
         var total = 0
         var infos = Set<ObjectIdentifier>()
         var texts = Set<String>()
+        func pool(_ text: String?) {
+            if let text, SharedText.isPooled(text), texts.insert(text).inserted {
+                total += MemoryCost.pooled(text)
+            }
+        }
         for event in columns.events {
             total += MemoryCost.event(event)
-            let box = event.payload.repositoryBox
+            let payload = event.payload
+            for text in [payload.pusher, payload.tag, payload.callbackPrefix, payload.rare?.mediaType] {
+                pool(text)
+            }
+            let box = payload.repositoryBox
             if infos.insert(ObjectIdentifier(box)).inserted {
-                total += MemoryCost.repositoryInfo(box.value)
-                for text in TextPool.pooled(box.value) where texts.insert(text).inserted {
-                    total += MemoryCost.text(text)
-                }
+                total += MemoryCost.repositoryInfo
+                for text in SharedText.fields(of: box.value) { pool(text) }
             }
         }
         total += sharedDeliveries.keys.reduce(0) { $0 + MemoryCost.sharedDelivery($1) }

@@ -19,7 +19,7 @@ extension StoreState {
         else { return }
         columns.isBurstHead.removeFirst()
         evicted += 1
-        bytes -= MemoryCost.event(event)
+        bytes -= MemoryCost.event(event) + texts.release(event.payload)
         releaseBox(event.payload.repositoryBox)
         releaseDelivery(of: event)
         if !annotations.isEmpty, let outcomes = annotations.removeValue(forKey: event.id) {

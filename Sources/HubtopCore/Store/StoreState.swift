@@ -58,9 +58,9 @@ struct StoreState {
     /// Repository infos in use, with how many events hold each: one is counted once, and
     /// uncounted when its last event goes.
     var boxes: [ObjectIdentifier: (events: Int, bytes: Int)] = [:]
-    /// Long repository text (Dockerfiles, descriptions), one copy per distinct value while an
-    /// info holding it is stored.
-    var texts = TextPool()
+    /// Text the stored events and infos repeat, one copy per distinct value while something
+    /// stored holds it.
+    var texts = SharedText()
     /// Delivery details shared by events (see `StoreState+Deliveries`), with how many hold each.
     var sharedDeliveries: [DeliveryInfo: Int] = [:]
     /// Slots of `repositories` whose last event was evicted, for reuse.
@@ -114,7 +114,6 @@ struct StoreState {
     /// Redeliveries: a 64-bit hash of the fold key → event id (a key string per event would
     /// cost more than the event). A hit is confirmed against the stored event.
     var foldIndex: [UInt64: UInt64] = [:]
-    var interner = StringInterner()
     var evicted = 0
     var folded = 0
     var accepted = 0
@@ -189,8 +188,8 @@ struct StoreState {
             return .folded(id: id, deliveries: columns.events[index].deliveries)
         }
         var payload = incoming
-        interner.intern(&payload)
         shareRepositoryInfo(&payload)
+        bytes += texts.hold(&payload)
         let id = nextID
         nextID += 1
         let (sharedDelivery, deliveryNumber) = holdDelivery(delivery)
@@ -236,13 +235,10 @@ struct StoreState {
             infoSources[index].box = incoming
             payload.repositoryBox = shared
         } else {
-            // A new info (a star more, a new Dockerfile, a repository seen first): its long
-            // text is shared through the pool with every other info that has the same.
+            // A new info (a star more, a new Dockerfile, a repository seen first): its text
+            // is shared with every other info and event that has the same.
             var info = payload.repository
-            interner.intern(&info)
-            info.dockerfile = texts.share(info.dockerfile)
-            info.description = texts.share(info.description)
-            info.fullDescription = texts.share(info.fullDescription)
+            texts.share(&info)
             payload.repository = info
             if let index = repositoryIndex[name] {
                 repositories[index].info = payload.repositoryBox
@@ -258,10 +254,10 @@ struct StoreState {
         if let use = boxes[key] {
             boxes[key] = (use.events + 1, use.bytes)
         } else {
-            let size = MemoryCost.repositoryInfo(box.value)
+            let size = MemoryCost.repositoryInfo
             boxes[key] = (1, size)
             bytes += size
-            for text in TextPool.pooled(box.value) { bytes += texts.hold(text) }
+            for text in SharedText.fields(of: box.value) { bytes += texts.hold(text) }
         }
     }
 
@@ -273,7 +269,7 @@ struct StoreState {
         } else {
             boxes[key] = nil
             bytes -= use.bytes
-            for text in TextPool.pooled(box.value) { bytes -= texts.release(text) }
+            for text in SharedText.fields(of: box.value) { bytes -= texts.release(text) }
         }
     }
 
