@@ -39,8 +39,11 @@ enum MemoryCost {
     /// A delivery shared by events, with its entry in the store's table.
     static func sharedDelivery(_ delivery: DeliveryInfo) -> Int { 48 + deliveryDetails(delivery) }
 
-    /// An info's object (its text is counted once in the store's `SharedText`).
-    static let repositoryInfo = 192
+    /// An info's object with its header and the allocator's rounding, and its entry in the
+    /// store's table of infos (24 B, about twice that in a table between doublings); its
+    /// text is counted once in the store's `SharedText`. Most events share their
+    /// repository's info; a sender whose every push changes it pays this.
+    static let repositoryInfo = MemoryLayout<RepositoryInfo>.stride + 24 + 48
 
     /// A text in `SharedText`: its bytes and its entry in the pool's table.
     static func pooled(_ string: String) -> Int { text(string) + 32 }
