@@ -40,6 +40,20 @@ public struct RawClient: Sendable {
         }
     }
 
+    /// Sends `bytes` and reads the whole answer on a thread of its own, timed there: the time
+    /// is the server's and the kernel's, not how long this test waited for a thread of the
+    /// cooperative pool (which the rest of the suite keeps busy).
+    public func exchange(_ bytes: [UInt8]) async -> (answer: String, elapsed: Duration) {
+        await withCheckedContinuation { continuation in
+            Thread {
+                let started = ContinuousClock.now
+                self.send(bytes)
+                let answer = self.readAllBlocking()
+                continuation.resume(returning: (answer, ContinuousClock.now - started))
+            }.start()
+        }
+    }
+
     public func readAllBlocking() -> String {
         var data = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 65_536)

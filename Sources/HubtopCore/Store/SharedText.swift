@@ -80,7 +80,4 @@ struct SharedText {
         release(payload.pusher) + release(payload.tag) + release(payload.callbackPrefix)
             + release(payload.rare?.mediaType)
     }
-
-    /// Distinct pooled texts (tests).
-    var count: Int { holders.count }
 }
