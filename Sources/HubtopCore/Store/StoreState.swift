@@ -57,7 +57,7 @@ struct StoreState {
     var bytes = 0
     /// Repository infos in use, with how many events hold each: one is counted once, and
     /// uncounted when its last event goes.
-    var boxes: [ObjectIdentifier: (events: Int, bytes: Int)] = [:]
+    var boxes: [ObjectIdentifier: Int] = [:]
     /// Text the stored events and infos repeat, one copy per distinct value while something
     /// stored holds it.
     var texts = SharedText()
@@ -250,27 +250,25 @@ struct StoreState {
     }
 
     mutating func holdBox(_ box: RepositoryBox) {
-        let key = ObjectIdentifier(box)
-        if let use = boxes[key] {
-            boxes[key] = (use.events + 1, use.bytes)
-        } else {
-            let size = MemoryCost.repositoryInfo
-            boxes[key] = (1, size)
-            bytes += size
-            for text in SharedText.fields(of: box.value) { bytes += texts.hold(text) }
+        // One lookup for the common case: an info the store already holds.
+        if let index = boxes.index(forKey: ObjectIdentifier(box)) {
+            boxes.values[index] += 1
+            return
         }
+        boxes[ObjectIdentifier(box)] = 1
+        bytes += MemoryCost.repositoryInfo
+        for text in SharedText.fields(of: box.value) { bytes += texts.hold(text) }
     }
 
     mutating func releaseBox(_ box: RepositoryBox) {
-        let key = ObjectIdentifier(box)
-        guard let use = boxes[key] else { return }
-        if use.events > 1 {
-            boxes[key] = (use.events - 1, use.bytes)
-        } else {
-            boxes[key] = nil
-            bytes -= use.bytes
-            for text in SharedText.fields(of: box.value) { bytes -= texts.release(text) }
+        guard let index = boxes.index(forKey: ObjectIdentifier(box)) else { return }
+        if boxes.values[index] > 1 {
+            boxes.values[index] -= 1
+            return
         }
+        boxes.remove(at: index)
+        bytes -= MemoryCost.repositoryInfo
+        for text in SharedText.fields(of: box.value) { bytes -= texts.release(text) }
     }
 
     /// Counts the event in its repository, tag and pusher aggregates and puts it in a burst.
