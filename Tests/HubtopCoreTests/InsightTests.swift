@@ -129,6 +129,21 @@ import Testing
         #expect(ring.recent(1, now: 60 * 61) == [1])
     }
 
+    /// Bars are the per-bucket counts summed in groups, the oldest group padded with zeros where
+    /// the window is shorter than the bars asked for.
+    @Test func groupedBarsSumTheBucketsTheyCover() {
+        var generator = SystemRandomNumberGenerator()
+        var ring = ActivityRing(bucketSeconds: 60, buckets: 60)
+        for _ in 0..<500 { ring.add(at: Double(Int.random(in: 0..<(90 * 60), using: &generator))) }
+        for (bars, group) in [(1, 1), (12, 5), (7, 9), (30, 3), (60, 1), (5, 20), (0, 4)] {
+            let now = Double(Int.random(in: (60 * 60)..<(100 * 60), using: &generator))
+            let buckets = ring.recent(bars * group, now: now)
+            let padded = Array(repeating: 0, count: bars * group - buckets.count) + buckets
+            let expected = (0..<bars).map { padded[($0 * group)..<(($0 + 1) * group)].reduce(0, +) }
+            #expect(ring.recent(bars, of: group, now: now) == expected, "\(bars) bars of \(group) at \(now)")
+        }
+    }
+
     @Test func storeKeepsPerRepositoryAndOverallActivity() {
         let store = EventStore()
         for (repo, time) in [("a/x", 10.0), ("a/x", 20), ("b/y", 70), ("a/x", 3000)] {

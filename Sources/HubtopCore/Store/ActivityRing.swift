@@ -51,9 +51,18 @@ public struct ActivityRing: Sendable, Equatable {
 
     /// `recent` summed in groups of `group` buckets (e.g. 5-minute bars from 1-minute buckets).
     public func recent(_ bars: Int, of group: Int, now: Double) -> [Int] {
+        // One pass and one array: the dashboard asks this of every repository on screen each second.
         let group = max(1, group)
-        let values = recent(bars * group, now: now)
-        let padded = Array(repeating: 0, count: bars * group - values.count) + values
-        return stride(from: 0, to: padded.count, by: group).map { padded[$0..<$0 + group].reduce(0, +) }
+        let newest = bucket(now)
+        let span = bars * group
+        let kept = max(0, min(span, counts.count))
+        var result = [Int](repeating: 0, count: max(0, bars))
+        for back in 0..<kept {
+            let bucket = newest - Int64(back)
+            let slot = slot(bucket)
+            guard stamps[slot] == bucket else { continue }
+            result[(span - 1 - back) / group] += Int(counts[slot])
+        }
+        return result
     }
 }

@@ -301,8 +301,13 @@ enum ListPanes {
 
     static func when(_ event: StoredEvent, now: Double) -> String {
         let time = event.pushedOrReceivedAt
-        return now - time < 86_400 && time <= now + 60
+        return showsTimeOfDay(time, now: now)
             ? Timestamp.timeOfDay(time) : String(Timestamp.utc(time).prefix(10))
+    }
+
+    /// Whether `when` shows a time of day (within the last day) rather than a date.
+    static func showsTimeOfDay(_ time: Double, now: Double) -> Bool {
+        now - time < 86_400 && time <= now + 60
     }
 
     /// `repository:tag`, made safe for the terminal.

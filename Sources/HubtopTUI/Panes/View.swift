@@ -312,7 +312,11 @@ public struct ClockFace: Equatable, Sendable {
         stale = repositories.map { state.isStale($0) }
         ages += window(state.data.tags, .tags).map { Timestamp.age($0.lastPushedAt, now: now) }
         ages += window(state.data.pushers, .pushers).map { Timestamp.age($0.lastSeen, now: now) }
-        recent = state.data.history.map { ListPanes.when($0.event, now: now).count < 10 }
+        // By index: a row copied out of the array would retain its every reference, each tick.
+        let history = state.data.history
+        recent = history.indices.map {
+            ListPanes.showsTimeOfDay(history[$0].event.pushedOrReceivedAt, now: now)
+        }
         eventsPerMinute = state.data.eventsPerMinute
         activity = state.data.activity
         sparklines = state.data.sparklines
