@@ -17,6 +17,38 @@ import Testing
         #expect(payload.repairs.contains { $0.contains("placeholder") })
     }
 
+    /// Every limited field one byte over its limit is cut to it, and the cut is noted by its path.
+    @Test func eachLongFieldIsCutToItsOwnLimit() throws {
+        let limit = Dictionary(uniqueKeysWithValues: PayloadDecoder.fieldLimits.map { ($0.path, $0.bytes) })
+        func over(_ path: String) -> String { String(repeating: "x", count: limit[path, default: 0] + 1) }
+        let body = """
+            {"callback_url":"https://hub.example/\(over("callback_url").dropFirst(20))",
+             "push_data":{"pusher":"\(over("push_data.pusher"))","media_type":"\(over("push_data.media_type"))","tag":"t"},
+             "repository":{"repo_name":"a/b","namespace":"\(over("repository.namespace"))",
+              "name":"\(over("repository.name"))","owner":"\(over("repository.owner"))",
+              "description":"\(over("repository.description"))",
+              "full_description":"\(over("repository.full_description"))",
+              "repo_url":"\(over("repository.repo_url"))","status":"\(over("repository.status"))"}}
+            """
+        let payload = try PayloadDecoder.decode(body)
+        let cut: [(String, String?)] = [
+            ("push_data.pusher", payload.pusher), ("push_data.media_type", payload.mediaType),
+            ("callback_url", payload.callbackURL), ("repository.namespace", payload.repository.namespace),
+            ("repository.name", payload.repository.name), ("repository.owner", payload.repository.owner),
+            ("repository.description", payload.repository.description),
+            ("repository.full_description", payload.repository.fullDescription),
+            ("repository.repo_url", payload.repository.repoURL),
+            ("repository.status", payload.repository.status),
+        ]
+        #expect(cut.count == PayloadDecoder.fieldLimits.count)
+        for (path, value) in cut {
+            #expect(value?.utf8.count == limit[path], "\(path)")
+            #expect(
+                payload.repairs.contains { $0.hasPrefix("\(path): cut to \(limit[path] ?? 0) bytes") },
+                "\(path)")
+        }
+    }
+
     @Test func earlyPayloadWithoutTagImagesOrDockerfile() throws {
         let payload = try PayloadDecoder.decode(
             #"{"push_data":{"pushed_at":1400000000,"pusher":"old"},"repository":{"repo_name":"a/b"}}"#)
@@ -229,6 +261,8 @@ import Testing
             #"{"repo_name":"acme/api","date_created":1e300}"#,  // out of range: refused
             #"{"repo_name":""}"#,  // refused
             #"{"repo_name":"acme/api","name":"a\u0000b"}"#,
+            // Cut to its limit: every delivery that brings it says so.
+            #"{"repo_name":"acme/api","description":""# + String(repeating: "d", count: 4097) + #""}"#,
         ]
         for repository in hostile {
             for _ in 0..<2 { same(body(repository), cache) }

@@ -13,6 +13,9 @@ struct DecodeState {
     var cleanRepository: Range<Int>?
     var repositories = 0
     var identityRepaired = false
+    /// A field of `repository` was cut: the info is not remembered, so that every delivery
+    /// bringing it says so.
+    var repositoryCut = false
     var repoName: String?
     var namespace: String?
     var name: String?
@@ -48,23 +51,39 @@ struct DecodeState {
     }
 
     mutating func finish() throws(PayloadError) -> WebhookPayload {
-        if let reused = reusedInfo {
-            // Checked when it was first decoded; the rest of the delivery is checked here.
-            repoName = reused.value.repoName
-            dateCreated = reused.value.dateCreated
-        }
-        let identity = try resolveIdentity()
+        // A reused info was checked when it was first decoded; the rest of the delivery is
+        // checked here, and no info is built only to be replaced by it.
+        let box: RepositoryBox
+        if let reusedInfo { box = reusedInfo } else { box = RepositoryBox(try repositoryInfo()) }
         if let tag, tag.utf8.count > PayloadDecoder.maximumTagLength {
             throw PayloadError(
                 .fieldOutOfRange, "push_data.tag is longer than \(PayloadDecoder.maximumTagLength) bytes")
         }
-        for (path, value) in [("push_data.pushed_at", pushedAt), ("repository.date_created", dateCreated)] {
-            // Seconds since 1970; anything outside ±10 000 years is not a timestamp.
-            if let value, abs(value) > 3e11 {
-                throw PayloadError(.fieldOutOfRange, "\(path) is out of range")
-            }
-        }
+        try Self.checkTimestamp("push_data.pushed_at", pushedAt)
         cutLongFields()
+        if tag == nil { repairs.append("push_data.tag missing") }
+        if droppedExtras > 0 {
+            repairs.append(
+                "\(droppedExtras) unknown field(s) not kept: over \(PayloadDecoder.maximumExtraBytes / 1024) KiB"
+            )
+        }
+        if repairs.count > PayloadDecoder.maximumRepairs {
+            let more = repairs.count - (PayloadDecoder.maximumRepairs - 1)
+            repairs.removeLast(more)
+            repairs.append("… and \(more) more repairs")
+        }
+        // The very box decoded before, when reused: the store sees the same info without comparing it.
+        return WebhookPayload(
+            callbackURL: callbackURL, pushedAt: pushedAt, pusher: pusher, tag: tag, imageList: images,
+            repositoryBox: box,
+            rare: RareFields.make(mediaType: mediaType, dhi: dhi, extras: extras, repairs: repairs))
+    }
+
+    /// The `repository` object decoded in this delivery, checked and its long fields cut.
+    private mutating func repositoryInfo() throws(PayloadError) -> RepositoryInfo {
+        let identity = try resolveIdentity()
+        try Self.checkTimestamp("repository.date_created", dateCreated)
+        cutLongRepositoryFields()
         var info = RepositoryInfo(repoName: identity)
         info.namespace = namespace
         info.name = name
@@ -80,37 +99,44 @@ struct DecodeState {
         info.dateCreated = dateCreated
         info.repoURL = repoURL
         info.status = status
-        if tag == nil { repairs.append("push_data.tag missing") }
-        if droppedExtras > 0 {
-            repairs.append(
-                "\(droppedExtras) unknown field(s) not kept: over \(PayloadDecoder.maximumExtraBytes / 1024) KiB"
-            )
-        }
-        if repairs.count > PayloadDecoder.maximumRepairs {
-            let more = repairs.count - (PayloadDecoder.maximumRepairs - 1)
-            repairs.removeLast(more)
-            repairs.append("… and \(more) more repairs")
-        }
-        var payload = WebhookPayload(
-            callbackURL: callbackURL, pushedAt: pushedAt, pusher: pusher, tag: tag, imageList: images,
-            repository: info,
-            rare: RareFields.make(mediaType: mediaType, dhi: dhi, extras: extras, repairs: repairs))
-        // The very box decoded before: the store sees the same info without comparing it.
-        if let reusedInfo { payload.repositoryBox = reusedInfo }
-        return payload
+        return info
     }
 
-    /// Cuts each field of `PayloadDecoder.fieldLimits` to its limit, noting each cut.
+    /// Seconds since 1970; anything outside ±10 000 years is not a timestamp.
+    private static func checkTimestamp(_ path: String, _ value: Double?) throws(PayloadError) {
+        if let value, abs(value) > 3e11 { throw PayloadError(.fieldOutOfRange, "\(path) is out of range") }
+    }
+
+    /// Cuts each field of `PayloadDecoder.fieldLimits` outside `repository` to its limit, noting
+    /// each cut. Field by field, not through an array of key paths: this runs for every
+    /// delivery, and key paths read at run time cost more than the rest of the check.
     mutating func cutLongFields() {
-        let fields: [WritableKeyPath<DecodeState, String?>] = [
-            \.pusher, \.mediaType, \.callbackURL, \.namespace, \.name, \.owner, \.description,
-            \.fullDescription, \.repoURL, \.status,
-        ]
-        for (field, limit) in zip(fields, PayloadDecoder.fieldLimits) {
-            guard let value = self[keyPath: field], value.utf8.count > limit.bytes else { continue }
-            self[keyPath: field] = value.cutToUTF8(limit.bytes)
-            repairs.append("\(limit.path): cut to \(limit.bytes) bytes (was \(value.utf8.count))")
-        }
+        let limits = PayloadDecoder.fieldLimits
+        Self.cut(&pusher, limits[0], &repairs)
+        Self.cut(&mediaType, limits[1], &repairs)
+        Self.cut(&callbackURL, limits[2], &repairs)
+    }
+
+    /// The same for the fields of `repository`; `repositoryCut` says whether any was cut.
+    mutating func cutLongRepositoryFields() {
+        let limits = PayloadDecoder.fieldLimits
+        let before = repairs.count
+        defer { repositoryCut = repairs.count > before }
+        Self.cut(&namespace, limits[3], &repairs)
+        Self.cut(&name, limits[4], &repairs)
+        Self.cut(&owner, limits[5], &repairs)
+        Self.cut(&description, limits[6], &repairs)
+        Self.cut(&fullDescription, limits[7], &repairs)
+        Self.cut(&repoURL, limits[8], &repairs)
+        Self.cut(&status, limits[9], &repairs)
+    }
+
+    private static func cut(
+        _ field: inout String?, _ limit: (path: String, bytes: Int), _ repairs: inout [String]
+    ) {
+        guard let value = field, value.utf8.count > limit.bytes else { return }
+        field = value.cutToUTF8(limit.bytes)
+        repairs.append("\(limit.path): cut to \(limit.bytes) bytes (was \(value.utf8.count))")
     }
 
     /// `repo_name`, or `namespace/name` when it is missing.

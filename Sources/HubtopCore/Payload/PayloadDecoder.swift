@@ -63,7 +63,7 @@ public enum PayloadDecoder {
         state.repairs.insert(contentsOf: scanner.repairs, at: 0)
         let payload = try state.finish()
         if let cache, let range = state.cleanRepository, state.reusedInfo == nil, state.repositories == 1,
-            !state.identityRepaired
+            !state.identityRepaired, !state.repositoryCut
         {
             cache.remember(UnsafeBufferPointer(rebasing: buffer[range]), payload.repositoryBox)
         }

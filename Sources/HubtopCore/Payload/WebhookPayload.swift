@@ -72,12 +72,12 @@ public struct WebhookPayload: Sendable, Equatable {
     /// What the decoder made, laid out at once.
     init(
         callbackURL: String?, pushedAt: Double?, pusher: String?, tag: String?, imageList: ImageList,
-        repository: RepositoryInfo, rare: RareFields?
+        repositoryBox: RepositoryBox, rare: RareFields?
     ) {
         self.pushedAt = pushedAt
         self.pusher = pusher
         self.tag = tag
-        self.repositoryBox = RepositoryBox(repository)
+        self.repositoryBox = repositoryBox
         (self.callbackPrefix, self.tail) = Self.split(callbackURL, images: imageList)
         self.rare = rare
     }
