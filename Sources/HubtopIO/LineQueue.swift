@@ -21,6 +21,9 @@ public final class LineQueue: Sendable {
     private let state = Mutex(State())
     private let queue = DispatchQueue(label: "hubtop.output")
 
+    /// How long the first line waits for others to go out with it.
+    static let gathering = DispatchTimeInterval.milliseconds(2)
+
     public init(descriptor: Int32, maxBytes: Int = 4 << 20) {
         self.descriptor = descriptor
         self.maxBytes = maxBytes
@@ -42,7 +45,9 @@ public final class LineQueue: Sendable {
             defer { state.draining = true }
             return !state.draining
         }
-        if start { queue.async { self.drain() } }
+        // Lines that come within a moment go out in one write: a drain started for every line
+        // of a fast stream cost a thread's wake-up each (a viewer catching up prints a million).
+        if start { queue.asyncAfter(deadline: .now() + Self.gathering) { self.drain() } }
     }
 
     private func drain() {
@@ -77,7 +82,11 @@ public final class LineQueue: Sendable {
     @discardableResult
     public func flush(within seconds: Double) -> Bool {
         let done = DispatchSemaphore(value: 0)
-        queue.async { done.signal() }
+        // Now, not when a gathering drain would start.
+        queue.async {
+            self.drain()
+            done.signal()
+        }
         return done.wait(timeout: .now() + seconds) == .success
     }
 }

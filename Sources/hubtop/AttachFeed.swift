@@ -15,6 +15,9 @@ final class AttachFeed: Sendable {
     /// Fetches an event's raw requests from the receiver into the store (nil: none to fetch).
     let wantRequests: (@Sendable (UInt64) -> Void)?
     private let reason = Mutex<String?>(nil)
+    /// Whether an end must raise SIGTERM to stop a dashboard; headless, the run ends by itself,
+    /// and a signal raised then could outlive the relay and kill the process (status 143, not 1).
+    private let endRaisesSignal = Atomic<Bool>(false)
     private let body: @Sendable (AttachFeed) async -> Void
     private let halt: @Sendable () -> Void
 
@@ -33,6 +36,7 @@ final class AttachFeed: Sendable {
 
     /// Runs until it fails for good, is stopped, or (headless) a signal comes; the failure, if any.
     func run(until signals: SignalRelay?) async -> String? {
+        endRaisesSignal.store(signals == nil, ordering: .sequentiallyConsistent)
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.body(self) }
             if let signals { group.addTask { _ = await signals.next() } }
@@ -48,7 +52,7 @@ final class AttachFeed: Sendable {
     private func end(_ text: String) {
         reason.withLock { $0 = text }
         // The dashboard ends as on a signal; the reason is said once the screen is back.
-        kill(getpid(), SIGTERM)
+        if endRaisesSignal.load(ordering: .sequentiallyConsistent) { kill(getpid(), SIGTERM) }
     }
 
     static func stream(_ attachment: Attachment, store: EventStore, output: LineQueue?, json: Bool)

@@ -138,6 +138,42 @@ import Testing
         #expect(!TerminalSanitizer.line(event.payload.repository.repoName).contains("\u{1B}"))
     }
 
+    /// Members are read as any JSON object's would be: the last of a repeated one wins, entries of
+    /// `images` that are not strings are left out, a `repository` that is not an object names
+    /// nothing, and an unchanged repository object gives the same shared info.
+    @Test func oddMembersReadAsAnObjectsWouldBe() throws {
+        var decoder = StreamDecoder()
+        let digest = "sha256:" + String(repeating: "ab", count: 32)
+        let first = """
+            {"id":1,"received_at":5,"repo_name":"a/b","images":["x"],"tag":"old","images":[1,"\(digest)",null,"v1"],
+             "surprise":{"deep":[1,{"k":"v"}]},"tag":"new","repository":{"star_count":3,"star_count":4,"owner":7}}
+            """
+        guard case .event(let one) = try decoder.decode(Array(first.utf8)) else {
+            Issue.record("not an event")
+            return
+        }
+        #expect(one.payload.images.map { $0 } == [digest, "v1"])
+        #expect(one.payload.tag == "new")
+        #expect(one.payload.repository.starCount == 4 && one.payload.repository.owner == nil)
+        #expect(one.payload.repository.repoName == "a/b")
+        let same = #"{"id":2,"received_at":6,"repo_name":"a/b","repository":{"star_count":4,"owner":7}}"#
+        let left = #"{"id":3,"received_at":7,"repo_name":"a/b"}"#
+        for text in [same, left] {
+            guard case .event(let next) = try decoder.decode(Array(text.utf8)) else {
+                Issue.record("not an event")
+                return
+            }
+            #expect(next.payload.repositoryBox === one.payload.repositoryBox, "\(text)")
+        }
+        let notAnObject = #"{"id":4,"received_at":8,"repo_name":"a/b","repository":"x"}"#
+        guard case .event(let plain) = try decoder.decode(Array(notAnObject.utf8)) else {
+            Issue.record("not an event")
+            return
+        }
+        #expect(plain.payload.repository == RepositoryInfo(repoName: "a/b"))
+        #expect(throws: StreamError.self) { try decoder.decode(Array(#"{"id":5,"images":[1,}"#.utf8)) }
+    }
+
     @Test func unknownKindsAreSkipped() throws {
         let applier = StreamApplier(store: EventStore())
         let message = try applier.apply(Array("{\"kind\":\"weather\",\"sunny\":true}".utf8))

@@ -2,80 +2,93 @@
 /// Everything in them is untrusted: text is kept as it came and sanitised where it is drawn,
 /// as a payload's is; anything malformed is an error naming what was wrong.
 public struct StreamDecoder {
-    /// The last repository object seen per repository: events that leave it out share it.
-    private var repositories: [String: RepositoryInfo] = [:]
+    /// The last repository object seen per repository, as the box events share: events that
+    /// leave it out, or repeat it unchanged, get the same box (the store then shares it without
+    /// comparing).
+    private var repositories: [String: RepositoryBox] = [:]
     private static let rememberedRepositories = 50_000
 
     public init() {}
 
     public mutating func decode(_ data: [UInt8]) throws(StreamError) -> StreamMessage {
-        let value: JSONValue
+        let read: StreamFields?
         do {
-            value = try data.withUnsafeBufferPointer { buffer throws(JSONError) in
+            read = try data.withUnsafeBufferPointer { buffer throws(JSONError) -> StreamFields? in
                 var scanner = JSONScanner(bytes: buffer)
-                let value = try scanner.readValue()
+                guard scanner.peek() == UInt8(ascii: "{") else {
+                    // Read whole only to say whether it is JSON at all.
+                    _ = try scanner.readValue()
+                    try scanner.expectEnd()
+                    return nil
+                }
+                let fields = try StreamFields(&scanner)
                 try scanner.expectEnd()
-                return value
+                return fields
             }
         } catch {
             throw StreamError("a stream message is not JSON (\(error.description))")
         }
-        guard case .object = value else { throw StreamError("a stream message is not a JSON object") }
-        let members = value.members
-        if let kind = members["kind"]?.string {
+        guard let fields = read else { throw StreamError("a stream message is not a JSON object") }
+        if let kind = fields.kind?.string {
             switch kind {
             case "fold":
-                guard let id = Self.id(members["id"]), let deliveries = members["deliveries"]?.number,
+                guard let id = Self.id(fields.id), let deliveries = fields.deliveries?.number,
                     deliveries >= 1, deliveries < 1e9
                 else { throw StreamError("a fold message without a valid id and deliveries") }
                 return .fold(
                     id: id, deliveries: Int(deliveries),
-                    lastDeliveredAt: Self.time(members["last_delivered_at"]) ?? 0)
+                    lastDeliveredAt: Self.time(fields.lastDeliveredAt) ?? 0)
             case "hello":
-                let events = members["events"]?.number.map { Int(max(0, min($0, 1e12))) } ?? 0
-                return .hello(events: events, newestID: Self.id(members["newest_id"]) ?? 0)
+                let events = fields.events?.number.map { Int(max(0, min($0, 1e12))) } ?? 0
+                return .hello(events: events, newestID: Self.id(fields.newestID) ?? 0)
             case "caught_up": return .caughtUp
             default: return .other(kind: String(kind.prefix(64)))
             }
         }
-        return .event(try event(members))
+        return .event(try event(fields))
     }
 
-    private mutating func event(_ members: [String: JSONValue]) throws(StreamError) -> StreamedEvent {
-        guard let id = Self.id(members["id"]) else { throw StreamError("an event without a valid id") }
-        guard let name = members["repo_name"]?.string, !name.isEmpty else {
+    private mutating func event(_ fields: StreamFields) throws(StreamError) -> StreamedEvent {
+        guard let id = Self.id(fields.id) else { throw StreamError("an event without a valid id") }
+        guard let name = fields.repoName?.string, !name.isEmpty else {
             throw StreamError("event \(id) has no repo_name")
         }
-        guard let receivedAt = Self.time(members["received_at"]) else {
+        guard let receivedAt = Self.time(fields.receivedAt) else {
             throw StreamError("event \(id) has no valid received_at")
         }
-        let repository: RepositoryInfo
-        if let object = members["repository"] {
-            repository = Self.repository(object, name: name)
-            if repositories.count >= Self.rememberedRepositories {
-                repositories.removeAll(keepingCapacity: true)
-            }
-            repositories[name] = repository
-        } else {
-            repository = repositories[name] ?? RepositoryInfo(repoName: name)
-        }
-        var payload = WebhookPayload(
-            callbackURL: members["callback_url"]?.string, pushedAt: Self.time(members["pushed_at"]),
-            pusher: members["pusher"]?.string, tag: members["tag"]?.string,
-            images: members["images"]?.elements.compactMap(\.string) ?? [], repository: repository,
-            extras: members["extras"]?.elements.compactMap { extra in
+        let extras =
+            fields.extras?.elements.compactMap { extra -> ExtraField? in
                 guard let path = extra["path"]?.string, let json = extra["json"]?.string else { return nil }
                 return ExtraField(path: path, json: json)
-            } ?? [],
-            repairs: members["repairs"]?.elements.compactMap(\.string) ?? [])
-        payload.mediaType = members["media_type"]?.string
-        if let origin = members["origin"] { payload.origin = try Self.facts(origin, event: id) }
-        let deliveries = members["deliveries"]?.number ?? 1
+            } ?? []
+        var payload = WebhookPayload(
+            callbackURL: fields.callbackURL?.string, pushedAt: Self.time(fields.pushedAt),
+            pusher: fields.pusher?.string, tag: fields.tag?.string, imageList: fields.images,
+            repositoryBox: repositoryBox(fields.repository, name: name),
+            rare: RareFields.make(
+                mediaType: fields.mediaType?.string, dhi: nil, extras: extras,
+                repairs: fields.repairs?.elements.compactMap(\.string) ?? []))
+        if let origin = fields.origin { payload.origin = try Self.facts(origin, event: id) }
+        let deliveries = fields.deliveries?.number ?? 1
         return StreamedEvent(
             id: id, receivedAt: receivedAt,
             deliveries: deliveries >= 1 && deliveries < 1e9 ? Int(deliveries) : 1,
-            lastDeliveredAt: Self.time(members["last_delivered_at"]) ?? receivedAt, payload: payload,
-            delivery: members["delivery"].flatMap(Self.delivery))
+            lastDeliveredAt: Self.time(fields.lastDeliveredAt) ?? receivedAt, payload: payload,
+            delivery: fields.delivery.flatMap(Self.delivery))
+    }
+
+    /// The box for an event's repository: the one remembered when it came without one or with
+    /// the same, else a new one, remembered.
+    private mutating func repositoryBox(_ sent: RepositoryInfo?, name: String) -> RepositoryBox {
+        guard var info = sent else {
+            return repositories[name] ?? RepositoryBox(RepositoryInfo(repoName: name))
+        }
+        info.repoName = name
+        if let last = repositories[name], last.value == info { return last }
+        let box = RepositoryBox(info)
+        if repositories.count >= Self.rememberedRepositories { repositories.removeAll(keepingCapacity: true) }
+        repositories[name] = box
+        return box
     }
 
     static func id(_ value: JSONValue?) -> UInt64? {
@@ -91,25 +104,6 @@ public struct StreamDecoder {
             return nil
         }
         return number
-    }
-
-    static func repository(_ value: JSONValue, name: String) -> RepositoryInfo {
-        var info = RepositoryInfo(repoName: name)
-        info.namespace = value["namespace"]?.string
-        info.name = value["name"]?.string
-        info.owner = value["owner"]?.string
-        info.description = value["description"]?.string
-        info.fullDescription = value["full_description"]?.string
-        info.dockerfile = value["dockerfile"]?.string
-        info.isOfficial = value["is_official"].flatMap(Self.flag)
-        info.isPrivate = value["is_private"].flatMap(Self.flag)
-        info.isTrusted = value["is_trusted"].flatMap(Self.flag)
-        info.commentCount = value["comment_count"]?.number
-        info.starCount = value["star_count"]?.number
-        info.dateCreated = value["date_created"]?.number
-        info.repoURL = value["repo_url"]?.string
-        info.status = value["status"]?.string
-        return info
     }
 
     static func flag(_ value: JSONValue) -> Bool? {
