@@ -40,7 +40,11 @@ struct SourcesEndToEndTests {
         let pushed = try registry.push("team/app")
         let index = try #require(pushed["index"]?.string)
 
-        try await tmux.waitForScreen("the tagged pushes, by their pusher, and the redelivery folded") {
+        // The redelivery waits on the registry's own timers (a 1 s timeout, a 1 s backoff), which a
+        // loaded machine stretches: 20 s ran out in one full-suite run; the whole test takes 5 s alone.
+        try await tmux.waitForScreen(
+            "the tagged pushes, by their pusher, and the redelivery folded", within: 60
+        ) {
             screen in
             screen.contains("\(host)/team/app:v1-again") && screen.contains("\(host)/team/app:v1 ")
                 && screen.contains("ci-alice") && screen.contains("redelivered")
