@@ -188,7 +188,9 @@ struct StoreState {
             return .folded(id: id, deliveries: columns.events[index].deliveries)
         }
         var payload = incoming
-        shareRepositoryInfo(&payload)
+        // Looked up once for both: hashing the name is a good part of an event's cost.
+        let known = repositoryIndex[incoming.repositoryBox.value.repoName]
+        shareRepositoryInfo(&payload, at: known)
         bytes += texts.hold(&payload)
         let id = nextID
         nextID += 1
@@ -197,7 +199,7 @@ struct StoreState {
             id: id, receivedAt: receivedAt, deliveries: max(1, deliveries),
             lastDeliveredAt: max(receivedAt, lastDeliveredAt ?? receivedAt), payload: payload,
             sharedDelivery: sharedDelivery, deliveryNumber: deliveryNumber)
-        let (repoIndex, burst) = addToIndexes(event)
+        let (repoIndex, burst) = addToIndexes(event, at: known)
         columns.events.append(event)
         columns.repository.append(Int32(repoIndex))
         columns.burst.append(burst)
@@ -226,10 +228,10 @@ struct StoreState {
 
     /// Uses the repository's previous info when this payload's is the same, so that a million
     /// events of a few hundred repositories hold a few hundred copies.
-    mutating func shareRepositoryInfo(_ payload: inout WebhookPayload) {
+    /// `index`: the repository's place in `repositories`, nil when it is new.
+    mutating func shareRepositoryInfo(_ payload: inout WebhookPayload, at index: Int?) {
         let incoming = payload.repositoryBox
-        let name = incoming.value.repoName
-        if let index = repositoryIndex[name], let shared = repositories[index].info,
+        if let index, let shared = repositories[index].info,
             infoSources[index].box === incoming || shared == incoming
         {
             infoSources[index].box = incoming
@@ -240,7 +242,7 @@ struct StoreState {
             var info = payload.repository
             texts.share(&info)
             payload.repository = info
-            if let index = repositoryIndex[name] {
+            if let index {
                 repositories[index].info = payload.repositoryBox
                 infoSources[index].box = incoming
             } else {
@@ -273,13 +275,13 @@ struct StoreState {
 
     /// Counts the event in its repository, tag and pusher aggregates and puts it in a burst.
     /// Returns the repository index and the burst id.
-    mutating func addToIndexes(_ event: StoredEvent) -> (Int, UInt64) {
+    mutating func addToIndexes(_ event: StoredEvent, at known: Int?) -> (Int, UInt64) {
         let box = event.payload.repositoryBox
         let name = box.value.repoName
         let time = event.pushedOrReceivedAt
         let index: Int
-        if let existing = repositoryIndex[name] {
-            index = existing
+        if let known {
+            index = known
         } else {
             let summary = RepositorySummary(
                 name: name, events: 0, lastPushedAt: time, lastReceivedAt: event.receivedAt,
