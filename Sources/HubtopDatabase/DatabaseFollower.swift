@@ -125,30 +125,41 @@ public final class DatabaseFollower: Sendable {
                 }
             }
             status.update { $0.loading = (0, total) }
-            var done = 0
             let rows = try await connection.query(
                 PostgresQuery(
                     unsafeSQL: "SELECT \(Self.columns) FROM hubtop_events WHERE id >= $1 ORDER BY id",
                     binds: Self.binds(lowest)), logger: quietLogger)
-            // Rows are decoded a chunk at a time on the other cores while the next chunk
-            // streams in; chunks are stored in order.
+            // Rows are read on, a chunk at a time, while earlier chunks are decoded on the other
+            // cores and stored in order, each after the one before. Reading never waits for a
+            // store unless `chunksInFlight` are queued (when it stored chunks itself, a profile
+            // showed one core of two busy: reading and storing took turns).
             var chunk: [Row] = []
-            var decoding: [Task<[(Row, WebhookPayload?)], Never>] = []
-            func store(_ decoded: [(Row, WebhookPayload?)]) {
-                for (row, payload) in decoded { apply(row, payload: payload) }
-                done += decoded.count
-                status.update { $0.loading = (done, total) }
+            var inFlight: [Task<Void, Never>] = []
+            let expected = total
+            func send(_ rows: [Row]) {
+                let before = inFlight.last
+                inFlight.append(
+                    Task.detached {
+                        let decoded = rows.map { ($0, Self.decode($0.4)) }
+                        await before?.value
+                        self.store(decoded, total: expected)
+                    })
             }
-            for try await row in rows.decode(Row.self) {
-                chunk.append(row)
-                guard chunk.count == 2048 else { continue }
-                let rows = chunk
-                decoding.append(Task.detached { rows.map { ($0, Self.decode($0.4)) } })
-                chunk = []
-                if decoding.count > 2 { store(await decoding.removeFirst().value) }
+            do {
+                for try await row in rows.decode(Row.self) {
+                    chunk.append(row)
+                    guard chunk.count == Self.chunkRows else { continue }
+                    send(chunk)
+                    chunk = []
+                    if inFlight.count > Self.chunksInFlight { await inFlight.removeFirst().value }
+                }
+            } catch {
+                // Nothing stored behind a retry's back.
+                for task in inFlight { await task.value }
+                throw error
             }
-            for task in decoding { store(await task.value) }
-            store(chunk.map { ($0, Self.decode($0.4)) })
+            send(chunk)
+            for task in inFlight { await task.value }
             try await connection.query("COMMIT", logger: quietLogger)
             progress.withLock { $0.cursor = (horizon, -1) }
             status.update { $0.loading = nil }
@@ -210,6 +221,17 @@ public final class DatabaseFollower: Sendable {
         } catch {
             _ = try? await connection.query("ROLLBACK", logger: quietLogger)
             throw error
+        }
+    }
+
+    static let chunkRows = 2048
+    static let chunksInFlight = 8
+
+    /// A chunk of the initial load into the store, in order.
+    private func store(_ decoded: [(Row, WebhookPayload?)], total: Int) {
+        for (row, payload) in decoded { apply(row, payload: payload) }
+        status.update { status in
+            status.loading = ((status.loading?.done ?? 0) + decoded.count, total)
         }
     }
 

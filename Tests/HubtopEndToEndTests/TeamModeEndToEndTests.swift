@@ -283,6 +283,40 @@ extension TeamModeEndToEndTests {
         }
     }
 
+    /// A history of several load chunks reaches a new viewer whole and in order: chunks are
+    /// decoded side by side and stored one after another while reading goes on.
+    @Test func aViewerLoadsAHistoryOfManyChunksInOrder() async throws {
+        let database = try PostgresFixture()
+        let (receiver, url) = try await Self.receiver(database)
+        #expect(try await HTTPPost.post(url: url, body: Self.delivery(0)).status == 200)
+        receiver.signal(SIGKILL)
+        let rows = 5000  // more than two chunks of 2,048
+        let template = String(decoding: Self.delivery(0, tag: "TAG"), as: UTF8.self)
+            .replacingOccurrences(of: "1780000000", with: "PUSHED")
+        try database.psql(
+            """
+            INSERT INTO hubtop_events (fold_key, received_at, last_delivered_at, deliveries, body, delivery)
+            SELECT 'load-' || g, 1790000000 + g, 1790000000 + g, 1,
+                   convert_to(replace(replace('\(template)', 'PUSHED', (1780000000 + g)::text), 'TAG', 'v' || g), 'UTF8'), '{}'
+            FROM generate_series(1, \(rows)) g
+            """)
+        let viewer = try Self.viewer(database)
+        defer { viewer.signal(SIGKILL) }
+        func printed() -> [Int] {
+            viewer.stdout.split(separator: "\n").compactMap { line -> Int? in
+                guard case .number(let time)? = (try? JSONValue.parse(String(line)))?.members["pushed_at"]
+                else {
+                    return nil
+                }
+                return Int(time)
+            }
+        }
+        try await eventually("the viewer to print the whole history", within: 60) {
+            printed().count >= rows + 1
+        }
+        #expect(printed() == [1_780_000_000] + (1...rows).map { 1_780_000_000 + $0 })
+    }
+
     @Test func exportReadsTheSharedHistoryAndRetainPrunesIt() async throws {
         let database = try PostgresFixture()
         let (receiver, url) = try await Self.receiver(database)
