@@ -116,7 +116,7 @@ public struct JSONScanner {
 
     /// Like `nextKey`, but a plain key comes back as its bytes, with no `String` made: the
     /// payload decoder compares them with the names it knows.
-    mutating func nextMemberKey(first: inout Bool) throws(JSONError) -> MemberKey? {
+    private mutating func nextMemberKey(first: inout Bool) throws(JSONError) -> MemberKey? {
         guard try atNextKey(first: &first) else { return nil }
         let at = position
         let key: MemberKey
@@ -127,6 +127,14 @@ public struct JSONScanner {
             key = .text(try readStringLiteral())
         }
         try expect(UInt8(ascii: ":"), "':'")
+        return key
+    }
+
+    /// The next member's key, counted against `maximumObjectMembers`; nil at the object's end.
+    mutating func nextMember(_ walk: inout MemberWalk) throws(JSONError) -> MemberKey? {
+        guard let key = try nextMemberKey(first: &walk.first) else { return nil }
+        try countMember(walk.count)
+        walk.count += 1
         return key
     }
 
@@ -579,6 +587,12 @@ public struct JSONError: Error, Equatable, Sendable, CustomStringConvertible {
 }
 
 /// An object member's name: its bytes in the body when it is plain, else its decoded text.
+/// Where a walk over an object's members stands: whether the next is the first, how many so far.
+struct MemberWalk {
+    var first = true
+    var count = 0
+}
+
 enum MemberKey {
     case bytes(UnsafeBufferPointer<UInt8>)
     case text(String)

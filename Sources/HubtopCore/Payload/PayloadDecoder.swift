@@ -74,11 +74,8 @@ public enum PayloadDecoder {
 
     static func decodeTop(_ scanner: inout JSONScanner, _ state: inout DecodeState) throws(JSONError) {
         try scanner.beginObject()
-        var first = true
-        var members = 0
-        while let key = try scanner.nextMemberKey(first: &first) {
-            try scanner.countMember(members)
-            members += 1
+        var members = MemberWalk()
+        while let key = try scanner.nextMember(&members) {
             if key.is("callback_url") {
                 state.callbackURL = try readString(&scanner, &state, "callback_url")
             } else if key.is("push_data") {
@@ -123,11 +120,8 @@ public enum PayloadDecoder {
     }
 
     static func decodePushData(_ scanner: inout JSONScanner, _ state: inout DecodeState) throws(JSONError) {
-        var first = true
-        var members = 0
-        while let key = try scanner.nextMemberKey(first: &first) {
-            try scanner.countMember(members)
-            members += 1
+        var members = MemberWalk()
+        while let key = try scanner.nextMember(&members) {
             if key.is("pushed_at") {
                 state.pushedAt = try readNumber(&scanner, &state, "push_data.pushed_at")
             } else if key.is("pusher") {
@@ -202,11 +196,8 @@ public enum PayloadDecoder {
     }
 
     static func decodeRepository(_ scanner: inout JSONScanner, _ state: inout DecodeState) throws(JSONError) {
-        var first = true
-        var members = 0
-        while let key = try scanner.nextMemberKey(first: &first) {
-            try scanner.countMember(members)
-            members += 1
+        var members = MemberWalk()
+        while let key = try scanner.nextMember(&members) {
             // The path is only made when a repair or an extra needs it.
             let path = { "repository." + key.string }
             if key.is("repo_name") {

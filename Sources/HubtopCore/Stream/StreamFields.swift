@@ -28,11 +28,8 @@ struct StreamFields {
     /// Reads the object at the scanner (which must start one).
     init(_ scanner: inout JSONScanner) throws(JSONError) {
         try scanner.beginObject()
-        var first = true
-        var members = 0
-        while let key = try scanner.nextMemberKey(first: &first) {
-            try scanner.countMember(members)
-            members += 1
+        var members = MemberWalk()
+        while let key = try scanner.nextMember(&members) {
             if key.is("images") {
                 try readImages(&scanner)
             } else if key.is("repository") {
@@ -114,11 +111,8 @@ struct StreamFields {
             return info
         }
         try scanner.beginObject()
-        var first = true
-        var members = 0
-        while let key = try scanner.nextMemberKey(first: &first) {
-            try scanner.countMember(members)
-            members += 1
+        var members = MemberWalk()
+        while let key = try scanner.nextMember(&members) {
             let value = try scanner.readValue()
             if key.is("namespace") {
                 info.namespace = value.string
