@@ -228,8 +228,40 @@ public final class DatabaseFollower: Sendable {
     static let chunksInFlight = 8
 
     /// A chunk of the initial load into the store, in order.
+    /// Rows new to the store go in as one batch (one hold of the store's lock, the observers
+    /// told after); a row already applied (a retried load's overlap) is applied on its own.
     private func store(_ decoded: [(Row, WebhookPayload?)], total: Int) {
-        for (row, payload) in decoded { apply(row, payload: payload) }
+        let held = progress.withLock { progress in decoded.map { progress.local[$0.0.0] != nil } }
+        var ids: [Int64] = []
+        var events: [CountedEvent] = []
+        var undecodable = 0
+        for ((row, payload), held) in zip(decoded, held) {
+            if held {
+                apply(row, payload: payload)
+            } else if let payload = payload ?? Self.decode(row.4) {
+                ids.append(row.0)
+                events.append(
+                    CountedEvent(
+                        payload: payload, receivedAt: row.1, delivery: DeliveryRecord.info(row.5),
+                        deliveries: Int(row.3), lastDeliveredAt: row.2))
+            } else {
+                undecodable += 1
+            }
+        }
+        let changes = store.ingest(counted: events)
+        var recorded: [(Int64, UInt64)] = []
+        recorded.reserveCapacity(changes.count)
+        for (id, change) in zip(ids, changes) {
+            switch change {
+            case .appended(let local), .folded(let local, _): recorded.append((id, local))
+            case .annotated: break
+            }
+        }
+        progress.withLock { progress in
+            progress.undecodable += undecodable
+            for (id, local) in recorded { remember(id, as: local, in: &progress) }
+        }
+        if let applied { for (id, local) in recorded { applied(id, local) } }
         status.update { status in
             status.loading = ((status.loading?.done ?? 0) + decoded.count, total)
         }
@@ -267,15 +299,17 @@ public final class DatabaseFollower: Sendable {
         case .folded(let folded, _): localID = folded
         case .annotated: return false
         }
-        progress.withLock { progress in
-            progress.local[id] = localID
-            // Ids of events the store has evicted are no use: forget them now and then.
-            if progress.local.count > 2 * store.capacity + 1024 {
-                let oldest = store.totals.newestID &- UInt64(store.totals.events)
-                progress.local = progress.local.filter { $0.value > oldest }
-            }
-        }
+        progress.withLock { remember(id, as: localID, in: &$0) }
         applied?(id, localID)
         return true
+    }
+
+    private func remember(_ id: Int64, as local: UInt64, in progress: inout Progress) {
+        progress.local[id] = local
+        // Ids of events the store has evicted are no use: forget them now and then.
+        if progress.local.count > 2 * store.capacity + 1024 {
+            let oldest = store.totals.newestID &- UInt64(store.totals.events)
+            progress.local = progress.local.filter { $0.value > oldest }
+        }
     }
 }

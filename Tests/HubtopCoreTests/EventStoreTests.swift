@@ -151,4 +151,37 @@ import Testing
         store.ingest(payload, receivedAt: 2)
         #expect(heard.withLock { $0 } == [.appended(id: 1), .folded(id: 1, deliveries: 2)])
     }
+
+    /// A batch of counted events leaves the store as the same events one at a time do, and the
+    /// observers hear each change in order.
+    @Test func countedEventsInOneBatchAreStoredAsOneAtATime() {
+        let events = (0..<40).map { (index: Int) -> CountedEvent in
+            // Every fourth a redelivery of the one before.
+            let push = index % 4 == 3 ? index - 1 : index
+            let payload = makePayload(
+                repo: "a/r\(push % 3)", tag: "t\(push % 2)", pusher: "p\(push % 5)", pushedAt: Double(push))
+            let time = Double(index)
+            return CountedEvent(
+                payload: payload, receivedAt: 100 + time, delivery: nil, deliveries: 1 + index % 3,
+                lastDeliveredAt: 150 + time)
+        }
+        let single = EventStore(capacity: 25)
+        let singleChanges = events.map {
+            single.ingest(
+                $0.payload, receivedAt: $0.receivedAt, delivery: $0.delivery, deliveries: $0.deliveries,
+                lastDeliveredAt: $0.lastDeliveredAt)
+        }
+        let batched = EventStore(capacity: 25)
+        let heard = Mutex<[StoreChange]>([])
+        batched.observe { change in heard.withLock { $0.append(change) } }
+        let changes = batched.ingest(counted: events)
+        #expect(changes == singleChanges)
+        #expect(heard.withLock { $0 } == singleChanges)
+        #expect(changes.contains { if case .folded = $0 { true } else { false } })
+        #expect(batched.totals == single.totals)
+        #expect(batched.totals.evicted > 0)
+        #expect(batched.events(limit: 100) == single.events(limit: 100))
+        #expect(batched.repositories() == single.repositories())
+        #expect(batched.recountedBytes() == batched.totals.bytes)
+    }
 }
