@@ -144,6 +144,30 @@ import Testing
                 == #""a\"b\\c\n\r\t\u0001\u007f\u2028\u2029é""#)
     }
 
+    /// Plain runs are copied eight bytes at a time: whatever needs escaping is escaped at any
+    /// place in a long string, at a word's edge or inside one.
+    @Test func theWriterEscapesAtEveryPlaceInALongString() {
+        let escapes: [(String, String)] = [
+            ("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\u{1}", #"\u0001"#), ("\u{1F}", #"\u001f"#),
+            ("\u{7F}", #"\u007f"#), ("\u{2028}", #"\u2028"#), ("é", "é"), ("~", "~"), (" ", " "),
+        ]
+        for (special, escaped) in escapes {
+            for place in 0..<24 {
+                let before = String(repeating: "a", count: place)
+                let after = String(repeating: "z", count: 23 - place)
+                #expect(JSONWriter.quoted(before + special + after) == "\"" + before + escaped + after + "\"")
+            }
+        }
+        for place in 0..<24 {
+            let text = String(repeating: "b", count: place) + "\u{202E}" + String(repeating: "y", count: 9)
+            var out: [UInt8] = []
+            JSONWriter.appendQuoted(text, to: &out, escapingUnsafeText: true)
+            let expected =
+                "\"" + String(repeating: "b", count: place) + #"\u202e"# + String(repeating: "y", count: 9)
+            #expect(String(decoding: out, as: UTF8.self) == expected + "\"")
+        }
+    }
+
     @Test func rawControlsAreKeptAndNonUTF8IsRefused() throws {
         for (input, expected) in [
             ("\"a\u{1}b\"", "a\u{1}b"),

@@ -187,6 +187,8 @@ public struct JSONWriter {
                 }
             }
             while index < utf8.count {
+                index = printableASCIIEnd(utf8, from: index)
+                guard index < utf8.count else { break }
                 let byte = utf8[index]
                 // The character after the backslash, for the short escapes.
                 let short: UInt8?
@@ -241,6 +243,28 @@ public struct JSONWriter {
             flush(utf8.count)
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// The first index from `index` on whose byte is not printable ASCII other than `"` and
+    /// `\\` (what every string is mostly made of, copied as it is), eight bytes at a time.
+    @inline(__always)
+    static func printableASCIIEnd(_ utf8: UnsafeBufferPointer<UInt8>, from index: Int) -> Int {
+        guard let base = utf8.baseAddress else { return index }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        func hasByte(_ word: UInt64, _ byte: UInt64) -> UInt64 {
+            let masked = word ^ (ones &* byte)
+            return (masked &- ones) & ~masked
+        }
+        var index = index
+        while index + 8 <= utf8.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let controls = (word &- ones &* 0x20) & ~word
+            let stops = controls | hasByte(word, 0x22) | hasByte(word, 0x5C) | hasByte(word, 0x7F) | word
+            if stops & highs != 0 { break }
+            index += 8
+        }
+        return index
     }
 
     /// The scalar whose UTF-8 starts at `index` (the text is valid UTF-8: it is a `String`).

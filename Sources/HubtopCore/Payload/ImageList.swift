@@ -55,14 +55,18 @@ public struct ImageList: Sendable, Hashable, RandomAccessCollection, Expressible
         precondition(position >= 0 && position < count, "image index out of range")
         let start = offsets.map { Int($0[position]) } ?? position * 33
         if packed[start] == Self.digestMarker {
-            var text = "sha256:"
-            text.reserveCapacity(71)
-            let digits: [Character] = Array("0123456789abcdef")
-            for byte in packed[(start + 1)..<(start + 33)] {
-                text.append(digits[Int(byte >> 4)])
-                text.append(digits[Int(byte & 0x0F)])
+            // Written as UTF-8 into the string's own storage: appending 64 characters one by
+            // one was most of what streaming a history cost.
+            return String(unsafeUninitializedCapacity: 71) { text in
+                for (offset, byte) in Self.prefix.enumerated() { text[offset] = byte }
+                var index = Self.prefix.count
+                for byte in packed[(start + 1)..<(start + 33)] {
+                    text[index] = Self.hexDigits[Int(byte >> 4)]
+                    text[index + 1] = Self.hexDigits[Int(byte & 0x0F)]
+                    index += 2
+                }
+                return index
             }
-            return text
         }
         let length = Int(packed[start + 1]) << 8 | Int(packed[start + 2])
         return String(decoding: packed[(start + 3)..<(start + 3 + length)], as: UTF8.self)
@@ -125,6 +129,8 @@ public struct ImageList: Sendable, Hashable, RandomAccessCollection, Expressible
         count += 1
         return true
     }
+
+    static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Lowercase hex digit values; 255 for anything else.
     static let hexValue: [UInt8] = (0..<256).map { byte in
