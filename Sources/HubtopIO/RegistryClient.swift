@@ -181,6 +181,9 @@ public final class RegistryClient: Sendable {
         case no, asked, automatic
     }
 
+    /// How often a server error (500, 502, 503, 504) is asked again.
+    static let serverErrorRetries = 2
+
     /// GET (or HEAD) with the scope's token, answering a Bearer challenge once and following
     /// redirects (blobs live on storage hosts) a few times. The token goes only to the
     /// registry's own origin, compared exactly, and never again once a redirect has left it.
@@ -195,7 +198,11 @@ public final class RegistryClient: Sendable {
             throw Failure(status: 429, description: until.message)
         }
         if counted != .no, let budget { try budget.take(now: clock(), automatic: counted == .automatic) }
-        for _ in 0..<5 {
+        // Five answers (redirects, a challenge), plus the server errors asked again.
+        var retries = 0
+        var answers = 0
+        while answers < 5 + retries {
+            answers += 1
             var headers = [("Accept", accept.joined(separator: ", "))]
             let own = !leftOrigin && target.origin == origin
             if own, let token = tokens.withLock({ $0.token(for: repository) }) {
@@ -233,6 +240,12 @@ public final class RegistryClient: Sendable {
                     + (wait.map { Timestamp.timeOfDay(clock() + $0) } ?? "its reset")
                 blockedUntil.withLock { $0 = (clock() + (wait ?? 60), message) }
                 throw Failure(status: 429, description: message)
+            case let status where [500, 502, 503, 504].contains(status) && retries < Self.serverErrorRetries:
+                // A registry busy writing what was just pushed can fail a read for a moment:
+                // asked again, a little later each time, before it is reported.
+                retries += 1
+                try await Task.sleep(for: .milliseconds(250 << retries))
+                continue
             default: break
             }
             throw Failure(

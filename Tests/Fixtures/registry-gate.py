@@ -3,14 +3,16 @@
 
   registry-gate.py UPSTREAM bearer USER SECRET   # Docker Hub's token flow
   registry-gate.py UPSTREAM limited SECONDS      # every request answered 429, Retry-After SECONDS
+  registry-gate.py UPSTREAM flaky N              # each path's first N requests answered 500
 
 bearer: /v2/ requests without `Authorization: Bearer <token>` get 401 with a Bearer challenge
 whose realm is this gate's /token; /token hands out the token for Basic USER:SECRET and answers
 401 otherwise; with the token, requests are passed to UPSTREAM. Prints its port on the first
 line, then one line per request: METHOD PATH STATUS."""
-import base64, http.server, sys, urllib.error, urllib.request
+import base64, http.server, sys, threading, urllib.error, urllib.request
 
 upstream, mode = sys.argv[1].rstrip("/"), sys.argv[2]
+failures, lock = {}, threading.Lock()
 TOKEN = "gate-token-1234"
 
 
@@ -32,6 +34,14 @@ class Gate(http.server.BaseHTTPRequestHandler):
         if mode == "limited":
             return self.answer(429, [("Retry-After", sys.argv[3]), ("Content-Type", "application/json")],
                                b'{"errors":[{"code":"TOOMANYREQUESTS","message":"pull limit"}]}')
+        if mode == "flaky":
+            with lock:
+                failures[self.path] = failures.get(self.path, 0) + 1
+                failing = failures[self.path] <= int(sys.argv[3])
+            if failing:
+                return self.answer(500, [("Content-Type", "application/json")],
+                                   b'{"errors":[{"code":"UNKNOWN","message":"storage busy"}]}')
+            return self.forward()
         if self.path.startswith("/token"):
             expected = "Basic " + base64.b64encode(f"{sys.argv[3]}:{sys.argv[4]}".encode()).decode()
             if self.headers.get("Authorization") != expected:
@@ -43,6 +53,9 @@ class Gate(http.server.BaseHTTPRequestHandler):
             challenge = (f'Bearer realm="http://127.0.0.1:{port}/token",service="gate",'
                          f'scope="repository:{name}:pull"')
             return self.answer(401, [("WWW-Authenticate", challenge)], b'{"errors":[{"code":"UNAUTHORIZED"}]}')
+        self.forward()
+
+    def forward(self):
         request = urllib.request.Request(upstream + self.path, method=self.command,
                                          headers={"Accept": self.headers.get("Accept", "*/*")})
         try:

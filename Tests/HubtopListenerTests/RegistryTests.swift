@@ -130,6 +130,28 @@ import Testing
         #expect(client.blockedMessage?.contains("pull limit") == true)
     }
 
+    /// A registry busy writing a push can fail a read for a moment (seen in a full-suite run: a
+    /// 500 for an index just pushed, shown as the registry's problem for a minute, its
+    /// platforms never read): a server error is asked again twice before it is reported.
+    @Test(.enabled(if: RegistryFixture.installed, registryNeeded))
+    func aServerErrorIsAskedAgainBeforeItIsReported() async throws {
+        let (registry, _) = try await Self.filledRegistry()
+        let briefly = try RegistryGate(upstream: registry.base, ["flaky", "1"])
+        let image = try await RegistryClient(base: briefly.base).image("acme/api", "v1")
+        #expect(image.runnablePlatforms.count == 2)
+        let index = briefly.requests.filter { $0.hasPrefix("GET /v2/acme/api/manifests/v1 ") }
+        #expect(index == ["GET /v2/acme/api/manifests/v1 500", "GET /v2/acme/api/manifests/v1 200"])
+
+        let down = try RegistryGate(upstream: registry.base, ["flaky", "100"])
+        do {
+            _ = try await RegistryClient(base: down.base).digest("acme/api", "v1")
+            Issue.record("a 500 was taken for an answer")
+        } catch let failure as RegistryClient.Failure {
+            #expect(failure.status == 500, "\(failure)")
+        }
+        #expect(down.requests.count == 1 + RegistryClient.serverErrorRetries)
+    }
+
     @Test(.enabled(if: RegistryFixture.installed, registryNeeded))
     func theHourlyBudgetCountsManifestGetsOnly() async throws {
         let (registry, _) = try await Self.filledRegistry()
