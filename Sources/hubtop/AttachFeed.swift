@@ -73,34 +73,42 @@ final class AttachFeed: Sendable {
         }
         return AttachFeed(status: status, wantRequests: wantRequests) { feed in
             do {
-                try await attachment.run { event in
-                    do {
-                        guard let message = try applier.apply(event.data) else { return }
-                        status.note(nil)
-                        switch message {
-                        case .caughtUp: status.set(.live)
-                        case .event(let event):
-                            output?.push(
-                                json ? EventFormatter.json(event.stored) : EventFormatter.line(event.stored))
-                        case .fold(let id, let deliveries, let at):
-                            output?.push(
-                                json
-                                    ? String(
-                                        decoding: StreamEncoder.fold(
-                                            id: id, deliveries: deliveries, lastDeliveredAt: at),
-                                        as: UTF8.self)
-                                    : "#\(id)  redelivered, \(deliveries) deliveries")
-                        case .hello, .other: break
+                try await attachment.run { events in
+                    for outcome in applier.apply(batch: events.map(\.data)) {
+                        let message: StreamMessage
+                        switch outcome {
+                        case .success(let applied?): message = applied
+                        case .success(nil): continue
+                        case .failure(let error):
+                            // One bad message is skipped, and said; the stream goes on.
+                            status.note("a message from the receiver could not be read: \(error)")
+                            if output != nil { Console.error("hubtop attach: skipped a message: \(error)") }
+                            continue
                         }
-                    } catch {
-                        // One bad message is skipped, and said; the stream goes on.
-                        status.note("a message from the receiver could not be read: \(error)")
-                        if output != nil { Console.error("hubtop attach: skipped a message: \(error)") }
+                        status.note(nil)
+                        show(message, status: status, output: output, json: json)
                     }
                 }
             } catch {
                 feed.end("\(error)")
             }
+        }
+    }
+
+    /// What an applied message changes for the person watching: the state, or a line printed.
+    private static func show(_ message: StreamMessage, status: AttachStatus, output: LineQueue?, json: Bool) {
+        switch message {
+        case .caughtUp: status.set(.live)
+        case .event(let event):
+            output?.push(json ? EventFormatter.json(event.stored) : EventFormatter.line(event.stored))
+        case .fold(let id, let deliveries, let at):
+            output?.push(
+                json
+                    ? String(
+                        decoding: StreamEncoder.fold(id: id, deliveries: deliveries, lastDeliveredAt: at),
+                        as: UTF8.self)
+                    : "#\(id)  redelivered, \(deliveries) deliveries")
+        case .hello, .other: break
         }
     }
 

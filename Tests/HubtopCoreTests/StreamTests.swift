@@ -77,6 +77,44 @@ import Testing
         #expect(try applier.apply(encoder.event(other)) != nil)
     }
 
+    /// A read's messages applied as one batch: each outcome in its place, an unreadable one
+    /// skipped, an event sent twice stored once, a fold finding the event before it, and the
+    /// store as the same messages one at a time leave it.
+    @Test func aBatchIsAppliedAsItsMessagesOneAtATime() throws {
+        let receiver = try receiverStore()
+        let sent = frames(receiver)
+        let fold = StreamEncoder.fold(id: 2, deliveries: 4, lastDeliveredAt: 1_790_000_600)
+        let garbage = Array("{\"kind\":".utf8)
+        let batch =
+            Array(sent[0..<3]) + [garbage, sent[1], fold] + Array(sent[3...]) + [StreamEncoder.caughtUp]
+        let single = EventStore()
+        let oneAtATime = StreamApplier(store: single)
+        func said(_ outcome: Result<StreamMessage?, StreamError>) -> String {
+            switch outcome {
+            case .failure: return "unreadable"
+            case .success(nil): return "held"
+            case .success(.event(let event)?): return "event \(event.id)"
+            case .success(.fold(let id, let deliveries, _)?): return "fold \(id) \(deliveries)"
+            case .success(.caughtUp?): return "caught up"
+            case .success(.hello?), .success(.other?): return "other"
+            }
+        }
+        let expected = batch.map { data in
+            said(Result { () throws(StreamError) -> StreamMessage? in try oneAtATime.apply(data) })
+        }
+        let batched = EventStore()
+        let applier = StreamApplier(store: batched)
+        let outcomes = applier.apply(batch: batch).map(said)
+        #expect(outcomes == expected)
+        #expect(outcomes[3] == "unreadable" && outcomes[4] == "held" && outcomes[5] == "fold 2 4")
+        #expect(outcomes.last == "caught up")
+        #expect(batched.totals == single.totals)
+        #expect(batched.event(id: 2)?.deliveries == 4)
+        #expect(batched.events(after: 0, limit: 1000) == single.events(after: 0, limit: 1000))
+        #expect(applier.applied == receiver.totals.events)
+        #expect(applier.receiverID(of: 2) == 2)
+    }
+
     @Test func aSharedEncoderSaysARepositoryAgainAfterAWhile() throws {
         let store = try receiverStore()
         let first = try #require(store.event(id: 1))

@@ -33,41 +33,80 @@ public final class StreamApplier: Sendable {
     /// an event the store held already).
     @discardableResult
     public func apply(_ data: [UInt8]) throws(StreamError) -> StreamMessage? {
-        try state.withLock { state throws(StreamError) -> StreamMessage? in
-            let message = try state.decoder.decode(data)
-            switch message {
-            case .event(let event): if !apply(event, &state) { return nil }
-            case .fold(let id, let deliveries, let lastDeliveredAt):
-                if let local = state.local[id] {
-                    store.setDeliveries(local.id, deliveries, lastDeliveredAt: lastDeliveredAt)
-                }
-            case .caughtUp: state.caughtUp = true
-            case .hello, .other: break
+        try apply(batch: [data])[0].get()
+    }
+
+    /// Decodes and applies messages in order, each one's outcome in its place. New events go
+    /// into the store as one batch (one hold of its lock, the observers told once), which is
+    /// stored before any other message is applied, so that a fold finds its event.
+    public func apply(batch: [[UInt8]]) -> [Result<StreamMessage?, StreamError>] {
+        state.withLock { state in
+            var outcomes: [Result<StreamMessage?, StreamError>] = []
+            outcomes.reserveCapacity(batch.count)
+            var pending: [StreamedEvent] = []
+            var pendingIDs = Set<UInt64>()
+            func storePending() {
+                guard !pending.isEmpty else { return }
+                store(pending, &state)
+                pending.removeAll(keepingCapacity: true)
+                pendingIDs.removeAll(keepingCapacity: true)
             }
-            return message
+            for data in batch {
+                let message: StreamMessage
+                do throws(StreamError) {
+                    message = try state.decoder.decode(data)
+                } catch {
+                    outcomes.append(.failure(error))
+                    continue
+                }
+                if case .event(let event) = message {
+                    // Sent again within the batch (a reconnect): stored first, then seen as held.
+                    if pendingIDs.contains(event.id) { storePending() }
+                    if let local = state.local[event.id], local.receivedAt == event.receivedAt {
+                        store.setDeliveries(
+                            local.id, event.deliveries, lastDeliveredAt: event.lastDeliveredAt)
+                        outcomes.append(.success(nil))
+                        continue
+                    }
+                    pending.append(event)
+                    pendingIDs.insert(event.id)
+                    outcomes.append(.success(message))
+                    continue
+                }
+                storePending()
+                switch message {
+                case .fold(let id, let deliveries, let lastDeliveredAt):
+                    if let local = state.local[id] {
+                        store.setDeliveries(local.id, deliveries, lastDeliveredAt: lastDeliveredAt)
+                    }
+                case .caughtUp: state.caughtUp = true
+                case .event, .hello, .other: break
+                }
+                outcomes.append(.success(message))
+            }
+            storePending()
+            return outcomes
         }
     }
 
-    /// False when the store held it already.
-    private func apply(_ event: StreamedEvent, _ state: inout State) -> Bool {
-        if let local = state.local[event.id], local.receivedAt == event.receivedAt {
-            store.setDeliveries(local.id, event.deliveries, lastDeliveredAt: event.lastDeliveredAt)
-            return false
+    private func store(_ events: [StreamedEvent], _ state: inout State) {
+        let changes = store.ingest(
+            counted: events.map {
+                CountedEvent(
+                    payload: $0.payload, receivedAt: $0.receivedAt, delivery: $0.delivery,
+                    deliveries: $0.deliveries, lastDeliveredAt: $0.lastDeliveredAt)
+            })
+        for (event, change) in zip(events, changes) {
+            guard let id = change.eventID else { continue }
+            state.local[event.id] = (id, event.receivedAt)
+            state.remote[id] = event.id
+            state.applied += 1
         }
-        let change = store.ingest(
-            event.payload, receivedAt: event.receivedAt, delivery: event.delivery,
-            deliveries: event.deliveries,
-            lastDeliveredAt: event.lastDeliveredAt)
-        guard let id = change.eventID else { return true }
-        state.local[event.id] = (id, event.receivedAt)
-        state.remote[id] = event.id
-        state.applied += 1
         // Ids of events the store has evicted are no use: forget them now and then.
         if state.local.count > 2 * store.capacity + 1024 {
             let oldest = store.totals.newestID &- UInt64(store.totals.events)
             state.local = state.local.filter { $0.value.id > oldest }
             state.remote = state.remote.filter { $0.key > oldest }
         }
-        return true
     }
 }

@@ -11,7 +11,7 @@ extension Attachment {
     /// viewer's store keeps each event once.
     func readRemote(
         _ remote: SSHJournal, _ parser: inout ServerSentEventParser,
-        _ handle: @escaping @Sendable (ServerSentEvent) -> Void
+        _ handle: @escaping @Sendable ([ServerSentEvent]) -> Void
     ) async throws -> String {
         let arguments = sshCommand + remote.arguments(remoteHubtop: remoteHubtop)
         var output: [Int32] = [-1, -1]
@@ -71,7 +71,7 @@ extension Attachment {
     /// Reads the child's output and errors until both end, then says how it ended.
     private func pump(
         _ pid: pid_t, _ outputFD: Int32, _ errorsFD: Int32, _ box: ParserBox,
-        _ handle: @Sendable (ServerSentEvent) -> Void
+        _ handle: @Sendable ([ServerSentEvent]) -> Void
     ) -> RemoteEnd {
         var said: [UInt8] = []
         var open = [outputFD, errorsFD]
@@ -119,10 +119,13 @@ extension Attachment {
     }
 
     private func deliverRemote(
-        _ bytes: UnsafeRawBufferPointer, _ box: ParserBox, _ handle: @Sendable (ServerSentEvent) -> Void
+        _ bytes: UnsafeRawBufferPointer, _ box: ParserBox, _ handle: @Sendable ([ServerSentEvent]) -> Void
     ) throws {
         status.heard()
-        try box.parser.feed(bytes) { event in handle(event) }
+        var events: [ServerSentEvent] = []
+        // What came before a message the parser refuses is still handled.
+        defer { if !events.isEmpty { handle(events) } }
+        try box.parser.feed(bytes) { events.append($0) }
     }
 
     /// What ssh's (or the remote hubtop's) exit says: worth retrying, or not.

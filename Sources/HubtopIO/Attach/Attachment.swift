@@ -33,8 +33,9 @@ public final class Attachment: Sendable {
         self.maximumMessageBytes = maximumMessageBytes
     }
 
-    /// Runs until cancelled, or until the target refuses for good (thrown).
-    public func run(_ handle: @escaping @Sendable (ServerSentEvent) -> Void) async throws(AttachFailure) {
+    /// Runs until cancelled, or until the target refuses for good (thrown). `handle` gets the
+    /// messages of each read together, so that they are stored as one batch.
+    public func run(_ handle: @escaping @Sendable ([ServerSentEvent]) -> Void) async throws(AttachFailure) {
         var lastID: String?
         var backoff = 0.5
         while !Task.isCancelled {
@@ -80,10 +81,13 @@ public final class Attachment: Sendable {
 
     private func deliver(
         _ bytes: UnsafeRawBufferPointer, _ parser: inout ServerSentEventParser,
-        _ handle: @Sendable (ServerSentEvent) -> Void
+        _ handle: @Sendable ([ServerSentEvent]) -> Void
     ) throws {
         status.heard()
-        try parser.feed(bytes) { event in handle(event) }
+        var events: [ServerSentEvent] = []
+        // What came before a message the parser refuses is still handled.
+        defer { if !events.isEmpty { handle(events) } }
+        try parser.feed(bytes) { events.append($0) }
     }
 
     // MARK: - HTTP
@@ -99,7 +103,7 @@ public final class Attachment: Sendable {
 
     private func readReceiver(
         _ url: String, lastID: String?, _ parser: inout ServerSentEventParser,
-        _ handle: @escaping @Sendable (ServerSentEvent) -> Void
+        _ handle: @escaping @Sendable ([ServerSentEvent]) -> Void
     ) async throws -> String {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: "text/event-stream")
