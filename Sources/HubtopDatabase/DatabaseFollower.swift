@@ -227,9 +227,9 @@ public final class DatabaseFollower: Sendable {
     static let chunkRows = 2048
     static let chunksInFlight = 8
 
-    /// A chunk of the initial load into the store, in order.
-    /// Rows new to the store go in as one batch (one hold of the store's lock, the observers
-    /// told after); a row already applied (a retried load's overlap) is applied on its own.
+    /// A chunk of the initial load into the store, in order. Rows new to the store go in as one
+    /// batch (one hold of the store's lock, the observers told after); a row already applied (a
+    /// retried load's overlap) is applied on its own.
     private func store(_ decoded: [(Row, WebhookPayload?)], total: Int) {
         let held = progress.withLock { progress in decoded.map { progress.local[$0.0.0] != nil } }
         var ids: [Int64] = []
