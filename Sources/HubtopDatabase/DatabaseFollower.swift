@@ -238,7 +238,7 @@ public final class DatabaseFollower: Sendable {
         for ((row, payload), held) in zip(decoded, held) {
             if held {
                 apply(row, payload: payload)
-            } else if let payload = payload ?? Self.decode(row.4) {
+            } else if let payload {  // decoded with the chunk; nil: it does not decode
                 ids.append(row.0)
                 events.append(
                     CountedEvent(

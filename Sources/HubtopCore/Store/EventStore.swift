@@ -105,14 +105,12 @@ public final class EventStore: Sendable {
         _ payload: WebhookPayload, receivedAt: Double, delivery: DeliveryInfo?, deliveries: Int,
         lastDeliveredAt: Double
     ) -> StoreChange {
-        let change = state.withLock {
-            $0.ingest(
-                payload, receivedAt: receivedAt, delivery: delivery, capacity: capacity,
-                deliveries: deliveries,
-                lastDeliveredAt: lastDeliveredAt)
-        }
-        notify(change)
-        return change
+        ingest(
+            counted: [
+                CountedEvent(
+                    payload: payload, receivedAt: receivedAt, delivery: delivery, deliveries: deliveries,
+                    lastDeliveredAt: lastDeliveredAt)
+            ])[0]
     }
 
     /// Stores events another process already counted, in order, under one hold of the lock and
